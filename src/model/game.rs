@@ -1,0 +1,288 @@
+//! The game as the overlay sees it, built by applying protocol messages in order.
+
+use super::composition::{self, Composition};
+use super::team::Team;
+use crate::protocol::{
+    Category, DefId, Detail, Event, EventKind, Hello, Message, Snapshot, TeamId, Unit, UnitDef, UnitId, View,
+    WidgetStatus,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// A frame this far behind the last one means a new game started (frames only go forward within one).
+const NEW_GAME_REWIND_FRAMES: u32 = 30;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GameInfo {
+    pub widget_version: String,
+    pub engine_version: String,
+    pub game_name: String,
+    pub game_version: String,
+    pub map: String,
+    pub is_replay: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GameOver {
+    pub frame: u32,
+    pub winners: Option<Vec<u32>>,
+}
+
+/// What applying a message did, for callers that log or count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Updated,
+    /// The message began another game: everything before it was dropped.
+    NewGame,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Game {
+    pub info: Option<GameInfo>,
+    pub view: Option<View>,
+    pub detail: Option<Detail>,
+    pub rate_hz: Option<f64>,
+    pub defs: HashMap<DefId, UnitDef>,
+    pub teams: BTreeMap<TeamId, Team>,
+    pub units: HashMap<UnitId, Unit>,
+    pub frame: u32,
+    pub seconds: f64,
+    pub paused: bool,
+    pub started: bool,
+    pub over: Option<GameOver>,
+    pub widget: Option<WidgetStatus>,
+    pub snapshots: u64,
+    /// Snapshots the sender skipped (gaps in `seq`); the unit set may be stale until the next full snapshot.
+    pub seq_gaps: u64,
+    pub units_stale: bool,
+    pub ended_cleanly: bool,
+    last_seq: Option<u64>,
+    last_sample_second: Option<i64>,
+}
+
+impl Game {
+    pub fn new() -> Game {
+        Game::default()
+    }
+
+    /// Applies one message. Messages of one connection must be applied in the order they arrived.
+    pub fn apply(&mut self, msg: Message) -> Applied {
+        match msg {
+            Message::Hello(h) => self.apply_hello(h),
+            Message::Snapshot(s) => self.apply_snapshot(s),
+            Message::Event(e) => {
+                self.apply_event(e);
+                Applied::Updated
+            }
+            Message::Bye(_) => {
+                self.ended_cleanly = true;
+                Applied::Updated
+            }
+        }
+    }
+
+    /// Whether the sender reads every team (a full-view spectator or replay), so values are complete.
+    pub fn full_view(&self) -> bool {
+        self.view.is_some_and(|v| v.full_view)
+    }
+
+    /// Teams grouped by ally team, in id order.
+    pub fn ally_teams(&self) -> BTreeMap<u32, Vec<&Team>> {
+        let mut out: BTreeMap<u32, Vec<&Team>> = BTreeMap::new();
+        for t in self.teams.values() {
+            out.entry(t.ally_team).or_default().push(t);
+        }
+        out
+    }
+
+    pub fn def(&self, id: DefId) -> Option<&UnitDef> {
+        self.defs.get(&id)
+    }
+
+    fn apply_hello(&mut self, h: Hello) -> Applied {
+        let info = GameInfo {
+            widget_version: h.widget.version,
+            engine_version: h.engine_version,
+            game_name: h.game.name,
+            game_version: h.game.version,
+            map: h.map,
+            is_replay: h.is_replay,
+        };
+        let same_teams = self.teams.len() == h.teams.len()
+            && h.teams.iter().all(|t| self.teams.get(&t.team_id).is_some_and(|o| o.name == t.name));
+        let same_game = self.info.as_ref() == Some(&info)
+            && same_teams
+            && h.game_frame + NEW_GAME_REWIND_FRAMES >= self.frame;
+        let applied = if self.info.is_some() && !same_game {
+            *self = Game::new();
+            Applied::NewGame
+        } else {
+            Applied::Updated
+        };
+        self.info = Some(info);
+        self.view = Some(h.view);
+        self.detail = h.detail.or(self.detail);
+        self.rate_hz = h.rate_hz.or(self.rate_hz);
+        self.frame = self.frame.max(h.game_frame);
+        self.started |= h.game_frame > 0;
+        self.ended_cleanly = false;
+        // A new connection numbers its snapshots from scratch.
+        self.last_seq = None;
+        self.defs = h.unit_defs.into_iter().map(|d| (d.def_id, d)).collect();
+        for info in &h.teams {
+            self.teams.entry(info.team_id).and_modify(|t| t.update_info(info)).or_insert_with(|| Team::from_info(info));
+        }
+        self.teams.retain(|id, _| h.teams.iter().any(|t| t.team_id == *id));
+        self.recompute();
+        applied
+    }
+
+    fn apply_snapshot(&mut self, s: Snapshot) -> Applied {
+        let mut applied = Applied::Updated;
+        if s.game_frame + NEW_GAME_REWIND_FRAMES < self.frame {
+            self.restart_keeping_description();
+            applied = Applied::NewGame;
+        }
+        self.snapshots += 1;
+        self.frame = s.game_frame;
+        self.seconds = s.game_seconds;
+        self.paused = s.is_paused;
+        self.started |= s.game_frame > 0;
+        self.detail = s.detail.or(self.detail);
+        if let Some(seq) = s.seq {
+            if let Some(last) = self.last_seq
+                && seq > last + 1
+            {
+                self.seq_gaps += seq - last - 1;
+                self.units_stale = true;
+            }
+            self.last_seq = Some(seq);
+        }
+        for ts in s.teams {
+            let team = self.teams.entry(ts.team_id).or_insert_with(|| Team::unnamed(ts.team_id));
+            team.metal = ts.metal;
+            team.energy = ts.energy;
+            team.damage_dealt = ts.damage_dealt.or(team.damage_dealt);
+            team.damage_received = ts.damage_received.or(team.damage_received);
+            if let Some(dead) = ts.is_dead {
+                team.is_dead = dead;
+            }
+        }
+        let full = s.units_full.unwrap_or(true);
+        let units_changed = s.units.is_some() || !s.destroyed.is_empty() || !s.hidden.is_empty();
+        for id in &s.destroyed {
+            if let Some(u) = self.units.remove(id) {
+                self.count_loss(&u);
+            }
+        }
+        for id in &s.hidden {
+            self.units.remove(id);
+        }
+        if let Some(units) = s.units {
+            if full {
+                let mut next: HashMap<UnitId, Unit> = HashMap::with_capacity(units.len());
+                for u in units {
+                    self.count_if_built(&u);
+                    next.insert(u.id, u);
+                }
+                self.units = next;
+                self.units_stale = false;
+            } else {
+                for u in units {
+                    self.count_if_built(&u);
+                    self.units.insert(u.id, u);
+                }
+            }
+        }
+        if units_changed {
+            self.recompute();
+        }
+        self.sample();
+        applied
+    }
+
+    fn apply_event(&mut self, e: Event) {
+        self.frame = self.frame.max(e.game_frame);
+        match e.kind {
+            EventKind::GameStart => self.started = true,
+            EventKind::GameOver { winners } => self.over = Some(GameOver { frame: e.game_frame, winners }),
+            EventKind::Paused { .. } => self.paused = true,
+            EventKind::Unpaused { .. } => self.paused = false,
+            EventKind::TeamDied { team_id } => {
+                if let Some(t) = self.teams.get_mut(&team_id) {
+                    t.is_dead = true;
+                }
+            }
+            EventKind::ViewChanged { view } => self.view = Some(view),
+            EventKind::Status(status) => self.widget = Some(status),
+            EventKind::Other => {}
+        }
+    }
+
+    /// A unit seen finishing counts as built for its team: first seen unfinished, now finished.
+    fn count_if_built(&mut self, new: &Unit) {
+        let was_unfinished = self.units.get(&new.id).is_some_and(|old| !old.is_finished());
+        if was_unfinished && new.is_finished() {
+            let category = self.category_of(new);
+            if let (Some(c), Some(team)) = (category, self.teams.get_mut(&new.team)) {
+                team.stats.built[c.index()] += 1;
+            }
+        }
+    }
+
+    fn count_loss(&mut self, unit: &Unit) {
+        if !unit.is_finished() {
+            return;
+        }
+        let category = self.category_of(unit);
+        if let (Some(c), Some(team)) = (category, self.teams.get_mut(&unit.team)) {
+            team.stats.lost[c.index()] += 1;
+        }
+    }
+
+    fn category_of(&self, unit: &Unit) -> Option<Category> {
+        unit.def_id.and_then(|d| self.defs.get(&d)).map(|d| d.category)
+    }
+
+    fn recompute(&mut self) {
+        let mut all = composition::compute(&self.units, &self.defs);
+        for (id, team) in self.teams.iter_mut() {
+            team.army = all.remove(id).unwrap_or_else(Composition::default);
+        }
+    }
+
+    /// One sample per game second for every team.
+    fn sample(&mut self) {
+        let second = self.seconds.floor() as i64;
+        if self.last_sample_second.is_some_and(|last| second <= last) {
+            return;
+        }
+        self.last_sample_second = Some(second);
+        for team in self.teams.values_mut() {
+            team.sample(self.seconds);
+        }
+    }
+
+    /// The frame went back: another game on the same connection. Keep who is playing, drop what happened.
+    fn restart_keeping_description(&mut self) {
+        let fresh = Game {
+            info: self.info.take(),
+            view: self.view,
+            detail: self.detail,
+            rate_hz: self.rate_hz,
+            defs: std::mem::take(&mut self.defs),
+            teams: std::mem::take(&mut self.teams)
+                .into_iter()
+                .map(|(id, t)| {
+                    let mut fresh = Team::unnamed(id);
+                    fresh.name = t.name;
+                    fresh.color = t.color;
+                    fresh.ally_team = t.ally_team;
+                    fresh.is_ai = t.is_ai;
+                    (id, fresh)
+                })
+                .collect(),
+            ..Game::default()
+        };
+        *self = fresh;
+    }
+}

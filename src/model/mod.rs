@@ -1,0 +1,165 @@
+//! The game as the overlay sees it, and the [`Feed`] that turns receiver events into it.
+//!
+//! Data flows one way: receiver events -> [`Feed::handle`] -> [`Game::apply`]. One connection at a time is the
+//! source of the game; others are counted and ignored until the source goes away, so two game clients connected at
+//! once never mix their games.
+
+mod composition;
+mod game;
+mod series;
+mod team;
+
+pub use composition::{Composition, DefTotals, Totals, compute as compute_composition};
+pub use game::{Applied, Game, GameInfo, GameOver};
+pub use series::Series;
+pub use team::{Team, TeamSeries, TeamStats};
+
+pub use crate::protocol::{Health, Resource, Unit, Vec3};
+
+use crate::protocol::{Hello, Message};
+use crate::receiver::{ConnId, ReceiverEvent};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub peer: SocketAddr,
+    pub messages: u64,
+    /// Kept so that a connection can take over as the source with its game described.
+    hello: Option<Box<Hello>>,
+}
+
+/// Counters over the life of a feed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedStats {
+    pub connections_total: u64,
+    pub messages: u64,
+    pub bytes: u64,
+    pub bad_lines: u64,
+    pub unknown_types: u64,
+    pub unknown_fields: u64,
+    /// Messages from connections that were not the source.
+    pub ignored: u64,
+    pub new_games: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Feed {
+    game: Game,
+    source: Option<ConnId>,
+    connections: BTreeMap<ConnId, Connection>,
+    stats: FeedStats,
+    last_message: Option<Instant>,
+    last_error: Option<String>,
+}
+
+impl Feed {
+    pub fn new() -> Feed {
+        Feed::default()
+    }
+
+    pub fn game(&self) -> &Game {
+        &self.game
+    }
+
+    pub fn stats(&self) -> FeedStats {
+        self.stats
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// The connection the game comes from.
+    pub fn source(&self) -> Option<ConnId> {
+        self.source
+    }
+
+    pub fn source_peer(&self) -> Option<SocketAddr> {
+        self.source.and_then(|c| self.connections.get(&c)).map(|c| c.peer)
+    }
+
+    /// When the source last sent anything: the UI calls a quiet source stale.
+    pub fn last_message(&self) -> Option<Instant> {
+        self.last_message
+    }
+
+    /// The last rejected line, as one line of text.
+    pub fn last_error(&self) -> Option<&str> {
+        self.last_error.as_deref()
+    }
+
+    /// Starts over with an empty game, keeping connections (the UI's "reset").
+    pub fn reset_game(&mut self) {
+        self.game = Game::new();
+    }
+
+    pub fn handle(&mut self, ev: ReceiverEvent) {
+        match ev {
+            ReceiverEvent::Connected { conn, peer } => {
+                self.stats.connections_total += 1;
+                self.connections.insert(conn, Connection { peer, messages: 0, hello: None });
+            }
+            ReceiverEvent::Disconnected { conn, reason } => {
+                if let Some(reason) = reason
+                    && let Some(c) = self.connections.get(&conn)
+                {
+                    tracing::info!("connection from {} lost: {reason}", c.peer);
+                }
+                self.connections.remove(&conn);
+                if self.source == Some(conn) {
+                    self.source = None;
+                }
+            }
+            ReceiverEvent::Message { conn, msg, bytes, unknown_fields } => {
+                self.stats.bytes += bytes as u64;
+                self.stats.unknown_fields += u64::from(unknown_fields);
+                self.on_message(conn, *msg);
+            }
+            ReceiverEvent::UnknownType { bytes, .. } => {
+                self.stats.bytes += bytes as u64;
+                self.stats.unknown_types += 1;
+            }
+            ReceiverEvent::BadLine { conn, line, error, bytes } => {
+                self.stats.bytes += bytes as u64;
+                self.stats.bad_lines += 1;
+                let peer = self.connections.get(&conn).map(|c| c.peer.to_string()).unwrap_or_default();
+                self.last_error = Some(format!("{peer} line {line}: {error}"));
+            }
+        }
+    }
+
+    fn on_message(&mut self, conn: ConnId, msg: Message) {
+        self.stats.messages += 1;
+        let Some(c) = self.connections.get_mut(&conn) else { return };
+        c.messages += 1;
+        if let Message::Hello(h) = &msg {
+            c.hello = Some(Box::new(h.clone()));
+        }
+        if self.source.is_none() {
+            self.source = Some(conn);
+            // Taking over mid-stream: describe the game first, and distrust the unit set until a full snapshot.
+            if !matches!(msg, Message::Hello(_)) {
+                if let Some(mut h) = c.hello.clone() {
+                    // The stored hello is as old as the connection; the game has moved on since.
+                    h.game_frame = h.game_frame.max(msg.game_frame().unwrap_or(0));
+                    self.apply(Message::Hello(*h));
+                }
+                self.game.units_stale = true;
+            }
+        }
+        if self.source != Some(conn) {
+            self.stats.ignored += 1;
+            return;
+        }
+        self.last_message = Some(Instant::now());
+        self.apply(msg);
+    }
+
+    fn apply(&mut self, msg: Message) {
+        if self.game.apply(msg) == Applied::NewGame {
+            self.stats.new_games += 1;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! A bounded time series: one point per game second until it is full, then every other point is dropped and the
+//! spacing doubles, so a whole game of any length fits in the same memory.
+
+use egui_plot::PlotPoint;
+
+/// Enough for two hours at one point per second before the first thinning.
+pub const DEFAULT_CAPACITY: usize = 8192;
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    points: Vec<PlotPoint>,
+    capacity: usize,
+    /// Seconds of game time between kept points (doubles at each thinning).
+    stride: f64,
+    last_t: f64,
+}
+
+impl Default for Series {
+    fn default() -> Self {
+        Series::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+impl Series {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Series { points: Vec::new(), capacity: capacity.max(4), stride: 1.0, last_t: f64::NEG_INFINITY }
+    }
+
+    /// Adds a sample at game time `t` (seconds). Samples closer than the current spacing to the last kept one are
+    /// skipped; non-finite values are skipped.
+    pub fn push(&mut self, t: f64, v: f64) {
+        if !v.is_finite() || !t.is_finite() || t < self.last_t + self.stride * 0.999 {
+            return;
+        }
+        if self.points.len() >= self.capacity {
+            self.thin();
+        }
+        self.points.push(PlotPoint::new(t, v));
+        self.last_t = t;
+    }
+
+    fn thin(&mut self) {
+        let mut i = 0;
+        self.points.retain(|_| {
+            i += 1;
+            i % 2 == 1
+        });
+        self.stride *= 2.0;
+    }
+
+    pub fn points(&self) -> &[PlotPoint] {
+        &self.points
+    }
+
+    /// The points at or after game time `from`.
+    pub fn since(&self, from: f64) -> &[PlotPoint] {
+        let start = self.points.partition_point(|p| p.x < from);
+        &self.points[start..]
+    }
+
+    pub fn last(&self) -> Option<f64> {
+        self.points.last().map(|p| p.y)
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stays_bounded_and_covers_the_whole_game() {
+        let mut s = Series::with_capacity(100);
+        for t in 0..7200 {
+            s.push(t as f64, t as f64 * 2.0);
+        }
+        assert!(s.len() <= 100, "len {}", s.len());
+        assert_eq!(s.points()[0].x, 0.0);
+        assert!(s.points().last().map(|p| p.x).unwrap_or(0.0) > 7000.0);
+        assert!(s.points().windows(2).all(|w| w[0].x < w[1].x));
+    }
+
+    #[test]
+    fn skips_repeats_within_a_second_and_non_finite_values() {
+        let mut s = Series::default();
+        s.push(1.0, 1.0);
+        s.push(1.5, 2.0);
+        s.push(2.0, f64::NAN);
+        s.push(2.0, 3.0);
+        assert_eq!(s.points().iter().map(|p| p.y).collect::<Vec<_>>(), vec![1.0, 3.0]);
+        assert_eq!(s.since(1.5).len(), 1);
+    }
+}

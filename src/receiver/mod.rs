@@ -1,0 +1,240 @@
+//! The TCP receiver: a tokio runtime on its own thread, one task per connection, parsed messages out over a channel.
+//!
+//! The listener is bound synchronously in [`Receiver::start`] so that "address in use" is an error the caller sees
+//! (and shows) rather than a log line from a background thread.
+
+mod framing;
+
+pub use framing::{Frame, LineFramer};
+
+use crate::protocol::{self, Message, Parsed};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use tokio::io::BufReader;
+use tokio::sync::{mpsc, oneshot};
+
+/// Identifies one accepted connection for the life of a receiver.
+pub type ConnId = u64;
+
+#[derive(Debug, Clone)]
+pub struct ReceiverConfig {
+    pub bind: SocketAddr,
+    pub max_line: usize,
+    /// Events buffered before connection tasks wait for the consumer (and TCP pushes back on the sender).
+    pub channel_capacity: usize,
+}
+
+impl ReceiverConfig {
+    pub fn new(bind: SocketAddr) -> Self {
+        ReceiverConfig { bind, max_line: protocol::MAX_LINE_BYTES, channel_capacity: 4096 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum ReceiverEvent {
+    Connected { conn: ConnId, peer: SocketAddr },
+    /// `reason` is `None` for a clean close by the peer.
+    Disconnected { conn: ConnId, reason: Option<String> },
+    Message { conn: ConnId, msg: Box<Message>, bytes: usize, unknown_fields: u32 },
+    /// A well-formed line of a message type this version does not know.
+    UnknownType { conn: ConnId, kind: String, bytes: usize },
+    /// A line that was rejected; the connection carries on with the next one. `line` counts from 1.
+    BadLine { conn: ConnId, line: u64, error: String, bytes: usize },
+}
+
+impl ReceiverEvent {
+    pub fn conn(&self) -> ConnId {
+        match self {
+            ReceiverEvent::Connected { conn, .. }
+            | ReceiverEvent::Disconnected { conn, .. }
+            | ReceiverEvent::Message { conn, .. }
+            | ReceiverEvent::UnknownType { conn, .. }
+            | ReceiverEvent::BadLine { conn, .. } => *conn,
+        }
+    }
+}
+
+/// Why the receiver could not start. Displays as one line that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: the address is already in use (is another overlay or recorder running? choose another port)")]
+    InUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot start the receiver thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// A running receiver. Dropping it stops listening and closes every connection.
+pub struct Receiver {
+    local_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// Binds `config.bind` now, then serves on a background thread. `wake` runs after events are queued (the UI
+    /// passes `ctx.request_repaint`).
+    pub fn start(
+        config: ReceiverConfig,
+        wake: impl Fn() + Send + Sync + 'static,
+    ) -> Result<(Receiver, mpsc::Receiver<ReceiverEvent>), StartError> {
+        let addr = config.bind;
+        let std_listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::InUse { addr },
+            _ => StartError::Bind { addr, source },
+        })?;
+        let local_addr = std_listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
+        std_listener.set_nonblocking(true).map_err(|source| StartError::Bind { addr, source })?;
+        let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
+        let (shutdown_tx, shutdown_rx) = oneshot::channel();
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
+        let thread = std::thread::Builder::new()
+            .name("bar-overlay-receiver".into())
+            .spawn(move || serve(std_listener, config, tx, wake, shutdown_rx))
+            .map_err(StartError::Thread)?;
+        Ok((Receiver { local_addr, shutdown: Some(shutdown_tx), thread: Some(thread) }, rx))
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops listening, closes every connection and waits for the thread.
+    pub fn stop(mut self) {
+        self.shutdown_now();
+    }
+
+    fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}
+
+fn serve(
+    std_listener: std::net::TcpListener,
+    config: ReceiverConfig,
+    tx: mpsc::Sender<ReceiverEvent>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    shutdown: oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("receiver: cannot start the async runtime: {e}");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::from_std(std_listener) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("receiver: cannot use the listening socket: {e}");
+                return;
+            }
+        };
+        let next_id = AtomicU64::new(1);
+        let accept_loop = async {
+            loop {
+                match listener.accept().await {
+                    Ok((stream, peer)) => {
+                        let conn = next_id.fetch_add(1, Ordering::Relaxed);
+                        let _ = stream.set_nodelay(true);
+                        tokio::spawn(connection(conn, peer, stream, config.max_line, tx.clone(), wake.clone()));
+                    }
+                    // Running out of file descriptors and the like: back off rather than spin.
+                    Err(e) => {
+                        tracing::warn!("receiver: accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            _ = accept_loop => {}
+            _ = shutdown => {}
+        }
+    });
+    // Dropping the runtime cancels every connection task and closes their sockets.
+}
+
+async fn connection(
+    conn: ConnId,
+    peer: SocketAddr,
+    stream: tokio::net::TcpStream,
+    max_line: usize,
+    tx: mpsc::Sender<ReceiverEvent>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+) {
+    let emit = |ev: ReceiverEvent| {
+        let tx = &tx;
+        let wake = &wake;
+        async move {
+            let ok = tx.send(ev).await.is_ok();
+            wake();
+            ok
+        }
+    };
+    if !emit(ReceiverEvent::Connected { conn, peer }).await {
+        return;
+    }
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let mut framer = LineFramer::new(max_line);
+    let mut line_no = 0u64;
+    let reason = loop {
+        let frame = match framer.next(&mut reader).await {
+            Ok(f) => f,
+            Err(e) => break Some(format!("read error: {e}")),
+        };
+        line_no += 1;
+        let ev = match frame {
+            Frame::Eof => break None,
+            Frame::TruncatedAtEof { bytes } => {
+                let _ = emit(ReceiverEvent::BadLine {
+                    conn,
+                    line: line_no,
+                    error: format!("connection closed in the middle of a line ({bytes} bytes dropped)"),
+                    bytes,
+                })
+                .await;
+                break Some("closed mid-line".to_owned());
+            }
+            Frame::Oversize { seen } => ReceiverEvent::BadLine {
+                conn,
+                line: line_no,
+                error: format!("line longer than the {max_line}-byte cap ({seen}+ bytes): skipped"),
+                bytes: seen,
+            },
+            Frame::Line => {
+                let line = framer.line();
+                let bytes = line.len() + 1;
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                match protocol::parse_line(line) {
+                    Ok(Parsed::Message { msg, unknown_fields }) => {
+                        ReceiverEvent::Message { conn, msg: Box::new(msg), bytes, unknown_fields }
+                    }
+                    Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType { conn, kind, bytes },
+                    Err(e) => ReceiverEvent::BadLine { conn, line: line_no, error: e.to_string(), bytes },
+                }
+            }
+        };
+        if !emit(ev).await {
+            return;
+        }
+    };
+    let _ = emit(ReceiverEvent::Disconnected { conn, reason }).await;
+}

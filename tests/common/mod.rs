@@ -1,0 +1,55 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use bar_overlay::protocol::{self, Message, Parsed};
+use bar_overlay::receiver::ReceiverEvent;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+pub fn data(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// The messages of a golden file.
+pub fn golden(name: &str) -> Vec<Message> {
+    data(name)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match protocol::parse_line(l.as_bytes()) {
+            Ok(Parsed::Message { msg, .. }) => msg,
+            other => panic!("{name}: {other:?}"),
+        })
+        .collect()
+}
+
+/// Waits for the next receiver event, failing the test after `secs`.
+pub fn next_event(rx: &mut mpsc::Receiver<ReceiverEvent>, secs: u64) -> ReceiverEvent {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        match rx.try_recv() {
+            Ok(ev) => return ev,
+            Err(mpsc::error::TryRecvError::Empty) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2))
+            }
+            Err(e) => panic!("no receiver event within {secs} s: {e}"),
+        }
+    }
+}
+
+/// Collects events until `done` says so, failing after `secs`.
+pub fn events_until(
+    rx: &mut mpsc::Receiver<ReceiverEvent>,
+    secs: u64,
+    mut done: impl FnMut(&[ReceiverEvent]) -> bool,
+) -> Vec<ReceiverEvent> {
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done(&out) {
+        let left = deadline.saturating_duration_since(Instant::now()).as_secs().max(1);
+        assert!(Instant::now() < deadline, "timed out; events so far: {out:#?}");
+        out.push(next_event(rx, left));
+    }
+    out
+}

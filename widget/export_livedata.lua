@@ -1,0 +1,1217 @@
+--------------------------------------------------------------------------------
+-- export_livedata.lua: BAR Live Data Export (protocol v1, see SCHEMA.md)
+--
+-- Streams the game state as newline-delimited JSON over a non-blocking TCP
+-- connection to 127.0.0.1:47800 (the BAR Live Overlay, or any other reader).
+-- One self-contained file: drop it into <BAR data dir>/LuaUI/Widgets/.
+--
+-- Sections: config, helpers, encoding, collection, queue, socket state machine,
+-- commands/settings, call-ins.
+--------------------------------------------------------------------------------
+
+function widget:GetInfo()
+  return {
+    name    = "Live Data Export",
+    desc    = "Streams live game data (protocol v1) to a local overlay over TCP (/livedata status)",
+    author  = "BAR Live Overlay project",
+    date    = "2026",
+    license = "MIT",
+    layer   = 0,
+    enabled = false,
+  }
+end
+
+--------------------------------------------------------------------------------
+-- Engine functions cached as locals
+--------------------------------------------------------------------------------
+local Spring = Spring
+local spEcho                 = Spring.Echo
+local spGetTimer             = Spring.GetTimer
+local spDiffTimers           = Spring.DiffTimers
+local spGetGameFrame         = Spring.GetGameFrame
+local spGetGameSeconds       = Spring.GetGameSeconds
+local spGetGameSpeed         = Spring.GetGameSpeed
+local spGetTeamList          = Spring.GetTeamList
+local spGetAllyTeamList      = Spring.GetAllyTeamList
+local spGetGaiaTeamID        = Spring.GetGaiaTeamID
+local spGetTeamInfo          = Spring.GetTeamInfo
+local spGetPlayerInfo        = Spring.GetPlayerInfo
+local spGetAIInfo            = Spring.GetAIInfo
+local spGetTeamColor         = Spring.GetTeamColor
+local spGetTeamResources     = Spring.GetTeamResources
+local spGetTeamResourceStats = Spring.GetTeamResourceStats
+local spGetTeamStatsHistory  = Spring.GetTeamStatsHistory
+local spGetAllUnits          = Spring.GetAllUnits
+local spGetUnitDefID         = Spring.GetUnitDefID
+local spGetUnitTeam          = Spring.GetUnitTeam
+local spGetUnitPosition      = Spring.GetUnitPosition
+local spGetUnitHealth        = Spring.GetUnitHealth
+local spGetUnitVelocity      = Spring.GetUnitVelocity
+local spGetUnitExperience    = Spring.GetUnitExperience
+local spGetSpectatingState   = Spring.GetSpectatingState
+local spGetMyPlayerID        = Spring.GetMyPlayerID
+local spGetMyTeamID          = Spring.GetMyTeamID
+local spGetMyAllyTeamID      = Spring.GetMyAllyTeamID
+local spIsReplay             = Spring.IsReplay
+local spIsGameOver           = Spring.IsGameOver
+local spGetGameRulesParam    = Spring.GetGameRulesParam
+local spGetViewGeometry      = Spring.GetViewGeometry
+
+local glText  = gl and gl.Text
+local glColor = gl and gl.Color
+
+local fmt       = string.format
+local gsub      = string.gsub
+local tconcat   = table.concat
+local floor     = math.floor
+local huge      = math.huge
+local mrandom   = math.random
+local pairs     = pairs
+local pcall     = pcall
+local type      = type
+local tostring  = tostring
+local tonumber  = tonumber
+
+--------------------------------------------------------------------------------
+-- Config
+--------------------------------------------------------------------------------
+local WIDGET_NAME    = "export_livedata"
+local WIDGET_VERSION = "1.0.0"
+local SCHEMA_VERSION = "1.0"
+local DETAILS = { minimal = true, standard = true, comprehensive = true }
+
+local config = {
+  enabled    = true,
+  host       = "127.0.0.1",
+  port       = 47800,
+  rate       = 30,          -- snapshots per game second, 1..30
+  detail     = "standard",
+  showStatus = true,
+  queueKB    = 4096,        -- send queue bound (KiB); oldest snapshots are dropped beyond it
+}
+
+local QUEUE_MAX_BYTES   = config.queueKB * 1024   -- drop oldest snapshots beyond this
+local QUEUE_SKIP_BYTES  = QUEUE_MAX_BYTES * 3 / 4 -- do not even build a snapshot while this much is pending
+local SEND_BUDGET_BYTES = 1024 * 1024     -- bytes handed to the kernel per call at most
+local CONNECT_TIMEOUT   = 2.5             -- seconds
+local BACKOFF_MIN       = 1
+local BACKOFF_MAX       = 30
+local UNIT_HZ_LEVELS    = { 6, 3, 2, 1 }  -- unit refresh rates; level 1 is normal (>= 5 Hz)
+local COST_BUDGET_MS    = 1.5             -- average widget cost per game frame before throttling
+local STATUS_INTERVAL   = 10              -- seconds between periodic status events
+
+--------------------------------------------------------------------------------
+-- State
+--------------------------------------------------------------------------------
+local gaiaTeam
+local teamIds = {}          -- non-Gaia teams, sorted
+local view = {}             -- current view
+local unitDefJson           -- cached encoded unit_defs array
+local isReplay = false
+
+-- socket state machine: "off", "disconnected", "connecting", "connected", "reconnecting"
+local sock
+local connState = "disconnected"
+local connStarted = 0
+local retryAt = 0
+local backoff = BACKOFF_MIN
+local failures = 0
+local lastError
+local lastReadCheck = 0
+local connections = 0
+
+-- queue of whole lines
+local qItems, qKinds = {}, {}
+local qHead, qTail = 1, 0
+local qBytes = 0
+local qOffset = 0           -- bytes of qItems[qHead] already sent
+local dropped = 0           -- snapshots dropped on this connection
+local droppedTotal = 0
+local bytesSent = 0
+
+-- collection
+local seq = 0
+local forceFull = true
+local snapAcc = 1
+local lastSnapClock = -huge
+local lastFrame = -1
+local mark = {}             -- unitID -> generation when last seen in GetAllUnits
+local order = {}            -- our own stable order of known units (false = tombstone)
+local known = 0             -- number of known units
+local tombstones = 0
+local gen = 0
+local cursor = 1
+local destroyedNow = {}     -- unitID -> true: UnitDestroyed call-in since last snapshot
+local pendDestroyed, pendHidden = {}, {}
+local dirty = {}            -- unitID -> true: send in the next snapshot
+local dirtyList = {}
+local sentSeq = {}          -- unitID -> seq when last sent (dedupe within a snapshot)
+local damageCache = {}      -- team -> {dealt, received, frame}
+
+-- events/pause/game over
+local paused = false
+local gameStarted = false
+local gameOverSent = false
+
+-- throttling / cost
+local t0
+local costEma = 0
+local frameCostAcc = 0
+local unitLevel = 1
+local throttleChangedAt = 0
+local lastStatusAt = 0
+local lastCostMs = 0
+
+local optionsAdded = false
+
+--------------------------------------------------------------------------------
+-- Helpers
+--------------------------------------------------------------------------------
+local function now()
+  return spDiffTimers(spGetTimer(), t0)
+end
+
+local function log(msg)
+  spEcho("[livedata] " .. msg)
+end
+
+local function gameFrame()
+  local f, days = spGetGameFrame()
+  f = f or 0
+  if days and days > 0 then f = f + days * 2592000 end
+  return f
+end
+
+--------------------------------------------------------------------------------
+-- Encoding (schema-specific, no generic JSON library)
+--------------------------------------------------------------------------------
+local escapes = {
+  ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f',
+  ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t', ['\127'] = '\\u007f',
+}
+for c = 0, 31 do
+  local ch = string.char(c)
+  if not escapes[ch] then escapes[ch] = fmt("\\u%04x", c) end
+end
+
+-- JSON string literal: quotes, backslash and control chars escaped, UTF-8 passed through.
+local function jstr(s)
+  s = tostring(s == nil and "" or s)
+  return '"' .. gsub(s, '[%c"\\]', escapes) .. '"'
+end
+
+-- Number without float noise: integers as integers, else at most 3 decimals. nil for NaN/inf.
+local function num(v)
+  if type(v) ~= "number" or v ~= v or v == huge or v == -huge then return nil end
+  if v == floor(v) and v < 1e15 and v > -1e15 then return fmt("%d", v) end
+  local r = floor(v * 1000 + 0.5)
+  if r % 1000 == 0 then return fmt("%d", r / 1000) end
+  local s = fmt("%.3f", r / 1000)
+  s = gsub(s, "0+$", "")
+  return s
+end
+
+-- num() that never returns nil: "0" for non-finite (for required fields)
+local function num0(v)
+  return num(v) or "0"
+end
+
+local function int(v)
+  if type(v) ~= "number" or v ~= v or v == huge or v == -huge then return "0" end
+  return fmt("%d", floor(v + 0.5))
+end
+
+local function jbool(b) return b and "true" or "false" end
+
+local function encodeView()
+  return fmt('{"player_id":%s,"team_id":%s,"ally_team_id":%s,"spectating":%s,"full_view":%s}',
+    int(view.player_id), int(view.team_id), int(view.ally_team_id), jbool(view.spectating), jbool(view.full_view))
+end
+
+--------------------------------------------------------------------------------
+-- Collection: static-ish data
+--------------------------------------------------------------------------------
+local function readView()
+  local spec, fullView = spGetSpectatingState()
+  local v = {
+    player_id = spGetMyPlayerID() or 0,
+    team_id = spGetMyTeamID() or 0,
+    ally_team_id = spGetMyAllyTeamID() or 0,
+    spectating = (spec or isReplay) and true or false,
+  }
+  v.full_view = (v.spectating and fullView) and true or false
+  return v
+end
+
+local function sameView(a, b)
+  return a.player_id == b.player_id and a.team_id == b.team_id and a.ally_team_id == b.ally_team_id
+     and a.spectating == b.spectating and a.full_view == b.full_view
+end
+
+local function readTeams()
+  gaiaTeam = spGetGaiaTeamID and spGetGaiaTeamID()
+  local list = spGetTeamList() or {}
+  local ids = {}
+  for i = 1, #list do
+    local t = list[i]
+    if t ~= gaiaTeam then ids[#ids + 1] = t end
+  end
+  table.sort(ids)
+  teamIds = ids
+end
+
+local function teamName(team, leader, hasAI)
+  if hasAI then
+    local n = spGetGameRulesParam and spGetGameRulesParam("ainame_" .. team)
+    if type(n) == "string" and n ~= "" then return n end
+    if spGetAIInfo then
+      local _, aiName = spGetAIInfo(team)
+      if aiName then return aiName end
+    end
+  end
+  if leader and leader >= 0 then
+    local name = spGetPlayerInfo(leader, false)
+    if name then return name end
+  end
+  return "Team " .. team
+end
+
+local function encodeTeamInfo(team)
+  local _, leader, isDead, hasAI, _, allyTeam = spGetTeamInfo(team, false)
+  local r, g, b = spGetTeamColor(team)
+  local s = fmt('{"team_id":%d,"ally_team_id":%s,"name":%s,"color":[%s,%s,%s],"is_ai":%s',
+    team, int(allyTeam), jstr(teamName(team, leader, hasAI)),
+    int((r or 0) * 255), int((g or 0) * 255), int((b or 0) * 255), jbool(hasAI))
+  if isDead then s = s .. ',"is_dead":true' end
+  return s .. "}"
+end
+
+local function defCategory(ud)
+  local cp = ud.customParams or {}
+  local speed = ud.speed or 0
+  local mobile = speed > 0 and not ud.isBuilding and not ud.isImmobile
+  local hasWeapons = ud.weapons and #ud.weapons > 0
+  if cp.iscommander then return "commander" end
+  if ud.isFactory then return "factory" end
+  if mobile and ud.isBuilder and (ud.buildSpeed or 0) > 0 then return "builder" end
+  if hasWeapons then
+    if mobile then
+      if ud.canFly then return "army_air" end
+      local md = ud.moveDef
+      if (ud.minWaterDepth or 0) > 0 or (md and (md.family == "ship" or md.smClass == "ship")) then
+        return "army_sea"
+      end
+      return "army_land"
+    end
+    return "defense"
+  end
+  if cp.unitgroup == "metal" or cp.unitgroup == "energy" then return "economy" end
+  return "utility"
+end
+
+local function encodeUnitDefs()
+  local parts = {}
+  local ids = {}
+  for id in pairs(UnitDefs) do ids[#ids + 1] = id end
+  table.sort(ids)
+  for i = 1, #ids do
+    local id = ids[i]
+    local ud = UnitDefs[id]
+    local ok, s = pcall(function()
+      local cp = ud.customParams or {}
+      local tl = tonumber(cp.techlevel) or 1
+      local bs = ud.buildSpeed or 0
+      local bsField = (bs > 0) and (',"build_speed":' .. num0(bs)) or ""
+      return fmt('{"def_id":%d,"name":%s,"human_name":%s,"metal_cost":%s,"energy_cost":%s%s,"tech_level":%d,"category":"%s"}',
+        id, jstr(ud.name), jstr(ud.translatedHumanName or ud.humanName or ud.name),
+        num0(ud.metalCost), num0(ud.energyCost), bsField, tl, defCategory(ud))
+    end)
+    if ok then parts[#parts + 1] = s end
+  end
+  return "[" .. tconcat(parts, ",") .. "]"
+end
+
+local function encodeHello()
+  if not unitDefJson then unitDefJson = encodeUnitDefs() end
+  local teams = {}
+  for i = 1, #teamIds do teams[i] = encodeTeamInfo(teamIds[i]) end
+  return fmt('{"type":"hello","schema_version":"%s","widget":{"name":"%s","version":"%s"},"engine_version":%s,'
+    .. '"game":{"name":%s,"version":%s},"map":%s,"is_replay":%s,"game_frame":%d,"rate_hz":%d,"detail":"%s",'
+    .. '"view":%s,"teams":[%s],"unit_defs":%s}\n',
+    SCHEMA_VERSION, WIDGET_NAME, WIDGET_VERSION, jstr(Engine and Engine.version or "unknown"),
+    jstr(Game and Game.gameName or "unknown"), jstr(Game and Game.gameVersion or "unknown"),
+    jstr(Game and Game.mapName or "unknown"), jbool(isReplay), gameFrame(), config.rate, config.detail,
+    encodeView(), tconcat(teams, ","), unitDefJson)
+end
+
+--------------------------------------------------------------------------------
+-- Collection: per snapshot
+--------------------------------------------------------------------------------
+local function encodeResource(team, res, short, withStats)
+  local cur, stor, _, inc, exp = spGetTeamResources(team, res)
+  if cur == nil then return nil end
+  local s = fmt('"%s":{"current":%s,"income":%s,"expense":%s,"storage":%s', res,
+    num0(cur), num0(inc), num0(exp), num0(stor))
+  if withStats and spGetTeamResourceStats then
+    local _, produced, excessed = spGetTeamResourceStats(team, short)
+    local p, e = num(produced), num(excessed)
+    if p and e then s = s .. ',"produced":' .. p .. ',"excess":' .. e end
+  end
+  return s .. "}"
+end
+
+local function teamDamage(team, frame)
+  local c = damageCache[team]
+  if c and frame - c.frame < 30 and frame >= c.frame then return c end
+  c = c or {}
+  c.frame = frame
+  c.dealt, c.received = nil, nil
+  if spGetTeamStatsHistory then
+    local n = spGetTeamStatsHistory(team)
+    if type(n) == "number" and n > 0 then
+      local h = spGetTeamStatsHistory(team, n, n)
+      local e = h and h[1]
+      if e then c.dealt, c.received = e.damageDealt, e.damageReceived end
+    end
+  end
+  damageCache[team] = c
+  return c
+end
+
+local function encodeTeams(frame)
+  local parts = {}
+  for i = 1, #teamIds do
+    local team = teamIds[i]
+    local s = '{"team_id":' .. team
+    local m = encodeResource(team, "metal", "m", true)
+    if m then
+      local e = encodeResource(team, "energy", "e", true)
+      s = s .. "," .. m
+      if e then s = s .. "," .. e end
+      local d = teamDamage(team, frame)
+      local dd, dr = num(d.dealt), num(d.received)
+      if dd and dr then s = s .. ',"damage_dealt":' .. dd .. ',"damage_received":' .. dr end
+    end
+    local _, _, isDead = spGetTeamInfo(team, false)
+    if isDead then s = s .. ',"is_dead":true' end
+    parts[i] = s .. "}"
+  end
+  return tconcat(parts, ",")
+end
+
+-- encode one unit into parts; returns new n
+local function encodeUnit(parts, n, id, detail)
+  local team = spGetUnitTeam(id)
+  if team == nil then return n end
+  local x, y, z = spGetUnitPosition(id)
+  if x == nil then return n end
+  local defID = spGetUnitDefID(id)
+  local s = fmt('{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%s,"y":%s,"z":%s}',
+    id, defID and fmt("%d", defID) or "null", team, int(x), int(y), int(z))
+  local h, mh, _, _, bp = spGetUnitHealth(id)
+  if h ~= nil then
+    local hs, ms = num(h), num(mh)
+    if hs and ms then s = s .. ',"health":{"current":' .. hs .. ',"max":' .. ms .. '}' end
+  end
+  if detail == "comprehensive" then
+    if bp ~= nil then
+      local b = num(bp)
+      if b then s = s .. ',"build_progress":' .. b end
+    end
+    local vx, vy, vz = spGetUnitVelocity(id)
+    if vx ~= nil then
+      s = s .. ',"vel":{"x":' .. num0(vx) .. ',"y":' .. num0(vy) .. ',"z":' .. num0(vz) .. '}'
+    end
+    local xp = spGetUnitExperience(id)
+    if xp ~= nil then
+      local xs = num(xp)
+      if xs then s = s .. ',"experience":' .. xs end
+    end
+  elseif bp ~= nil and bp < 1 then
+    local b = num(bp)
+    if b then s = s .. ',"build_progress":' .. b end
+  end
+  n = n + 1
+  parts[n] = s .. "}"
+  return n
+end
+
+local function resetUnitTracking()
+  mark, order, known, tombstones, gen, cursor = {}, {}, 0, 0, 0, 1
+  sentSeq = {}
+  pendDestroyed, pendHidden = {}, {}
+  destroyedNow = {}
+  dirty, dirtyList = {}, {}
+end
+
+local function compactOrder()
+  if tombstones == 0 then return end
+  local o, j = {}, 0
+  for i = 1, #order do
+    local id = order[i]
+    if id then j = j + 1; o[j] = id end
+  end
+  order, tombstones = o, 0
+end
+
+-- Reconcile the visible set with GetAllUnits. Returns the list of new ids.
+local function reconcile()
+  local list = spGetAllUnits() or {}
+  gen = gen + 1
+  local g = gen
+  local newIds, nn = {}, 0
+  local n = #list
+  for i = 1, n do
+    local id = list[i]
+    if mark[id] == nil then
+      nn = nn + 1; newIds[nn] = id
+      order[#order + 1] = id
+      known = known + 1
+    end
+    mark[id] = g
+  end
+  if n ~= known then
+    -- some known units are gone: destroyed (we saw it die) or hidden (left view)
+    for i = 1, #order do
+      local id = order[i]
+      if id and mark[id] ~= g then
+        order[i] = false
+        tombstones = tombstones + 1
+        mark[id] = nil
+        sentSeq[id] = nil
+        known = known - 1
+        if destroyedNow[id] then pendDestroyed[#pendDestroyed + 1] = id
+        else pendHidden[#pendHidden + 1] = id end
+      end
+    end
+  end
+  destroyedNow = {}
+  return newIds, nn
+end
+
+local function unitHz()
+  return UNIT_HZ_LEVELS[unitLevel]
+end
+
+local function idList(t)
+  local p = {}
+  for i = 1, #t do p[i] = fmt("%d", t[i]) end
+  return tconcat(p, ",")
+end
+
+local function buildSnapshot(frame)
+  local detail = config.detail
+  local teams = encodeTeams(frame)
+  local _, _, isPausedNow = spGetGameSpeed()
+  local head = fmt('{"type":"snapshot","schema_version":"%s","seq":%d,"game_frame":%d,"game_seconds":%s,"is_paused":%s,"detail":"%s","teams":[%s]',
+    SCHEMA_VERSION, seq, frame, num0(spGetGameSeconds()), jbool(isPausedNow or paused), detail, teams)
+  if detail == "minimal" then
+    forceFull = true -- units not tracked; the next standard snapshot must be full
+    destroyedNow, dirty, dirtyList = {}, {}, {}
+    return head .. "}\n"
+  end
+  local full = forceFull
+  local newIds, nn = reconcile()
+  local parts, n = {}, 0
+  local s = seq
+  if not full then
+    local rate = config.rate
+    local perSnap = (#order - tombstones) * unitHz() / rate
+    if perSnap >= known then full = true end
+  end
+  if full then
+    compactOrder()
+    for i = 1, #order do
+      local id = order[i]
+      sentSeq[id] = s
+      n = encodeUnit(parts, n, id, detail)
+    end
+    cursor = 1
+    pendDestroyed, pendHidden = {}, {}
+    dirty, dirtyList = {}, {}
+    forceFull = false
+    return head .. ',"units_full":true,"units":[' .. tconcat(parts, ",") .. ']}\n'
+  end
+  -- delta: new units, dirty units, then the round-robin slice
+  for i = 1, nn do
+    local id = newIds[i]
+    sentSeq[id] = s
+    n = encodeUnit(parts, n, id, detail)
+  end
+  for i = 1, #dirtyList do
+    local id = dirtyList[i]
+    if mark[id] and sentSeq[id] ~= s then
+      sentSeq[id] = s
+      n = encodeUnit(parts, n, id, detail)
+    end
+  end
+  dirty, dirtyList = {}, {}
+  local total = #order
+  local k = floor(known * unitHz() / config.rate) + 1
+  local c = cursor
+  local taken = 0
+  while taken < k do
+    if c > total then
+      compactOrder()
+      total = #order
+      c = 1
+      if total == 0 then break end
+    end
+    local id = order[c]
+    c = c + 1
+    if id then
+      taken = taken + 1
+      if sentSeq[id] ~= s then
+        sentSeq[id] = s
+        n = encodeUnit(parts, n, id, detail)
+      end
+    end
+    if taken >= known then break end
+  end
+  cursor = c
+  local out = head .. ',"units_full":false,"units":[' .. tconcat(parts, ",") .. "]"
+  if #pendDestroyed > 0 then out = out .. ',"destroyed":[' .. idList(pendDestroyed) .. "]"; pendDestroyed = {} end
+  if #pendHidden > 0 then out = out .. ',"hidden":[' .. idList(pendHidden) .. "]"; pendHidden = {} end
+  return out .. "}\n"
+end
+
+--------------------------------------------------------------------------------
+-- Queue (whole lines; drops oldest snapshots, never hello/events/bye)
+--------------------------------------------------------------------------------
+local sendStatus -- forward
+
+local function qClear()
+  qItems, qKinds = {}, {}
+  qHead, qTail, qBytes, qOffset = 1, 0, 0, 0
+end
+
+local function qPush(line, kind)
+  qTail = qTail + 1
+  qItems[qTail] = line
+  qKinds[qTail] = kind
+  qBytes = qBytes + #line
+end
+
+-- drop the oldest whole snapshots (not the one partly on the wire) until `need` bytes fit
+local function qMakeRoom(need)
+  local i = qHead
+  if qOffset > 0 then i = i + 1 end
+  local droppedNow = 0
+  while qBytes + need > QUEUE_MAX_BYTES and i <= qTail do
+    if qKinds[i] == "snapshot" and qItems[i] then
+      qBytes = qBytes - #qItems[i]
+      qItems[i] = false
+      droppedNow = droppedNow + 1
+    end
+    i = i + 1
+  end
+  return droppedNow
+end
+
+local function noteDrops(k)
+  if k > 0 then
+    dropped = dropped + k
+    droppedTotal = droppedTotal + k
+    forceFull = true
+  end
+end
+
+local function enqueue(line, kind)
+  if connState ~= "connected" then return false end
+  if kind == "snapshot" then
+    if qBytes + #line > QUEUE_MAX_BYTES then
+      noteDrops(qMakeRoom(#line))
+      if qBytes + #line > QUEUE_MAX_BYTES then
+        noteDrops(1)
+        return false
+      end
+    end
+  end
+  qPush(line, kind)
+  return true
+end
+
+local function emitEvent(body)
+  if connState ~= "connected" then return end
+  enqueue(fmt('{"type":"event","schema_version":"%s","event":%s,"game_frame":%d}\n',
+    SCHEMA_VERSION, body, gameFrame()), "event")
+end
+
+--------------------------------------------------------------------------------
+-- Socket state machine
+--------------------------------------------------------------------------------
+local function closeSocket()
+  if sock then pcall(sock.close, sock) end
+  sock = nil
+end
+
+local function scheduleRetry(reason)
+  closeSocket()
+  qClear()
+  lastError = reason
+  failures = failures + 1
+  local base = BACKOFF_MIN * 2 ^ (failures - 1)
+  if base > BACKOFF_MAX then base = BACKOFF_MAX end
+  backoff = base * (0.8 + 0.4 * mrandom())
+  if backoff > BACKOFF_MAX then backoff = BACKOFF_MAX end
+  retryAt = now() + backoff
+  connState = config.enabled and "reconnecting" or "off"
+end
+
+local function resolveHost(h)
+  if h == "localhost" then return "127.0.0.1" end
+  if type(h) == "string" and h:match("^%d+%.%d+%.%d+%.%d+$") then return h end
+  return nil
+end
+
+local function onConnected()
+  connState = "connected"
+  connections = connections + 1
+  failures = 0
+  backoff = BACKOFF_MIN
+  lastError = nil
+  qClear()
+  dropped = 0
+  seq = 0
+  forceFull = true
+  lastReadCheck = now()
+  lastStatusAt = now()
+  readTeams()
+  view = readView()
+  qPush(encodeHello(), "hello")
+  log("connected to " .. config.host .. ":" .. config.port)
+end
+
+local function startConnect()
+  if not config.enabled then connState = "off"; return end
+  local addr = resolveHost(config.host)
+  if not addr then
+    scheduleRetry("host must be an IP address (no DNS lookups in game): " .. tostring(config.host))
+    return
+  end
+  if not socket or not socket.tcp then
+    scheduleRetry("LuaSocket not available")
+    return
+  end
+  local s, err = socket.tcp()
+  if not s then scheduleRetry(err or "socket.tcp failed"); return end
+  s:settimeout(0)
+  sock = s
+  local ok, cerr = s:connect(addr, config.port)
+  connStarted = now()
+  if ok == 1 or cerr == "already connected" then
+    onConnected()
+  elseif cerr == "timeout" or cerr == "Operation already in progress" then
+    connState = "connecting"
+  else
+    scheduleRetry(cerr or "connect failed")
+  end
+end
+
+local function pollConnecting()
+  local _, w = socket.select(nil, { sock }, 0)
+  if w and (w[1] or w[sock]) then
+    if sock:getpeername() then
+      onConnected()
+    else
+      -- refused: find out why when possible
+      local _, err = sock:connect(resolveHost(config.host) or "127.0.0.1", config.port)
+      if err == "already connected" then onConnected() else scheduleRetry(err or "connection refused") end
+    end
+    return
+  end
+  if now() - connStarted > CONNECT_TIMEOUT then
+    scheduleRetry("connect timed out")
+  end
+end
+
+local function flush()
+  if connState ~= "connected" or not sock then return end
+  local budget = SEND_BUDGET_BYTES
+  while qHead <= qTail and budget > 0 do
+    local item = qItems[qHead]
+    if not item then
+      qItems[qHead], qKinds[qHead] = nil, nil
+      qHead = qHead + 1
+      qOffset = 0
+    else
+      local last, err, partial = sock:send(item, qOffset + 1)
+      if last then
+        local sent = last - qOffset
+        bytesSent = bytesSent + sent
+        budget = budget - sent
+        qBytes = qBytes - #item
+        qItems[qHead], qKinds[qHead] = nil, nil
+        qHead = qHead + 1
+        qOffset = 0
+      elseif err == "timeout" then
+        if partial and partial > qOffset then
+          bytesSent = bytesSent + (partial - qOffset)
+          qOffset = partial
+        end
+        return
+      else
+        scheduleRetry("send failed: " .. tostring(err))
+        return
+      end
+    end
+  end
+  if qHead > qTail then qClear() end
+end
+
+-- notice a reader that closed the connection even when there is nothing to send
+local function checkPeer()
+  if now() - lastReadCheck < 0.5 then return end
+  lastReadCheck = now()
+  local r = socket.select({ sock }, nil, 0)
+  if r and (r[1] or r[sock]) then
+    local _, err = sock:receive("*a")
+    if err == "closed" then scheduleRetry("reader closed the connection") end
+  end
+end
+
+local function pollSocket()
+  if not config.enabled then
+    if connState ~= "off" then closeSocket(); qClear(); connState = "off" end
+    return
+  end
+  if connState == "disconnected" or (connState == "reconnecting" and now() >= retryAt) then
+    startConnect()
+  elseif connState == "connecting" then
+    pollConnecting()
+  end
+  if connState == "connected" then
+    flush()
+    if connState == "connected" then checkPeer() end
+  end
+end
+
+local function disconnect(reason)
+  if sock and connState == "connected" then
+    qPush(fmt('{"type":"bye","schema_version":"%s","game_frame":%d,"reason":%s}\n', SCHEMA_VERSION, gameFrame(), jstr(reason)), "bye")
+    -- best effort, non-blocking
+    flush()
+  end
+  closeSocket()
+  qClear()
+end
+
+--------------------------------------------------------------------------------
+-- Status, throttling
+--------------------------------------------------------------------------------
+local function statusMessage()
+  if unitLevel > 1 then
+    return fmt("frame cost %.1f ms over budget %.1f ms: units refreshed at %d Hz", costEma, COST_BUDGET_MS, unitHz())
+  end
+  return "ok"
+end
+
+sendStatus = function()
+  lastStatusAt = now()
+  if qBytes >= QUEUE_MAX_BYTES then return end -- the count is cumulative: the next status reports it
+  emitEvent(fmt('"status","dropped_snapshots":%d,"queue_bytes":%d,"rate_hz":%d,"unit_rate_hz":%d,"detail":"%s","throttled":%s,"frame_cost_ms":%s,"message":%s',
+    dropped, qBytes, config.rate, unitHz(), config.detail, jbool(unitLevel > 1), num0(costEma), jstr(statusMessage())))
+end
+
+local function adjustThrottle(costMs)
+  lastCostMs = costMs
+  costEma = costEma + (costMs - costEma) * 0.05
+  local t = now()
+  if t - throttleChangedAt < 2 then return end
+  if costEma > COST_BUDGET_MS and unitLevel < #UNIT_HZ_LEVELS then
+    unitLevel = unitLevel + 1
+    throttleChangedAt = t
+    sendStatus()
+  elseif costEma < COST_BUDGET_MS * 0.4 and unitLevel > 1 and t - throttleChangedAt > 5 then
+    unitLevel = unitLevel - 1
+    throttleChangedAt = t
+    sendStatus()
+  end
+end
+
+local function statusText()
+  if not config.enabled or connState == "off" then return "off" end
+  if connState == "connected" then
+    local s = "connected to " .. config.host .. ":" .. config.port
+    if dropped > 0 then s = s .. fmt(" (%d snapshots dropped)", dropped) end
+    if unitLevel > 1 then s = s .. fmt(" (throttled: units at %d Hz)", unitHz()) end
+    return s
+  elseif connState == "connecting" then
+    return "connecting to " .. config.host .. ":" .. config.port
+  elseif connState == "reconnecting" then
+    local left = retryAt - now()
+    if left < 0 then left = 0 end
+    return fmt("retrying in %d s (%s)", floor(left + 0.5), tostring(lastError or "not connected"))
+  end
+  return "disconnected"
+end
+
+--------------------------------------------------------------------------------
+-- Snapshot scheduling
+--------------------------------------------------------------------------------
+local function takeSnapshot(frame)
+  lastSnapClock = now()
+  if connState ~= "connected" then
+    -- nothing is tracked while disconnected: the first snapshot after connecting is full
+    forceFull = true
+    destroyedNow, dirty, dirtyList = {}, {}, {}
+    return
+  end
+  -- the reader is far behind: do not spend time building a snapshot that would be dropped
+  if qBytes >= QUEUE_SKIP_BYTES then
+    noteDrops(1)
+    if now() - lastStatusAt > 1 then sendStatus() end
+    return
+  end
+  local before = dropped
+  local line = buildSnapshot(frame)
+  if enqueue(line, "snapshot") then seq = seq + 1 end
+  if dropped ~= before and now() - lastStatusAt > 1 then sendStatus() end
+end
+
+local function checkPause()
+  local _, _, p = spGetGameSpeed()
+  p = p and true or false
+  if p ~= paused then
+    paused = p
+    emitEvent(p and '"paused"' or '"unpaused"')
+  end
+end
+
+local function checkView()
+  local v = readView()
+  if not sameView(v, view) then
+    view = v
+    forceFull = true
+    emitEvent('"view_changed","view":' .. encodeView())
+    takeSnapshot(gameFrame())
+  end
+end
+
+local function winners()
+  local alive = {}
+  for i = 1, #teamIds do
+    local _, _, isDead, _, _, ally = spGetTeamInfo(teamIds[i], false)
+    if not isDead and ally then alive[ally] = true end
+  end
+  local ws = {}
+  for a in pairs(alive) do ws[#ws + 1] = a end
+  table.sort(ws)
+  return ws
+end
+
+--------------------------------------------------------------------------------
+-- Commands and settings
+--------------------------------------------------------------------------------
+local function applyEnabled(on)
+  config.enabled = on and true or false
+  if config.enabled then
+    if connState == "off" or connState == "reconnecting" then
+      failures = 0
+      connState = "disconnected"
+    end
+  else
+    disconnect("disabled")
+    connState = "off"
+  end
+end
+
+local function reconnectNow()
+  if connState == "connected" then disconnect("reconfigured") else closeSocket() end
+  failures = 0
+  connState = config.enabled and "disconnected" or "off"
+end
+
+local function setRate(n)
+  n = tonumber(n)
+  if not n then return false end
+  n = floor(n)
+  if n < 1 then n = 1 elseif n > 30 then n = 30 end
+  config.rate = n
+  return true
+end
+
+local function setDetail(d)
+  if not DETAILS[d] then return false end
+  if d ~= config.detail then
+    config.detail = d
+    forceFull = true
+  end
+  return true
+end
+
+local function handleCommand(words)
+  local sub = words[1]
+  local arg = words[2]
+  if sub == nil or sub == "status" then
+    log(fmt("%s | rate %d Hz, detail %s, units %d Hz, queue %d B, dropped %d, sent %d B, cost %.2f ms/frame",
+      statusText(), config.rate, config.detail, unitHz(), qBytes, droppedTotal, bytesSent, costEma))
+  elseif sub == "connect" then
+    applyEnabled(true); reconnectNow(); log("connecting to " .. config.host .. ":" .. config.port)
+  elseif sub == "disconnect" then
+    applyEnabled(false); log("disconnected (off); /livedata connect to resume")
+  elseif sub == "host" and arg then
+    if resolveHost(arg) then config.host = arg; reconnectNow(); log("host " .. arg)
+    else log("host must be an IP address such as 127.0.0.1") end
+  elseif sub == "port" and arg then
+    local p = tonumber(arg)
+    if p and p >= 1 and p <= 65535 then config.port = floor(p); reconnectNow(); log("port " .. config.port)
+    else log("port must be 1-65535") end
+  elseif sub == "rate" and arg then
+    if setRate(arg) then log("rate " .. config.rate .. " Hz") else log("rate must be 1-30") end
+  elseif sub == "detail" and arg then
+    if setDetail(arg) then log("detail " .. config.detail) else log("detail must be minimal, standard or comprehensive") end
+  elseif sub == "show" or sub == "hide" then
+    config.showStatus = (sub == "show")
+  else
+    log("usage: /livedata status|connect|disconnect|host H|port P|rate N|detail D|show|hide")
+  end
+end
+
+local function onAction(cmd, optLine, optWords)
+  local ok, err = pcall(function()
+    local words = {}
+    if type(optWords) == "table" then
+      for i = 1, #optWords do words[i] = optWords[i] end
+    elseif type(optLine) == "string" then
+      for w in optLine:gmatch("%S+") do words[#words + 1] = w end
+    end
+    handleCommand(words)
+  end)
+  if not ok then log("command error: " .. tostring(err)) end
+  return true
+end
+
+local OPTION_IDS = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_status" }
+local DETAIL_LIST = { "minimal", "standard", "comprehensive" }
+
+local function addOptions()
+  local opts = WG and WG["options"]
+  if not (opts and opts.addOptions) then return end
+  local detailIndex = 2
+  for i = 1, 3 do if DETAIL_LIST[i] == config.detail then detailIndex = i end end
+  local ok = pcall(opts.addOptions, {
+    { id = "livedata_enabled", group = "custom", category = 2, widgetname = "Live Data Export", name = "Live data export",
+      type = "bool", value = config.enabled, description = "Stream game data to the overlay on 127.0.0.1",
+      onchange = function(_, v) pcall(applyEnabled, v) end },
+    { id = "livedata_rate", group = "custom", category = 2, widgetname = "Live Data Export", name = "   snapshots per second",
+      type = "slider", min = 1, max = 30, step = 1, value = config.rate,
+      description = "How often the overlay gets a snapshot",
+      onchange = function(_, v) pcall(setRate, v) end },
+    { id = "livedata_detail", group = "custom", category = 2, widgetname = "Live Data Export", name = "   detail",
+      type = "select", options = DETAIL_LIST, value = detailIndex,
+      description = "minimal: teams only; comprehensive: adds velocity and experience",
+      onchange = function(_, v) pcall(setDetail, DETAIL_LIST[v] or v) end },
+    { id = "livedata_status", group = "custom", category = 2, widgetname = "Live Data Export", name = "   show status text",
+      type = "bool", value = config.showStatus, description = "Small connection status line on screen",
+      onchange = function(_, v) config.showStatus = v and true or false end },
+  })
+  optionsAdded = ok
+end
+
+local function removeOptions()
+  local opts = WG and WG["options"]
+  if optionsAdded and opts and opts.removeOptions then pcall(opts.removeOptions, OPTION_IDS) end
+  optionsAdded = false
+end
+
+--------------------------------------------------------------------------------
+-- Call-ins (every one guarded: an error must never unload the widget)
+--------------------------------------------------------------------------------
+local errorCount = 0
+local function guard(name, f, ...)
+  local ok, err = pcall(f, ...)
+  if not ok then
+    errorCount = errorCount + 1
+    forceFull = true
+    if errorCount <= 10 or errorCount % 1000 == 0 then
+      log(fmt("error in %s (%d): %s", name, errorCount, tostring(err)))
+    end
+  end
+end
+
+local function timed(f, ...)
+  local t = spGetTimer()
+  f(...)
+  frameCostAcc = frameCostAcc + spDiffTimers(spGetTimer(), t, true)
+end
+
+function widget:GetConfigData()
+  return { enabled = config.enabled, host = config.host, port = config.port, rate = config.rate,
+           detail = config.detail, showStatus = config.showStatus, queueKB = config.queueKB }
+end
+
+function widget:SetConfigData(data)
+  guard("SetConfigData", function()
+    if type(data) ~= "table" then return end
+    if type(data.enabled) == "boolean" then config.enabled = data.enabled end
+    if type(data.host) == "string" and resolveHost(data.host) then config.host = data.host end
+    local p = tonumber(data.port)
+    if p and p >= 1 and p <= 65535 then config.port = floor(p) end
+    if data.rate then setRate(data.rate) end
+    if type(data.detail) == "string" then setDetail(data.detail) end
+    if type(data.showStatus) == "boolean" then config.showStatus = data.showStatus end
+    local q = tonumber(data.queueKB)
+    if q and q >= 16 and q <= 65536 then
+      config.queueKB = floor(q)
+      QUEUE_MAX_BYTES = config.queueKB * 1024
+      QUEUE_SKIP_BYTES = QUEUE_MAX_BYTES * 3 / 4
+    end
+  end)
+end
+
+function widget:Initialize()
+  guard("Initialize", function()
+    t0 = spGetTimer()
+    isReplay = spIsReplay and spIsReplay() or false
+    readTeams()
+    view = readView()
+    lastFrame = gameFrame()
+    gameStarted = lastFrame > 0
+    local _, _, p = spGetGameSpeed()
+    paused = p and true or false
+    connState = config.enabled and "disconnected" or "off"
+    if widgetHandler and widgetHandler.AddAction then
+      widgetHandler:AddAction("livedata", onAction, nil, "t")
+    end
+    addOptions()
+    WG["livedata"] = {
+      status = function()
+        return { state = connState, text = statusText(), queue_bytes = qBytes, dropped = dropped,
+                 dropped_total = droppedTotal, bytes_sent = bytesSent, connections = connections,
+                 backoff = backoff, failures = failures, last_error = lastError, unit_rate_hz = unitHz(),
+                 throttled = unitLevel > 1, cost_ms = costEma, errors = errorCount, seq = seq,
+                 rate = config.rate, detail = config.detail, host = config.host, port = config.port,
+                 enabled = config.enabled }
+      end,
+    }
+    pollSocket()
+  end)
+end
+
+function widget:Shutdown()
+  guard("Shutdown", function()
+    disconnect(spIsGameOver and spIsGameOver() and "game_over" or "shutdown")
+    connState = "off"
+    if widgetHandler and widgetHandler.RemoveAction then widgetHandler:RemoveAction("livedata") end
+    removeOptions()
+    if WG then WG["livedata"] = nil end
+  end)
+end
+
+local function gameFrameBody(n)
+  local frame = gameFrame()
+  if frame < n then frame = n end
+  lastFrame = frame
+  if not gameStarted and frame > 0 then
+    gameStarted = true
+  end
+  snapAcc = snapAcc + config.rate / 30
+  if snapAcc >= 1 then
+    snapAcc = snapAcc - 1
+    if snapAcc > 1 then snapAcc = 0 end
+    takeSnapshot(frame)
+  end
+  flush()
+end
+
+function widget:GameFrame(n)
+  guard("GameFrame", timed, gameFrameBody, n)
+  -- cost of this frame plus the Update calls since the previous one
+  guard("throttle", adjustThrottle, frameCostAcc)
+  frameCostAcc = 0
+end
+
+local function updateBody()
+  pollSocket()
+  checkPause()
+  checkView()
+  local t = now()
+  -- paused or not started: keep the reader informed at 1 Hz
+  if connState == "connected" and t - lastSnapClock >= 1 then
+    takeSnapshot(gameFrame())
+  end
+  if connState == "connected" and t - lastStatusAt >= STATUS_INTERVAL then sendStatus() end
+  flush()
+end
+
+function widget:Update(dt)
+  guard("Update", timed, updateBody)
+end
+
+function widget:GameStart()
+  guard("GameStart", function()
+    gameStarted = true
+    emitEvent('"game_start"')
+  end)
+end
+
+function widget:GameOver(winningAllyTeams)
+  guard("GameOver", function()
+    if gameOverSent then return end
+    gameOverSent = true
+    local ws = winningAllyTeams
+    if type(ws) ~= "table" or #ws == 0 then ws = winners() end
+    local p = {}
+    for i = 1, #ws do p[i] = int(ws[i]) end
+    takeSnapshot(gameFrame())
+    emitEvent('"game_over","winners":[' .. tconcat(p, ",") .. "]")
+    flush()
+  end)
+end
+
+function widget:GamePaused(playerID, isPaused)
+  guard("GamePaused", function()
+    isPaused = isPaused and true or false
+    if isPaused ~= paused then
+      paused = isPaused
+      local pid = type(playerID) == "number" and (',"player_id":' .. int(playerID)) or ""
+      emitEvent((isPaused and '"paused"' or '"unpaused"') .. pid)
+    end
+  end)
+end
+
+function widget:TeamDied(teamID)
+  guard("TeamDied", function()
+    emitEvent('"team_died","team_id":' .. int(teamID))
+    damageCache[teamID] = nil
+  end)
+end
+
+function widget:PlayerChanged(playerID)
+  guard("PlayerChanged", checkView)
+end
+
+local function markDirty(unitID)
+  if not dirty[unitID] then
+    dirty[unitID] = true
+    dirtyList[#dirtyList + 1] = unitID
+  end
+end
+
+function widget:UnitDestroyed(unitID)
+  guard("UnitDestroyed", function() destroyedNow[unitID] = true end)
+end
+
+function widget:UnitFinished(unitID)
+  guard("UnitFinished", markDirty, unitID)
+end
+
+function widget:UnitGiven(unitID)
+  guard("UnitGiven", markDirty, unitID)
+end
+
+function widget:UnitTaken(unitID)
+  guard("UnitTaken", markDirty, unitID)
+end
+
+function widget:DrawScreen()
+  if not config.showStatus or not glText then return end
+  guard("DrawScreen", function()
+    local vsx, vsy = 1920, 1080
+    if spGetViewGeometry then vsx, vsy = spGetViewGeometry() end
+    local s = "livedata: " .. statusText()
+    if glColor then glColor(1, 1, 1, 0.8) end
+    glText(s, vsx - 8, 8, 12, "ro")
+  end)
+end
