@@ -8,7 +8,7 @@ use bar_overlay::receiver::ReceiverEvent;
 use common::golden;
 
 fn msg(conn: u64, m: Message) -> ReceiverEvent {
-    ReceiverEvent::Message { conn, msg: Box::new(m), bytes: 100, unknown_fields: 0 }
+    ReceiverEvent::Message { conn, msg: Box::new(m), bytes: 100, unknown_fields: 0, raw: None }
 }
 
 fn connect(conn: u64) -> ReceiverEvent {

@@ -80,6 +80,11 @@ impl Feed {
         self.source.and_then(|c| self.connections.get(&c)).map(|c| c.peer)
     }
 
+    /// Whether a message from `conn` goes into the game: it is the source, or there is none and it would become it.
+    pub fn accepts(&self, conn: ConnId) -> bool {
+        self.source.is_none_or(|s| s == conn)
+    }
+
     /// When the source last sent anything: the UI calls a quiet source stale.
     pub fn last_message(&self) -> Option<Instant> {
         self.last_message
@@ -112,7 +117,7 @@ impl Feed {
                     self.source = None;
                 }
             }
-            ReceiverEvent::Message { conn, msg, bytes, unknown_fields } => {
+            ReceiverEvent::Message { conn, msg, bytes, unknown_fields, .. } => {
                 self.stats.bytes += bytes as u64;
                 self.stats.unknown_fields += u64::from(unknown_fields);
                 self.on_message(conn, *msg);

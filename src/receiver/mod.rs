@@ -24,11 +24,13 @@ pub struct ReceiverConfig {
     pub max_line: usize,
     /// Events buffered before connection tasks wait for the consumer (and TCP pushes back on the sender).
     pub channel_capacity: usize,
+    /// Attach each accepted line's bytes to its event (for `record`, which must write lines exactly as sent).
+    pub keep_raw: bool,
 }
 
 impl ReceiverConfig {
     pub fn new(bind: SocketAddr) -> Self {
-        ReceiverConfig { bind, max_line: protocol::MAX_LINE_BYTES, channel_capacity: 4096 }
+        ReceiverConfig { bind, max_line: protocol::MAX_LINE_BYTES, channel_capacity: 4096, keep_raw: false }
     }
 }
 
@@ -37,9 +39,9 @@ pub enum ReceiverEvent {
     Connected { conn: ConnId, peer: SocketAddr },
     /// `reason` is `None` for a clean close by the peer.
     Disconnected { conn: ConnId, reason: Option<String> },
-    Message { conn: ConnId, msg: Box<Message>, bytes: usize, unknown_fields: u32 },
+    Message { conn: ConnId, msg: Box<Message>, bytes: usize, unknown_fields: u32, raw: Option<Vec<u8>> },
     /// A well-formed line of a message type this version does not know.
-    UnknownType { conn: ConnId, kind: String, bytes: usize },
+    UnknownType { conn: ConnId, kind: String, bytes: usize, raw: Option<Vec<u8>> },
     /// A line that was rejected; the connection carries on with the next one. `line` counts from 1.
     BadLine { conn: ConnId, line: u64, error: String, bytes: usize },
 }
@@ -152,7 +154,7 @@ fn serve(
                     Ok((stream, peer)) => {
                         let conn = next_id.fetch_add(1, Ordering::Relaxed);
                         let _ = stream.set_nodelay(true);
-                        tokio::spawn(connection(conn, peer, stream, config.max_line, tx.clone(), wake.clone()));
+                        tokio::spawn(connection(conn, peer, stream, config.clone(), tx.clone(), wake.clone()));
                     }
                     // Running out of file descriptors and the like: back off rather than spin.
                     Err(e) => {
@@ -174,7 +176,7 @@ async fn connection(
     conn: ConnId,
     peer: SocketAddr,
     stream: tokio::net::TcpStream,
-    max_line: usize,
+    config: ReceiverConfig,
     tx: mpsc::Sender<ReceiverEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
 ) {
@@ -191,6 +193,7 @@ async fn connection(
         return;
     }
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let max_line = config.max_line;
     let mut framer = LineFramer::new(max_line);
     let mut line_no = 0u64;
     let reason = loop {
@@ -223,11 +226,12 @@ async fn connection(
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
+                let raw = config.keep_raw.then(|| line.to_vec());
                 match protocol::parse_line(line) {
                     Ok(Parsed::Message { msg, unknown_fields }) => {
-                        ReceiverEvent::Message { conn, msg: Box::new(msg), bytes, unknown_fields }
+                        ReceiverEvent::Message { conn, msg: Box::new(msg), bytes, unknown_fields, raw }
                     }
-                    Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType { conn, kind, bytes },
+                    Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType { conn, kind, bytes, raw },
                     Err(e) => ReceiverEvent::BadLine { conn, line: line_no, error: e.to_string(), bytes },
                 }
             }

@@ -1,0 +1,155 @@
+//! Command-line arguments. The binary is a thin shell over this and the library.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bar-overlay",
+    version,
+    about = "Live overlay for Beyond All Reason: resource graphs and army composition from the export_livedata widget",
+    long_about = "Run with no command to open the overlay window. The widget (widget/export_livedata.lua) in BAR connects \
+                  to it on 127.0.0.1:47800. The commands below work without a window."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Also run a built-in simulated game into the overlay, to see it working without BAR.
+    #[arg(long, conflicts_with = "replay")]
+    pub demo: bool,
+    /// Feed a recording (from `record`) into the overlay.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Replay speed: a factor of game time, or `max`.
+    #[arg(long, default_value = "1", value_name = "X|max", requires = "replay")]
+    pub speed: Speed,
+    /// Listen on this port instead of the configured one.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Use this settings file instead of the one in the OS config directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Receive and print one status line a second.
+    Listen(ListenArgs),
+    /// Receive and append every valid line to FILE (NDJSON).
+    Record(RecordArgs),
+    /// Stream a synthetic game over TCP exactly as the widget does.
+    Simulate(SimulateArgs),
+    /// Send a recording back out with its original game-time pacing.
+    Replay(ReplayArgs),
+    /// Post-game report from a recording.
+    Summary(SummaryArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BindArgs {
+    /// Address to listen on. 127.0.0.1 keeps the port private to this machine.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Port to listen on.
+    #[arg(long, default_value_t = crate::protocol::DEFAULT_PORT)]
+    pub port: u16,
+}
+
+impl BindArgs {
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    #[command(flatten)]
+    pub bind: BindArgs,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The NDJSON file to append to (created if missing).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub bind: BindArgs,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Stop when the sender says bye.
+    #[arg(long)]
+    pub until_bye: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Where the overlay (or `listen`/`record`) listens.
+    #[arg(long, default_value = "127.0.0.1:47800", value_name = "HOST:PORT")]
+    pub to: String,
+    /// Number of teams (2 to 16), split into two ally teams.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=16))]
+    pub teams: u32,
+    /// Units on the field when the armies are fully grown (all teams together).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=20000))]
+    pub units: u32,
+    /// Snapshots per second (1 to 30).
+    #[arg(long, default_value_t = 30.0)]
+    pub rate: f64,
+    /// Game seconds to simulate (default: a 20-minute game).
+    #[arg(long, default_value_t = 1200.0)]
+    pub seconds: f64,
+    /// Game speed: a factor of real time, or `max` to stream as fast as the socket takes it.
+    #[arg(long, default_value = "1", value_name = "X|max")]
+    pub speed: Speed,
+    /// Seed for a repeatable game.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Detail level: minimal, standard or comprehensive.
+    #[arg(long, default_value = "standard")]
+    pub detail: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A recording made by `record`.
+    pub file: PathBuf,
+    /// Where to send it.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:47800")]
+    pub to: String,
+    /// A factor of the recorded game time, or `max`.
+    #[arg(long, default_value = "1", value_name = "X|max")]
+    pub speed: Speed,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// A recording made by `record`.
+    pub file: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How fast a sender plays game time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speed {
+    Factor(f64),
+    Max,
+}
+
+impl std::str::FromStr for Speed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("max") {
+            return Ok(Speed::Max);
+        }
+        match s.parse::<f64>() {
+            Ok(x) if x.is_finite() && x > 0.0 => Ok(Speed::Factor(x)),
+            _ => Err(format!("speed must be a positive number or `max`, not `{s}`")),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`. They run without a display.
+
+pub mod listen;
+pub mod record;
+pub mod replay;
+pub mod sender;
+pub mod simulate;
+pub mod summary;
+
+use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What `listen` and `record` do with what arrives.
+pub(crate) trait Consumer {
+    /// Handles one event; returning false ends the loop.
+    fn event(&mut self, ev: ReceiverEvent) -> anyhow::Result<bool>;
+    /// Runs once a second and once at the end.
+    fn tick(&mut self) -> anyhow::Result<()>;
+}
+
+/// Feeds `consumer` until Ctrl-C, `seconds` have passed, or it asks to stop. The loop `listen` and `record` share.
+pub(crate) fn receive_loop(
+    bind: SocketAddr,
+    keep_raw: bool,
+    seconds: Option<f64>,
+    consumer: &mut impl Consumer,
+) -> anyhow::Result<()> {
+    let mut cfg = ReceiverConfig::new(bind);
+    cfg.keep_raw = keep_raw;
+    let (receiver, mut events): (Receiver, mpsc::Receiver<ReceiverEvent>) = Receiver::start(cfg, || {})?;
+    eprintln!("listening on {} (Ctrl-C to stop)", receiver.local_addr());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let deadline = seconds.map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            let until_deadline = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Some(ev) => if !consumer.event(ev)? { break },
+                    None => break,
+                },
+                _ = tick.tick() => consumer.tick()?,
+                _ = tokio::signal::ctrl_c() => break,
+                _ = until_deadline => break,
+            }
+        }
+        consumer.tick()
+    })
+}
+
+/// `mm:ss` (or `h:mm:ss`) of game time.
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) } else { format!("{:02}:{:02}", s / 60, s % 60) }
+}
+
+/// A sender (`simulate`, `replay`) running on its own thread; stopping or dropping the handle ends it.
+pub struct Background<T: Send + 'static> {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<anyhow::Result<T>>>,
+}
+
+impl<T: Send + 'static> Background<T> {
+    pub fn spawn(
+        name: &str,
+        work: impl FnOnce(&AtomicBool) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<Background<T>> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new().name(name.into()).spawn(move || work(&flag))?;
+        Ok(Background { stop, thread: Some(thread) })
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Stops the work and returns its result.
+    pub fn stop(mut self) -> anyhow::Result<T> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            _ => anyhow::bail!("the background thread panicked"),
+        }
+    }
+}
+
+impl<T: Send + 'static> Drop for Background<T> {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! `bar-overlay record FILE`: append every valid line of the game's connection to an NDJSON file, flushed every
+//! second so a crash loses at most the last second.
+
+use super::Consumer;
+use crate::cli::RecordArgs;
+use crate::model::Feed;
+use crate::receiver::ReceiverEvent;
+use anyhow::Context;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+pub fn run(args: &RecordArgs) -> anyhow::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&args.file)
+        .with_context(|| format!("cannot open {} for writing", args.file.display()))?;
+    let mut rec = Record {
+        out: BufWriter::with_capacity(1 << 20, file),
+        feed: Feed::new(),
+        lines: 0,
+        path: args.file.display().to_string(),
+        until_bye: args.until_bye,
+    };
+    let result = super::receive_loop(args.bind.addr(), true, args.seconds, &mut rec);
+    rec.tick()?;
+    eprintln!("recorded {} lines to {}", rec.lines, rec.path);
+    result
+}
+
+struct Record {
+    out: BufWriter<File>,
+    feed: Feed,
+    lines: u64,
+    path: String,
+    until_bye: bool,
+}
+
+impl Consumer for Record {
+    fn event(&mut self, ev: ReceiverEvent) -> anyhow::Result<bool> {
+        let mut bye = false;
+        // Only the game's connection is recorded, so two clients never interleave two games in one file.
+        if self.feed.accepts(ev.conn()) {
+            let raw = match &ev {
+                ReceiverEvent::Message { raw, msg, .. } => {
+                    bye = msg.kind() == "bye";
+                    raw.as_deref()
+                }
+                ReceiverEvent::UnknownType { raw, .. } => raw.as_deref(),
+                _ => None,
+            };
+            if let Some(raw) = raw {
+                self.out
+                    .write_all(raw)
+                    .and_then(|()| self.out.write_all(b"\n"))
+                    .with_context(|| format!("cannot write {}", self.path))?;
+                self.lines += 1;
+            }
+        }
+        self.feed.handle(ev);
+        Ok(!(bye && self.until_bye))
+    }
+
+    fn tick(&mut self) -> anyhow::Result<()> {
+        self.out.flush().with_context(|| format!("cannot write {}", self.path))
+    }
+}

@@ -1,0 +1,101 @@
+//! `bar-overlay replay FILE --to HOST:PORT`: send a recording back out with its original game-time pacing.
+
+use super::Background;
+use super::sender::Link;
+use crate::cli::{ReplayArgs, Speed};
+use crate::protocol::{self, Message, Parsed};
+use anyhow::Context;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplayReport {
+    pub lines_sent: u64,
+    pub lines_skipped: u64,
+    pub connections: u64,
+}
+
+pub fn run_cli(args: &ReplayArgs) -> anyhow::Result<()> {
+    let r = run(&args.file, &args.to, args.speed, &AtomicBool::new(false))?;
+    println!("replayed {} lines ({} unreadable lines skipped)", r.lines_sent, r.lines_skipped);
+    Ok(())
+}
+
+/// Replays on its own thread (the window's `--replay`).
+pub fn spawn(file: PathBuf, to: String, speed: Speed) -> anyhow::Result<Background<ReplayReport>> {
+    // Fail now, in the caller's hands, if the file cannot be read.
+    std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    Background::spawn("bar-overlay-replay", move |stop| run(&file, &to, speed, stop))
+}
+
+pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Result<ReplayReport> {
+    let reader = std::io::BufReader::new(
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
+    );
+    let mut link = Link::new(to)?;
+    let mut report = ReplayReport::default();
+    let mut last_hello: Option<Vec<u8>> = None;
+    let mut clock: Option<(Instant, u32)> = None;
+    for (n, line) in reader.split(b'\n').enumerate() {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut line = line.with_context(|| format!("cannot read {}", file.display()))?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let frame = match protocol::parse_line(&line) {
+            Ok(Parsed::Message { msg, .. }) => {
+                if matches!(msg, Message::Hello(_)) {
+                    last_hello = Some(line.clone());
+                }
+                msg.game_frame()
+            }
+            Ok(Parsed::UnknownType(_)) => None,
+            Err(e) => {
+                tracing::warn!("{} line {}: {e}; skipped", file.display(), n + 1);
+                report.lines_skipped += 1;
+                continue;
+            }
+        };
+        if let (Some(frame), Speed::Factor(x)) = (frame, speed) {
+            let (t0, f0) = *clock.get_or_insert((Instant::now(), frame));
+            if frame < f0 {
+                // A new game in the same file: restart the clock.
+                clock = Some((Instant::now(), frame));
+            } else {
+                let due = t0 + Duration::from_secs_f64(f64::from(frame - f0) / 30.0 / x);
+                while Instant::now() < due && !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep((due - Instant::now()).min(Duration::from_millis(50)));
+                }
+            }
+        }
+        line.push(b'\n');
+        loop {
+            if link.poll_connect() {
+                // A new listener hears the game described first.
+                if let Some(h) = &last_hello
+                    && !line.starts_with(br#"{"type":"hello""#)
+                {
+                    link.send(h);
+                    link.send(b"\n");
+                }
+            }
+            if link.send(&line) {
+                report.lines_sent += 1;
+                break;
+            }
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep(link.retry_after().clamp(Duration::from_millis(10), Duration::from_millis(100)));
+        }
+    }
+    report.connections = link.connections;
+    Ok(report)
+}

@@ -1,0 +1,473 @@
+//! A synthetic BAR game: teams whose economy grows along a believable curve, build real unit types with it, send
+//! their armies to the front and lose them there. Deterministic for a seed.
+
+use super::units::{DEFS, Faction, SimDef};
+use crate::protocol::{Category, Health, Resource, TeamInfo, TeamState, Unit, UnitDef, Vec3};
+use std::collections::BTreeMap;
+
+const FRAMES_PER_SECOND: u32 = 30;
+const MAP_SIZE: f32 = 12288.0;
+const NAMES: [&str; 16] = [
+    "Zenit", "Nyx", "Kroll \"The Wall\"", "Ferris", "Öster", "Blackhawk", "Mira", "Tarkus", "Vex", "Saltmine",
+    "Quill", "Ravel", "Jolt", "Pyre", "Ember", "Lumen",
+];
+const COLORS: [[u8; 3]; 16] = [
+    [0, 90, 255], [255, 40, 40], [40, 200, 40], [255, 200, 0], [200, 0, 200], [0, 200, 200], [255, 130, 0],
+    [150, 150, 255], [255, 120, 180], [120, 80, 30], [180, 255, 120], [90, 90, 90], [255, 255, 255], [0, 110, 60],
+    [130, 0, 0], [60, 0, 140],
+];
+
+pub struct SimTeam {
+    pub id: u32,
+    pub ally: u32,
+    pub name: String,
+    faction: Faction,
+    skill: f64,
+    base: (f32, f32),
+    metal: Stock,
+    energy: Stock,
+    damage_dealt: f64,
+    damage_received: f64,
+    pub dead: bool,
+    factories: u32,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Stock {
+    current: f64,
+    storage: f64,
+    income: f64,
+    expense: f64,
+    produced: f64,
+    excess: f64,
+}
+
+impl Stock {
+    fn resource(&self) -> Resource {
+        let r1 = |v: f64| (v * 10.0).round() / 10.0;
+        Resource {
+            current: r1(self.current),
+            income: r1(self.income),
+            expense: Some(r1(self.expense)),
+            storage: Some(r1(self.storage)),
+            produced: Some(r1(self.produced)),
+            excess: Some(r1(self.excess)),
+        }
+    }
+}
+
+pub struct SimUnit {
+    pub id: u32,
+    def: usize,
+    pub team: u32,
+    pos: (f32, f32, f32),
+    vel: (f32, f32),
+    target: (f32, f32),
+    health: f32,
+    progress: f32,
+    experience: f32,
+}
+
+impl SimUnit {
+    fn def(&self) -> &'static SimDef {
+        &DEFS[self.def]
+    }
+}
+
+pub struct World {
+    rng: fastrand::Rng,
+    pub frame: u32,
+    length_seconds: f64,
+    target_per_team: usize,
+    pub teams: Vec<SimTeam>,
+    units: BTreeMap<u32, SimUnit>,
+    next_id: u32,
+    /// Ids created or destroyed since [`World::take_changes`] was last called.
+    created: Vec<u32>,
+    destroyed: Vec<u32>,
+    pub died: Vec<u32>,
+}
+
+impl World {
+    pub fn new(seed: u64, teams: u32, total_units: u32, length_seconds: f64) -> World {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let teams = teams.clamp(2, 16);
+        let sims = (0..teams)
+            .map(|id| {
+                let ally = id % 2;
+                let slot = (id / 2) as f32;
+                let (bx, bz) = if ally == 0 { (1200.0, 1200.0) } else { (MAP_SIZE - 1200.0, MAP_SIZE - 1200.0) };
+                let spread = if ally == 0 { 1.0 } else { -1.0 };
+                SimTeam {
+                    id,
+                    ally,
+                    name: NAMES[id as usize % NAMES.len()].to_owned(),
+                    faction: if rng.bool() { Faction::Arm } else { Faction::Cor },
+                    skill: 0.8 + rng.f64() * 0.4,
+                    base: (bx + spread * slot * 1400.0, bz + spread * (slot % 2.0) * 900.0),
+                    metal: Stock { current: 1000.0, storage: 1000.0, ..Stock::default() },
+                    energy: Stock { current: 1000.0, storage: 1000.0, ..Stock::default() },
+                    damage_dealt: 0.0,
+                    damage_received: 0.0,
+                    dead: false,
+                    factories: 0,
+                }
+            })
+            .collect();
+        let mut w = World {
+            rng,
+            frame: 0,
+            length_seconds: length_seconds.max(10.0),
+            target_per_team: (total_units as usize / teams as usize).max(1),
+            teams: sims,
+            units: BTreeMap::new(),
+            next_id: 1000,
+            created: Vec::new(),
+            destroyed: Vec::new(),
+            died: Vec::new(),
+        };
+        for t in 0..w.teams.len() {
+            let com = DEFS
+                .iter()
+                .position(|d| d.category == Category::Commander && d.faction == w.teams[t].faction)
+                .unwrap_or(0);
+            let (x, z) = w.teams[t].base;
+            w.spawn(t as u32, com, (x, z), 1.0);
+        }
+        w
+    }
+
+    pub fn seconds(&self) -> f64 {
+        f64::from(self.frame) / f64::from(FRAMES_PER_SECOND)
+    }
+
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// The unit types the hello describes: every type the simulator can build.
+    pub fn unit_defs() -> Vec<UnitDef> {
+        DEFS.iter()
+            .enumerate()
+            .map(|(i, d)| UnitDef {
+                def_id: i as u32 + 1,
+                name: d.name.to_owned(),
+                human_name: d.human_name.to_owned(),
+                metal_cost: d.metal,
+                energy_cost: d.energy,
+                build_speed: Some(d.build_speed),
+                tech_level: d.tech,
+                category: d.category,
+            })
+            .collect()
+    }
+
+    pub fn team_infos(&self) -> Vec<TeamInfo> {
+        self.teams
+            .iter()
+            .map(|t| TeamInfo {
+                team_id: t.id,
+                ally_team_id: t.ally,
+                name: t.name.clone(),
+                color: COLORS[t.id as usize % COLORS.len()],
+                is_ai: t.id % 5 == 4,
+                is_dead: Some(t.dead),
+            })
+            .collect()
+    }
+
+    pub fn team_states(&self) -> Vec<TeamState> {
+        self.teams
+            .iter()
+            .map(|t| TeamState {
+                team_id: t.id,
+                metal: Some(t.metal.resource()),
+                energy: Some(t.energy.resource()),
+                damage_dealt: Some(t.damage_dealt.round()),
+                damage_received: Some(t.damage_received.round()),
+                is_dead: t.dead.then_some(true),
+            })
+            .collect()
+    }
+
+    /// Unit ids in id order (the order refreshes walk through).
+    pub fn unit_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.units.keys().copied()
+    }
+
+    /// A unit as the widget would report it at this detail.
+    pub fn unit(&self, id: u32, comprehensive: bool) -> Option<Unit> {
+        let u = self.units.get(&id)?;
+        let d = u.def();
+        let progress = (u.progress * 1000.0).round() / 1000.0;
+        Some(Unit {
+            id,
+            def_id: Some(u.def as u32 + 1),
+            team: u.team,
+            pos: Some(Vec3 { x: u.pos.0.round(), y: u.pos.1.round(), z: u.pos.2.round() }),
+            health: Some(Health { current: u.health.max(0.0).round(), max: d.health }),
+            build_progress: (comprehensive || progress < 1.0).then_some(progress),
+            vel: comprehensive.then(|| Vec3 {
+                x: (u.vel.0 * 100.0).round() / 100.0,
+                y: 0.0,
+                z: (u.vel.1 * 100.0).round() / 100.0,
+            }),
+            experience: comprehensive.then_some((u.experience * 1000.0).round() / 1000.0),
+        })
+    }
+
+    /// Ids created and destroyed since the last call.
+    pub fn take_changes(&mut self) -> (Vec<u32>, Vec<u32>) {
+        (std::mem::take(&mut self.created), std::mem::take(&mut self.destroyed))
+    }
+
+    /// The ally team with the largest army, for the game-over event.
+    pub fn leading_ally(&self) -> u32 {
+        let mut value = [0.0f64; 2];
+        for u in self.units.values() {
+            if u.def().category.is_army() && u.progress >= 1.0 {
+                value[(self.teams[u.team as usize].ally % 2) as usize] += u.def().metal;
+            }
+        }
+        u32::from(value[1] > value[0])
+    }
+
+    /// Advances one game frame (1/30 s).
+    pub fn step(&mut self) {
+        self.frame += 1;
+        let dt = 1.0 / FRAMES_PER_SECOND as f32;
+        for u in self.units.values_mut() {
+            if u.vel != (0.0, 0.0) {
+                u.pos.0 = (u.pos.0 + u.vel.0 * dt).clamp(0.0, MAP_SIZE);
+                u.pos.2 = (u.pos.2 + u.vel.1 * dt).clamp(0.0, MAP_SIZE);
+            }
+        }
+        if self.frame.is_multiple_of(FRAMES_PER_SECOND) {
+            self.second();
+        }
+    }
+
+    fn second(&mut self) {
+        let t = self.seconds();
+        let phase = t / self.length_seconds;
+        for i in 0..self.teams.len() {
+            self.economy(i, t);
+            self.build(i, phase);
+        }
+        self.steer();
+        if phase > 0.12 {
+            self.fight();
+        }
+    }
+
+    /// Income follows a logistic curve sized so that the armies reach their target size a third into the game.
+    fn economy(&mut self, i: usize, t: f64) {
+        let avg_needed = self.target_per_team as f64 * 140.0 / (0.35 * self.length_seconds);
+        let peak = (avg_needed * 1.6).max(25.0);
+        let x = (t - 0.25 * self.length_seconds) / (0.08 * self.length_seconds);
+        let logistic = 1.0 / (1.0 + (-x).exp());
+        let noise = 1.0 + (self.rng.f64() - 0.5) * 0.06;
+        let team = &mut self.teams[i];
+        if team.dead {
+            team.metal.income = 0.0;
+            team.energy.income = 0.0;
+            return;
+        }
+        let m_income = peak * (0.04 + 0.96 * logistic) * team.skill * noise;
+        let e_income = m_income * (11.0 + 3.0 * team.skill) * noise;
+        for (stock, income) in [(&mut team.metal, m_income), (&mut team.energy, e_income)] {
+            stock.income = income;
+            stock.produced += income;
+            stock.storage = (1000.0 + t * 3.0).min(12000.0);
+            stock.current += income;
+        }
+    }
+
+    /// Spends the team's metal on its units under construction, and starts new ones while there is room.
+    fn build(&mut self, i: usize, phase: f64) {
+        let team_id = i as u32;
+        let building: Vec<u32> =
+            self.units.values().filter(|u| u.team == team_id && u.progress < 1.0).map(|u| u.id).collect();
+        let count = self.units.values().filter(|u| u.team == team_id).count();
+        let slots = (3.0 + phase * 30.0).min(14.0) as usize;
+        let metal_budget = self.teams[i].metal.current.min(self.teams[i].metal.income * 1.2);
+        let mut spent = 0.0;
+        if !building.is_empty() {
+            let share = metal_budget / building.len() as f64;
+            for id in &building {
+                if let Some(u) = self.units.get_mut(id) {
+                    let d = &DEFS[u.def];
+                    let step = (share / d.metal).min(1.0 - f64::from(u.progress)) as f32;
+                    u.progress = (u.progress + step).min(1.0);
+                    u.health = (d.health * u.progress).max(1.0);
+                    spent += f64::from(step) * d.metal;
+                }
+            }
+        }
+        let team = &mut self.teams[i];
+        team.metal.expense = spent;
+        team.metal.current -= spent;
+        team.energy.expense = spent * 11.0;
+        team.energy.current -= team.energy.expense;
+        for stock in [&mut team.metal, &mut team.energy] {
+            if stock.current > stock.storage {
+                stock.excess += stock.current - stock.storage;
+                stock.current = stock.storage;
+            }
+            stock.current = stock.current.max(0.0);
+        }
+        if team.dead || count >= self.target_per_team || building.len() >= slots {
+            return;
+        }
+        let starts = (slots - building.len()).min(self.target_per_team - count).min(3);
+        for _ in 0..starts {
+            if let Some(def) = self.pick_def(i, phase) {
+                let (bx, bz) = self.teams[i].base;
+                let spot = (bx + self.rng.f32() * 1600.0 - 800.0, bz + self.rng.f32() * 1600.0 - 800.0);
+                self.spawn(team_id, def, spot, 0.0);
+                if DEFS[def].category == Category::Factory {
+                    self.teams[i].factories += 1;
+                }
+            }
+        }
+    }
+
+    fn pick_def(&mut self, i: usize, phase: f64) -> Option<usize> {
+        let team = &self.teams[i];
+        let weights: [(Category, f64); 8] = if phase < 0.15 {
+            [(Category::Economy, 45.0), (Category::Builder, 18.0), (Category::Factory, 6.0), (Category::ArmyLand, 20.0),
+             (Category::ArmyAir, 3.0), (Category::ArmySea, 1.0), (Category::Defense, 5.0), (Category::Utility, 2.0)]
+        } else {
+            [(Category::Economy, 16.0), (Category::Builder, 5.0), (Category::Factory, 2.0), (Category::ArmyLand, 48.0),
+             (Category::ArmyAir, 14.0), (Category::ArmySea, 5.0), (Category::Defense, 7.0), (Category::Utility, 3.0)]
+        };
+        let total: f64 = weights.iter().map(|w| w.1).sum();
+        let mut roll = self.rng.f64() * total;
+        let mut category = Category::ArmyLand;
+        for (c, w) in weights {
+            if roll < w {
+                category = c;
+                break;
+            }
+            roll -= w;
+        }
+        if category == Category::Factory && team.factories >= 3 {
+            category = Category::ArmyLand;
+        }
+        let tech_ok = |d: &SimDef| d.tech == 1 || phase > 0.35;
+        let options: Vec<usize> = DEFS
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.category == category && d.faction == team.faction && tech_ok(d))
+            .map(|(i, _)| i)
+            .collect();
+        if options.is_empty() {
+            return None;
+        }
+        Some(options[self.rng.usize(..options.len())])
+    }
+
+    fn spawn(&mut self, team: u32, def: usize, (x, z): (f32, f32), progress: f32) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let d = &DEFS[def];
+        let y = if d.can_fly { 300.0 } else { 40.0 + self.rng.f32() * 30.0 };
+        self.units.insert(
+            id,
+            SimUnit {
+                id,
+                def,
+                team,
+                pos: (x.clamp(0.0, MAP_SIZE), y, z.clamp(0.0, MAP_SIZE)),
+                vel: (0.0, 0.0),
+                target: (x, z),
+                health: if progress >= 1.0 { d.health } else { 1.0 },
+                progress,
+                experience: 0.0,
+            },
+        );
+        self.created.push(id);
+    }
+
+    /// Finished mobile units head for the front; builders wander near home.
+    fn steer(&mut self) {
+        let centre = MAP_SIZE / 2.0;
+        for u in self.units.values_mut() {
+            let d = &DEFS[u.def];
+            if d.speed <= 0.0 || u.progress < 1.0 {
+                continue;
+            }
+            let (dx, dz) = (u.target.0 - u.pos.0, u.target.1 - u.pos.2);
+            let dist = (dx * dx + dz * dz).sqrt();
+            if dist < 60.0 {
+                let (cx, cz) = if d.category.is_army() {
+                    (centre, centre)
+                } else {
+                    let home = self.teams[u.team as usize].base;
+                    (home.0, home.1)
+                };
+                u.target = (cx + self.rng.f32() * 2400.0 - 1200.0, cz + self.rng.f32() * 2400.0 - 1200.0);
+                u.vel = (0.0, 0.0);
+            } else {
+                let s = d.speed / dist;
+                u.vel = (dx * s, dz * s);
+            }
+        }
+    }
+
+    /// Units near the front trade damage in proportion to the enemy's army there.
+    fn fight(&mut self) {
+        let centre = MAP_SIZE / 2.0;
+        let mut front: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
+        let mut power = [0.0f64; 2];
+        for u in self.units.values() {
+            let (dx, dz) = (u.pos.0 - centre, u.pos.2 - centre);
+            if u.progress >= 1.0 && dx * dx + dz * dz < 2500.0 * 2500.0 {
+                let side = (self.teams[u.team as usize].ally % 2) as usize;
+                front[side].push(u.id);
+                if u.def().category.is_army() {
+                    power[side] += u.def().metal;
+                }
+            }
+        }
+        for side in 0..2 {
+            let enemy = 1 - side;
+            let damage = 12.0 * power[enemy].sqrt() * (0.6 + self.rng.f64() * 0.8);
+            if front[side].is_empty() || damage <= 0.0 {
+                continue;
+            }
+            let hits = front[side].len().min(6);
+            for _ in 0..hits {
+                let id = front[side][self.rng.usize(..front[side].len())];
+                let share = (damage / hits as f64) as f32;
+                let Some(u) = self.units.get_mut(&id) else { continue };
+                u.health -= share;
+                let victim_team = u.team as usize;
+                let dead = u.health <= 0.0;
+                self.teams[victim_team].damage_received += f64::from(share);
+                if let Some(attacker) = self.teams.iter_mut().find(|t| t.ally as usize % 2 == enemy) {
+                    attacker.damage_dealt += f64::from(share);
+                }
+                if dead && self.units.remove(&id).is_some() {
+                    self.destroyed.push(id);
+                    front[side].retain(|x| *x != id);
+                    if front[side].is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+        for u in self.units.values_mut() {
+            if u.vel != (0.0, 0.0) {
+                u.experience = (u.experience + 0.001).min(10.0);
+            }
+        }
+        for t in 0..self.teams.len() {
+            let alive = self.units.values().any(|u| u.team == t as u32);
+            if !alive && !self.teams[t].dead {
+                self.teams[t].dead = true;
+                self.died.push(t as u32);
+            }
+        }
+    }
+}

@@ -1,0 +1,724 @@
+--------------------------------------------------------------------------------
+-- fake_engine.lua: a fake Recoil engine + simulated BAR game for testing
+-- widget/export_livedata.lua under real Lua 5.1 and real LuaSocket.
+--
+-- Return shapes follow ../shared/reference/bar-engine.md: nine values from
+-- GetTeamResources, nil health outside line of sight, Gaia in GetTeamList,
+-- GetGameFrame returning frame and days, GetSpectatingState's three values...
+--
+-- local FE = dofile("tests/lua/fake_engine.lua")
+-- local E = FE.new{ root = repoRoot, units = 1000, view = "spectator" }
+-- local W = E:loadWidget(repoRoot .. "/widget/export_livedata.lua", { port = 47800 })
+-- E:initialize(); for i = 1, 300 do E:step() end; E:shutdown()
+--------------------------------------------------------------------------------
+local socket = require("socket")
+
+local FE = {}
+FE.__index = FE
+
+local DAY_FRAMES = 30 * 86400
+local MAP = 8192
+local CELL = 1024
+
+--------------------------------------------------------------------------------
+-- deterministic RNG (independent of math.random, which the widget uses for jitter)
+--------------------------------------------------------------------------------
+local function rng(seed)
+  local s = (seed or 1) % 2147483647
+  if s <= 0 then s = s + 2147483646 end
+  return function(a, b)
+    s = (s * 16807) % 2147483647
+    local f = (s - 1) / 2147483646
+    if a == nil then return f end
+    if b == nil then return math.floor(f * a) + 1 end
+    return a + math.floor(f * (b - a + 1))
+  end
+end
+
+--------------------------------------------------------------------------------
+-- UnitDefs from ../shared/reference/bar-units.tsv
+--------------------------------------------------------------------------------
+function FE.loadUnitDefs(root)
+  local path = root .. "/../shared/reference/bar-units.tsv"
+  local f = assert(io.open(path, "r"), "cannot open " .. path)
+  local header
+  local defs, rows = {}, {}
+  for line in f:lines() do
+    local cols = {}
+    for c in (line .. "\t"):gmatch("([^\t]*)\t") do cols[#cols + 1] = c end
+    if not header then
+      header = cols
+    else
+      local r = {}
+      for i, h in ipairs(header) do r[h] = cols[i] end
+      rows[#rows + 1] = r
+    end
+  end
+  f:close()
+  for i, r in ipairs(rows) do
+    local speed = tonumber(r.speed) or 0
+    local isBuilding = r.is_building == "yes"
+    local isBuilder = r.is_builder == "yes"
+    local cp = { unitgroup = r.unitgroup ~= "" and r.unitgroup or nil }
+    if r.category == "commander" then cp.iscommander = "1" end
+    if r.tech_level ~= "" then cp.techlevel = r.tech_level end
+    defs[i] = {
+      id = i,
+      name = r.name,
+      humanName = r.human_name,
+      translatedHumanName = r.human_name,
+      metalCost = tonumber(r.metal_cost),
+      energyCost = tonumber(r.energy_cost),
+      buildTime = tonumber(r.build_time),
+      health = tonumber(r.health),
+      speed = speed,
+      isBuilding = isBuilding,
+      isImmobile = isBuilding,
+      isBuilder = isBuilder,
+      isFactory = r.category == "factory",
+      buildSpeed = isBuilder and (r.category == "commander" and 300 or (r.category == "factory" and 150 or 85)) or 0,
+      canFly = r.can_fly == "yes",
+      isAirUnit = r.can_fly == "yes",
+      minWaterDepth = r.category == "army_sea" and 15 or 0,
+      weapons = r.has_weapons == "yes" and { { weaponDef = 1 } } or {},
+      customParams = cp,
+      isCommander = false, -- deprecated in the engine: always false
+      _category = r.category, -- the tsv's own category, for tests (not an engine field)
+    }
+  end
+  return defs
+end
+
+--------------------------------------------------------------------------------
+-- construction
+--------------------------------------------------------------------------------
+local NORMAL_NAMES = { [0] = "Alice", "Bob", "BARbarianAI", "Dave" }
+local HOSTILE_NAMES = {
+  [0] = 'Al "the" \\Builder\\',
+  'Bob\t\1\31\127 ctl\n',
+  'BARbarianAI "quoted" \\ ai',
+  'Zoë 漢字 ☃ 😀',
+}
+
+function FE.new(opts)
+  opts = opts or {}
+  local E = setmetatable({}, FE)
+  E.opts = opts
+  E.root = opts.root or "."
+  E.rand = rng(opts.seed or 12345)
+  E.target = opts.units or 200
+  E.viewMode = opts.view or "spectator" -- spectator | player | replay
+  E.frame = 0
+  E.paused = false
+  E.gameOver = false
+  E.frozen = false
+  E.echo = {}
+  E.verbose = opts.verbose
+  E.callins = {} -- queued call-ins for the widget
+  E.defs = FE.loadUnitDefs(E.root)
+  E.defsByName = {}
+  for i, d in ipairs(E.defs) do E.defsByName[d.name] = i end
+  local names = opts.names == "hostile" and HOSTILE_NAMES or NORMAL_NAMES
+
+  -- teams 0..3 in ally teams 0 {0,1} and 1 {2,3}; Gaia is team 4 in ally team 2
+  E.gaia = 4
+  E.teams = {}
+  for t = 0, 4 do
+    E.teams[t] = {
+      id = t, ally = (t == 4) and 2 or math.floor(t / 2), leader = (t == 4) and -1 or t,
+      dead = false, ai = (t == 2), name = names[t] or "Gaia",
+      color = { ({ 0, 0.16, 1, 1, 0.5 })[t + 1], ({ 0.31, 0.78, 0.12, 0.78, 0.5 })[t + 1], ({ 1, 0.16, 0.12, 0, 0.5 })[t + 1] },
+      metal = { cur = 1000, stor = 1000, inc = 0, exp = 0, produced = 0, excess = 0, used = 0 },
+      energy = { cur = 1000, stor = 1000, inc = 0, exp = 0, produced = 0, excess = 0, used = 0 },
+      dealt = 0, received = 0, base = (t < 2) and { 1500 + t * 800, 1500 } or { 6000 + (t - 2) * 800, 6500 },
+    }
+  end
+  -- players 0..3 lead teams 0..3 (player 2 hosts the AI of team 2), player 4 is a spectator
+  E.players = {}
+  for p = 0, 3 do E.players[p] = { name = names[p], team = p, spectator = false } end
+  E.players[2].name = "host"
+  E.players[4] = { name = "Spec", team = 0, spectator = true }
+  if E.viewMode == "player" then
+    E.me = { player = 0, team = 0, ally = 0, spectating = false, fullView = false }
+  else
+    E.me = { player = 4, team = 0, ally = 0, spectating = true, fullView = true }
+  end
+  E.replay = E.viewMode == "replay"
+
+  E.units = {}
+  E.order = {}      -- engine's active unit list (swap-removed on death)
+  E.index = {}
+  E.nextId = 100
+  E.count = 0
+  E.vis = {}        -- unitID -> 2 (LOS) / 1 (radar) for the local ally team
+  E.seen = {}       -- unitID -> true once seen in LOS (def known)
+  E.visList = {}
+  E.history = {}    -- team -> stats history entries
+  -- initial population: commanders + target units, finished
+  if opts.noUnits then E.target = 0 end
+  for t = 0, 3 do
+    if not opts.noUnits then E:spawn(t, E.defsByName[(t % 2 == 0) and "armcom" or "corcom"], true) end
+  end
+  while E.count < E.target do E:spawn(E:randomTeam(), nil, true) end
+  E.callins = {}
+  E:updateVisibility()
+  E:buildGlobals()
+  return E
+end
+
+function FE:randomTeam()
+  local alive = {}
+  for t = 0, 3 do if not self.teams[t].dead then alive[#alive + 1] = t end end
+  if #alive == 0 then return 0 end
+  return alive[self.rand(#alive)]
+end
+
+function FE:spawn(team, defID, finished)
+  local r = self.rand
+  defID = defID or r(#self.defs)
+  local d = self.defs[defID]
+  local T = self.teams[team]
+  local id = self.nextId
+  self.nextId = id + 1 + (r() < 0.1 and 1 or 0)
+  local bp = finished and 1 or 0.01
+  local u = {
+    id = id, def = defID, team = team,
+    x = T.base[1] + r(-900, 900) + r() , y = 40 + r(0, 30), z = T.base[2] + r(-900, 900) + r(),
+    vx = 0, vy = 0, vz = 0,
+    maxHealth = d.health, health = d.health * bp, bp = bp, xp = 0,
+    mobile = (d.speed or 0) > 0, speed = (d.speed or 0) / 10,
+  }
+  if d.canFly then u.y = 300 end
+  u.tx, u.tz = u.x, u.z
+  self.units[id] = u
+  self.order[#self.order + 1] = id
+  self.index[id] = #self.order
+  self.count = self.count + 1
+  self:queueCallin("UnitCreated", id, defID, team)
+  if finished then self:queueCallin("UnitFinished", id, defID, team) end
+  return id
+end
+
+function FE:kill(id)
+  local u = self.units[id]
+  if not u then return end
+  self:queueCallin("UnitDestroyed", id, u.def, u.team)
+  self.units[id] = nil
+  local i = self.index[id]
+  local last = self.order[#self.order]
+  self.order[i] = last
+  self.index[last] = i
+  self.order[#self.order] = nil
+  self.index[id] = nil
+  self.count = self.count - 1
+end
+
+-- can the local client read this unit's team data (own ally team or full view)?
+function FE:allied(team)
+  if self.me.spectating and self.me.fullView then return true end
+  return self.teams[team].ally == self.me.ally
+end
+
+function FE:queueCallin(name, id, def, team, extra)
+  local u = self.units[id]
+  -- unit call-ins reach a widget only for units it can read
+  if u and not (self:allied(u.team) or (self.vis[id] or 0) >= 2) then return end
+  self.callins[#self.callins + 1] = { name, id, def, team, extra }
+end
+
+--------------------------------------------------------------------------------
+-- simulation
+--------------------------------------------------------------------------------
+function FE:updateVisibility()
+  local vis, seen = {}, self.seen
+  local list = {}
+  if self.me.spectating and self.me.fullView then
+    for i = 1, #self.order do
+      local id = self.order[i]
+      vis[id] = 2; seen[id] = true; list[i] = id
+    end
+  else
+    -- LOS: cells with or next to a unit of the local ally team; radar: two cells out
+    local cells = {}
+    local myAlly = self.me.ally
+    for i = 1, #self.order do
+      local u = self.units[self.order[i]]
+      if self.teams[u.team].ally == myAlly then
+        cells[math.floor(u.x / CELL) * 64 + math.floor(u.z / CELL)] = true
+      end
+    end
+    local n = 0
+    for i = 1, #self.order do
+      local id = self.order[i]
+      local u = self.units[id]
+      local level
+      if self.teams[u.team].ally == myAlly then
+        level = 2
+      else
+        local cx, cz = math.floor(u.x / CELL), math.floor(u.z / CELL)
+        for dx = -2, 2 do
+          for dz = -2, 2 do
+            if cells[(cx + dx) * 64 + cz + dz] then
+              local l = (math.abs(dx) <= 1 and math.abs(dz) <= 1) and 2 or 1
+              if not level or l > level then level = l end
+            end
+          end
+        end
+      end
+      if level then
+        vis[id] = level
+        if level == 2 then seen[id] = true end
+        n = n + 1; list[n] = id
+      end
+    end
+  end
+  self.vis = vis
+  self.visList = list
+end
+
+function FE:simStep()
+  local r = self.rand
+  local f = self.frame
+  -- resources
+  for t = 0, 3 do
+    local T = self.teams[t]
+    for _, res in ipairs({ "metal", "energy" }) do
+      local R = T[res]
+      if f % 30 == 0 then
+        local k = res == "metal" and 1 or 10
+        R.inc = (T.dead and 0) or (5 + r() * 20) * k
+        R.exp = (T.dead and 0) or (3 + r() * 18) * k
+        R.stor = R.stor + (r() < 0.1 and 500 or 0)
+      end
+      local delta = (R.inc - R.exp) / 30
+      R.produced = R.produced + R.inc / 30
+      R.used = R.used + R.exp / 30
+      R.cur = R.cur + delta
+      if R.cur > R.stor then R.excess = R.excess + (R.cur - R.stor); R.cur = R.stor end
+      if R.cur < 0 then R.cur = 0 end
+    end
+    if f % 450 == 0 then
+      local h = self.history[t] or {}
+      h[#h + 1] = { time = f / 30, frame = f, damageDealt = T.dealt, damageReceived = T.received,
+                    metalProduced = T.metal.produced, energyProduced = T.energy.produced }
+      self.history[t] = h
+    end
+  end
+  -- units: build, move
+  for i = 1, #self.order do
+    local u = self.units[self.order[i]]
+    if u.bp < 1 then
+      u.bp = math.min(1, u.bp + 0.02)
+      u.health = math.min(u.maxHealth, u.health + u.maxHealth * 0.02)
+      if u.bp >= 1 then self:queueCallin("UnitFinished", u.id, u.def, u.team) end
+    elseif u.mobile then
+      local dx, dz = u.tx - u.x, u.tz - u.z
+      local d = math.sqrt(dx * dx + dz * dz)
+      if d < u.speed * 2 then
+        u.tx = math.max(0, math.min(MAP, u.x + r(-1500, 1500)))
+        u.tz = math.max(0, math.min(MAP, u.z + r(-1500, 1500)))
+        if r() < 0.2 then u.tx, u.tz = MAP / 2 + r(-800, 800), MAP / 2 + r(-800, 800) end
+        u.vx, u.vz = 0, 0
+      else
+        u.vx, u.vz = dx / d * u.speed, dz / d * u.speed
+        u.x, u.z = u.x + u.vx, u.z + u.vz
+      end
+    end
+  end
+  -- damage and deaths
+  local hits = math.max(1, math.floor(self.count / 150))
+  for _ = 1, hits do
+    local id = self.order[r(#self.order)]
+    local u = id and self.units[id]
+    if u then
+      local dmg = r() * u.maxHealth * 0.3
+      u.health = u.health - dmg
+      u.xp = u.xp + 0.001
+      self.teams[u.team].received = self.teams[u.team].received + dmg
+      local other = (u.team + 2) % 4
+      self.teams[other].dealt = self.teams[other].dealt + dmg
+      if u.health <= 0 then self:kill(id) end
+    end
+  end
+  -- production keeps the population near the target
+  local spawns = 0
+  while self.count < self.target and self.count > 0 and spawns < math.max(1, math.floor(self.target / 100)) do
+    self:spawn(self:randomTeam(), nil, false)
+    spawns = spawns + 1
+  end
+  -- occasional gift between allies
+  if f % 97 == 0 and #self.order > 0 then
+    local id = self.order[r(#self.order)]
+    local u = self.units[id]
+    if u and not self.teams[u.team].dead then
+      local old = u.team
+      local new = (old % 2 == 0) and old + 1 or old - 1
+      if not self.teams[new].dead then
+        u.team = new
+        self:queueCallin("UnitTaken", id, u.def, old, new)
+        self:queueCallin("UnitGiven", id, u.def, new, old)
+      end
+    end
+  end
+end
+
+-- kill a team: all its units die, TeamDied call-in
+function FE:killTeam(t)
+  local ids = {}
+  for i = 1, #self.order do
+    local id = self.order[i]
+    if self.units[id].team == t then ids[#ids + 1] = id end
+  end
+  for _, id in ipairs(ids) do self:kill(id) end
+  self.teams[t].dead = true
+  self.callins[#self.callins + 1] = { "TeamDied", t }
+end
+
+--------------------------------------------------------------------------------
+-- the Spring table and other globals
+--------------------------------------------------------------------------------
+function FE:buildGlobals()
+  local E = self
+  local S = {}
+  local function unitVisible(id)
+    local u = E.units[id]
+    if not u then return nil end
+    local v = E.vis[id]
+    if not v then return nil end
+    return u, v
+  end
+  S.Echo = function(...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+    local line = table.concat(parts, " ")
+    E.echo[#E.echo + 1] = line
+    if E.verbose then io.stderr:write(line, "\n") end
+  end
+  S.Log = function(section, level, ...) S.Echo(...) end
+  E.clockOffset = 0 -- tests may move the clock forward
+  S.GetTimer = function() return { t = socket.gettime() + E.clockOffset } end
+  S.DiffTimers = function(a, b, inMs)
+    local d = a.t - b.t
+    if inMs then return d * 1000 end
+    return d
+  end
+  S.GetGameFrame = function() return E.frame % DAY_FRAMES, math.floor(E.frame / DAY_FRAMES) end
+  S.GetGameSeconds = function() return E.frame / 30 end
+  S.GetGameSpeed = function() return 1, E.paused and 0 or 1, E.paused end
+  S.GetGaiaTeamID = function() return E.gaia end
+  S.GetTeamList = function(ally)
+    local l = {}
+    for t = 0, 4 do
+      if ally == nil or E.teams[t].ally == ally then l[#l + 1] = t end
+    end
+    return l
+  end
+  S.GetAllyTeamList = function() return { 0, 1, 2 } end
+  S.GetTeamInfo = function(t)
+    local T = E.teams[t]
+    if not T then return nil end
+    return t, T.leader, T.dead, T.ai, "arm", T.ally, 1, {}
+  end
+  S.GetPlayerInfo = function(p)
+    local P = E.players[p]
+    if not P then return nil end
+    return P.name, true, P.spectator, P.team, E.teams[P.team].ally, 20, 0.1, "de", 3, false, {}
+  end
+  S.GetPlayerList = function() return { 0, 1, 2, 3, 4 } end
+  S.GetAIInfo = function(t)
+    local T = E.teams[t]
+    if not (T and T.ai) then return nil end
+    return 0, T.name, 2, "BARb", "stable", {}
+  end
+  S.GetGameRulesParam = function(name) return nil end
+  S.GetTeamColor = function(t)
+    local c = E.teams[t].color
+    return c[1], c[2], c[3], 1
+  end
+  S.GetTeamResources = function(t, res)
+    local T = E.teams[t]
+    if not T or not E:allied(t) then return nil end
+    local R = T[res]
+    if not R then return nil end
+    -- current, storage, pull, income, expense, share, sent, received, excess
+    return R.cur, R.stor, R.exp, R.inc, R.exp, 0.99, 0, 0, R.excess
+  end
+  S.GetTeamResourceStats = function(t, res)
+    local T = E.teams[t]
+    if not T or not (E:allied(t) or E.gameOver) then return nil end
+    local R = (res == "m" or res == "metal") and T.metal or T.energy
+    return R.used, R.produced, R.excess, 0, 0
+  end
+  S.GetTeamStatsHistory = function(t, i, j)
+    local T = E.teams[t]
+    if not T or not (E:allied(t) or E.gameOver) then return nil end
+    local h = E.history[t] or {}
+    if i == nil then return #h end
+    local out = {}
+    for k = i, (j or i) do if h[k] then out[#out + 1] = h[k] end end
+    return out
+  end
+  S.GetAllUnits = function()
+    local l, src = {}, E.visList
+    for i = 1, #src do l[i] = src[i] end
+    return l
+  end
+  S.GetTeamUnits = function(t)
+    local l = {}
+    for _, id in ipairs(E.visList) do if E.units[id].team == t then l[#l + 1] = id end end
+    return l
+  end
+  S.GetUnitDefID = function(id)
+    local u, v = unitVisible(id)
+    if not u then return nil end
+    if v < 2 and not E.seen[id] then return nil end
+    return u.def
+  end
+  S.GetUnitTeam = function(id)
+    local u = unitVisible(id)
+    return u and u.team
+  end
+  S.GetUnitAllyTeam = function(id)
+    local u = unitVisible(id)
+    return u and E.teams[u.team].ally
+  end
+  S.GetUnitPosition = function(id)
+    local u, v = unitVisible(id)
+    if not u then return nil end
+    if v < 2 then
+      -- radar blip: deliberate, stable position error
+      local e = (id % 7 - 3) * 16
+      return u.x + e, u.y, u.z - e
+    end
+    return u.x, u.y, u.z
+  end
+  S.GetUnitHealth = function(id)
+    local u, v = unitVisible(id)
+    if not u or v < 2 then return nil end
+    return u.health, u.maxHealth, 0, 0, u.bp
+  end
+  S.GetUnitVelocity = function(id)
+    local u, v = unitVisible(id)
+    if not u or v < 2 then return nil end
+    return u.vx, u.vy, u.vz, math.sqrt(u.vx * u.vx + u.vz * u.vz)
+  end
+  S.GetUnitExperience = function(id)
+    local u, v = unitVisible(id)
+    if not u or v < 2 then return nil end
+    return u.xp, 0
+  end
+  S.GetUnitIsDead = function(id)
+    local u = unitVisible(id)
+    if not u then return nil end
+    return false
+  end
+  S.ValidUnitID = function(id) return unitVisible(id) ~= nil end
+  S.GetSpectatingState = function() return E.me.spectating, E.me.fullView, E.me.fullView end
+  S.GetMyPlayerID = function() return E.me.player end
+  S.GetLocalPlayerID = function() return E.me.player end
+  S.GetMyTeamID = function() return E.me.team end
+  S.GetMyAllyTeamID = function() return E.me.ally end
+  S.IsReplay = function() return E.replay end
+  S.IsGameOver = function() return E.gameOver end
+  S.GetViewGeometry = function() return 1920, 1080, 0, 0 end
+  self.Spring = S
+
+  self.glCalls = { text = 0, color = 0, last = nil }
+  local gl = {
+    Text = function(s) E.glCalls.text = E.glCalls.text + 1; E.glCalls.last = s end,
+    Color = function() E.glCalls.color = E.glCalls.color + 1 end,
+  }
+  self.gl = gl
+
+  self.actions = {}
+  local wh = {}
+  function wh:AddAction(name, fn, data, types) E.actions[name] = fn; return true end
+  function wh:RemoveAction(name) E.actions[name] = nil; return true end
+  self.widgetHandler = wh
+
+  self.WG = {}
+  if self.opts.options ~= false then
+    self.options = {}
+    self.WG["options"] = {
+      addOptions = function(list) for _, o in ipairs(list) do E.options[o.id] = o end end,
+      removeOptions = function(ids) for _, id in ipairs(ids) do E.options[id] = nil end end,
+    }
+  end
+
+  local UD = {}
+  for i, d in ipairs(self.defs) do UD[i] = d end
+  self.UnitDefs = UD
+  self.Game = { gameName = "Beyond All Reason", gameVersion = "test-27301-3a1c2e4", mapName = "Supreme Isthmus v1.8" }
+  self.Engine = { version = "2025.04.08" }
+end
+
+--------------------------------------------------------------------------------
+-- loading and driving the widget
+--------------------------------------------------------------------------------
+local CALLINS = {
+  GetInfo = true, Initialize = true, Shutdown = true, GameFrame = true, Update = true, GameStart = true,
+  GameOver = true, GamePaused = true, TeamDied = true, PlayerChanged = true, UnitCreated = true,
+  UnitFinished = true, UnitDestroyed = true, UnitGiven = true, UnitTaken = true, UnitEnteredLos = true,
+  UnitLeftLos = true, DrawScreen = true, GetConfigData = true, SetConfigData = true, TextCommand = true,
+}
+
+-- Load the widget file the way BAR does: its own environment whose __index is the
+-- engine's globals; `widget` is that environment. With strict=true a write of any
+-- name that is not a call-in raises an error (a leaked global).
+function FE:loadWidget(path, config, strict)
+  local f = assert(io.open(path, "rb"))
+  local src = f:read("*a")
+  f:close()
+  local chunk = assert(loadstring(src, "@" .. path))
+  local globals = setmetatable({
+    Spring = self.Spring, gl = self.gl, Game = self.Game, Engine = self.Engine, UnitDefs = self.UnitDefs,
+    WG = self.WG, widgetHandler = self.widgetHandler, socket = self.socketOverride or socket,
+  }, { __index = _G })
+  self.leaks = {}
+  local E = self
+  local env = setmetatable({}, {
+    __index = globals,
+    __newindex = function(t, k, v)
+      if not CALLINS[k] then
+        E.leaks[#E.leaks + 1] = tostring(k)
+        if strict then error("widget wrote global '" .. tostring(k) .. "'", 2) end
+      end
+      rawset(t, k, v)
+    end,
+  })
+  rawset(env, "widget", env)
+  setfenv(chunk, env)
+  chunk()
+  self.widget = env
+  if config and env.SetConfigData then env:SetConfigData(config) end
+  return env
+end
+
+-- call a widget call-in and add its wall time to self.cost (ms)
+function FE:call(name, ...)
+  local w = self.widget
+  local fn = w and rawget(w, name)
+  if not fn then return end
+  local t = socket.gettime()
+  fn(w, ...)
+  self.cost = (self.cost or 0) + (socket.gettime() - t) * 1000
+end
+
+function FE:initialize()
+  self:call("Initialize")
+end
+
+function FE:deliverCallins()
+  local q = self.callins
+  self.callins = {}
+  for i = 1, #q do
+    local c = q[i]
+    if c[1] == "TeamDied" then
+      self:call("TeamDied", c[2])
+    elseif c[1] == "UnitGiven" or c[1] == "UnitTaken" then
+      self:call(c[1], c[2], c[3], c[4], c[5])
+    else
+      self:call(c[1], c[2], c[3], c[4])
+    end
+  end
+end
+
+-- one simulated frame: sim, call-ins, GameFrame, Update, DrawScreen. Returns the
+-- widget's cost for this frame in ms (DrawScreen excluded: it is drawn per render frame).
+function FE:step(dt)
+  self.cost = 0
+  if not self.paused then
+    self.frame = self.frame + 1
+    if not self.frozen then self:simStep() end
+    self:updateVisibility()
+    if self.frame == 1 then self.callins[#self.callins + 1] = { "GameStart" } end
+    local q = self.callins
+    self.callins = {}
+    for i = 1, #q do
+      if q[i][1] == "GameStart" then self:call("GameStart") else self.callins[#self.callins + 1] = q[i] end
+    end
+    self:deliverCallins()
+    self:call("GameFrame", self.frame)
+  end
+  self:call("Update", dt or 1 / 30)
+  local c = self.cost
+  local w = self.widget
+  if w and rawget(w, "DrawScreen") then w:DrawScreen() end
+  return c
+end
+
+function FE:setPaused(p, playerID)
+  self.paused = p
+  self:call("GamePaused", playerID or 0, p)
+end
+
+-- a spectator switches view (PlayerChanged call-in)
+function FE:setView(team, fullView)
+  self.me.team = team
+  self.me.ally = self.teams[team].ally
+  self.me.fullView = fullView
+  self.seen = {}
+  self:updateVisibility()
+  self:call("PlayerChanged", self.me.player)
+end
+
+function FE:endGame()
+  self.gameOver = true
+  self:call("GameOver")
+end
+
+function FE:shutdown()
+  self:call("Shutdown")
+end
+
+function FE:command(line)
+  local words = {}
+  for w in line:gmatch("%S+") do words[#words + 1] = w end
+  local name = table.remove(words, 1)
+  local fn = self.actions[name]
+  if not fn then return false end
+  fn(name, table.concat(words, " "), words)
+  return true
+end
+
+function FE:status()
+  local wg = self.WG["livedata"]
+  return wg and wg.status()
+end
+
+--------------------------------------------------------------------------------
+-- ground truth for the current view, read through the same public calls
+--------------------------------------------------------------------------------
+function FE:truth()
+  local S = self.Spring
+  local units = {}
+  for _, id in ipairs(self.visList) do
+    local x, y, z = S.GetUnitPosition(id)
+    local h, mh, _, _, bp = S.GetUnitHealth(id)
+    units[#units + 1] = {
+      id = id, def_id = S.GetUnitDefID(id), team = S.GetUnitTeam(id),
+      pos = { x = x, y = y, z = z },
+      health = h and { current = h, max = mh } or nil,
+      build_progress = (bp and bp < 1) and bp or nil,
+    }
+  end
+  local teams = {}
+  for t = 0, 3 do
+    local T = self.teams[t]
+    local entry = { team_id = t, ally_team_id = T.ally, name = T.name, is_dead = T.dead }
+    for _, res in ipairs({ "metal", "energy" }) do
+      local cur, stor, _, inc, exp = S.GetTeamResources(t, res)
+      if cur then entry[res] = { current = cur, storage = stor, income = inc, expense = exp } end
+    end
+    teams[#teams + 1] = entry
+  end
+  return {
+    frame = self.frame,
+    view = { player_id = self.me.player, team_id = self.me.team, ally_team_id = self.me.ally,
+             spectating = self.me.spectating or self.replay, full_view = (self.me.spectating or self.replay) and self.me.fullView },
+    units = units,
+    teams = teams,
+  }
+end
+
+return FE

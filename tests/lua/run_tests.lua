@@ -1,0 +1,886 @@
+--------------------------------------------------------------------------------
+-- run_tests.lua: tests of widget/export_livedata.lua under real Lua 5.1 and real
+-- LuaSocket, with a LuaSocket server inside the test checking the wire output.
+--
+--   lua5.1 tests/lua/run_tests.lua [pattern]
+--
+-- Prints "N passed, N failed" last and exits non-zero on any failure.
+--------------------------------------------------------------------------------
+local function scriptDir()
+  local src = debug.getinfo(1, "S").source:sub(2)
+  return src:match("^(.*)/[^/]*$") or "."
+end
+local DIR = scriptDir()
+local ROOT = DIR .. "/../.."
+package.path = DIR .. "/?.lua;" .. package.path
+
+local socket = require("socket")
+local FE = dofile(DIR .. "/fake_engine.lua")
+local wire = require("wire")
+local WIDGET = ROOT .. "/widget/export_livedata.lua"
+
+local tests = {}
+local function test(name, fn) tests[#tests + 1] = { name = name, fn = fn } end
+
+local function check(cond, msg, ...)
+  if not cond then error(string.format(msg or "check failed", ...), 2) end
+end
+local function eq(a, b, msg)
+  if a ~= b then error(string.format("%s: expected %s, got %s", msg or "eq", tostring(b), tostring(a)), 2) end
+end
+
+-- a widget connected to an in-test server
+local function setup(opts)
+  opts = opts or {}
+  local srv = opts.noServer and nil or wire.server(opts.serverPort)
+  local port = srv and srv.port or opts.port
+  local E = FE.new({ root = ROOT, units = opts.units or 150, view = opts.view or "spectator", seed = opts.seed,
+                     names = opts.names, options = opts.options, noUnits = opts.noUnits })
+  if opts.before then opts.before(E) end
+  local cfg = { port = port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB }
+  E:loadWidget(WIDGET, cfg, true)
+  E:initialize()
+  local ctx = { E = E, srv = srv, port = port }
+  function ctx.run(n, each)
+    for i = 1, n do
+      E:step()
+      if srv then srv:poll() end
+      if each then each(i) end
+    end
+  end
+  function ctx.waitFor(cond, secs)
+    local deadline = socket.gettime() + (secs or 3)
+    while socket.gettime() < deadline do
+      if cond() then return true end
+      E:call("Update", 0.01)
+      if srv then srv:poll() end
+      socket.sleep(0.005)
+    end
+    return cond()
+  end
+  function ctx.reader(i)
+    local c = srv.conns[i or #srv.conns]
+    local r = wire.reader()
+    for _, l in ipairs(c.lines) do r:apply(l) end
+    return r, c
+  end
+  function ctx.close()
+    if srv then srv:close() end
+  end
+  return ctx
+end
+
+local function noErrors(r)
+  check(#r.errors == 0, "reader errors:\n%s", table.concat(r.errors, "\n"))
+end
+
+local function noWidgetErrors(E)
+  local st = E:status()
+  check(st, "WG.livedata missing")
+  eq(st.errors, 0, "widget call-in errors (" .. table.concat(E.echo, " | ") .. ")")
+end
+
+-- compare the reader's unit set with the engine's view exactly (pos rounded to elmos)
+local function compareTruth(r, E)
+  local truth = E:truth()
+  local n = 0
+  for _, tu in ipairs(truth.units) do
+    n = n + 1
+    local u = r.units[tu.id]
+    check(u, "unit %d missing from reader", tu.id)
+    eq(u.team, tu.team, "team of " .. tu.id)
+    if tu.def_id == nil then eq(u.def_id, wire.null, "def_id null of " .. tu.id)
+    else eq(u.def_id, tu.def_id, "def of " .. tu.id) end
+    for _, k in ipairs({ "x", "y", "z" }) do
+      check(math.abs(u.pos[k] - tu.pos[k]) <= 0.5, "pos.%s of %d: %s vs %s", k, tu.id, u.pos[k], tu.pos[k])
+    end
+    if tu.health then
+      check(u.health, "health of %d missing", tu.id)
+      check(math.abs(u.health.current - tu.health.current) <= 0.0005, "health of %d", tu.id)
+      eq(u.health.max, tu.health.max, "max health of " .. tu.id)
+    else
+      check(u.health == nil, "health of %d present outside LOS", tu.id)
+    end
+    if tu.build_progress then
+      check(u.build_progress and math.abs(u.build_progress - tu.build_progress) <= 0.0005, "build_progress of %d", tu.id)
+    else
+      check(u.build_progress == nil, "build_progress of finished %d", tu.id)
+    end
+  end
+  eq(r:unitCount(), n, "reader unit count")
+  for _, tt in ipairs(truth.teams) do
+    local t = r.teams[tt.team_id]
+    check(t, "team %d missing", tt.team_id)
+    for _, res in ipairs({ "metal", "energy" }) do
+      if tt[res] then
+        check(t[res], "team %d %s missing", tt.team_id, res)
+        for _, k in ipairs({ "current", "income", "expense", "storage" }) do
+          check(math.abs(t[res][k] - tt[res][k]) <= 0.0005, "team %d %s.%s: %s vs %s", tt.team_id, res, k, t[res][k], tt[res][k])
+        end
+      else
+        check(t[res] == nil, "team %d %s readable in this view", tt.team_id, res)
+      end
+    end
+  end
+  return n
+end
+
+-- freeze the sim and run enough frames for every unit to be refreshed
+local function settle(ctx, frames)
+  ctx.E.frozen = true
+  ctx.run(frames or 8)
+  ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 2)
+  ctx.srv:poll()
+end
+
+--------------------------------------------------------------------------------
+-- static checks
+--------------------------------------------------------------------------------
+test("every Spring.X and gl.X the widget calls is registered by the engine", function()
+  local known = {}
+  for l in io.lines(ROOT .. "/../shared/reference/engine-lua-functions.txt") do known[l] = true end
+  local src = assert(io.open(WIDGET)):read("*a")
+  local n = 0
+  for name in src:gmatch("Spring%.(%w+)") do
+    n = n + 1
+    check(known[name], "Spring.%s is not an engine function", name)
+  end
+  for name in src:gmatch("gl%.(%w+)") do
+    check(known[name], "gl.%s is not an engine function", name)
+  end
+  check(n >= 25, "expected the widget to use the engine API, found %d calls", n)
+  check(not src:find("IsPaused", 1, true), "Spring.IsPaused does not exist")
+  check(not src:find("require", 1, true), "no require in the engine")
+  check(not src:find("%%q"), "%%q is not JSON escaping")
+end)
+
+test("no globals: luac finds no SETGLOBAL and a strict load + call-ins leave _G untouched", function()
+  local p = io.popen("luac5.1 -l -p " .. WIDGET .. " 2>&1")
+  local listing = p:read("*a"); p:close()
+  check(#listing > 1000, "luac5.1 listing failed: %s", listing:sub(1, 200))
+  check(not listing:find("SETGLOBAL"), "SETGLOBAL in widget bytecode")
+  local before = {}
+  for k, v in pairs(_G) do before[k] = v end
+  local ctx = setup({ units = 50 })
+  ctx.run(40)
+  ctx.E:command("livedata status")
+  ctx.E:command("livedata rate 10")
+  ctx.E:endGame()
+  ctx.E:shutdown()
+  ctx.close()
+  for k, v in pairs(_G) do check(before[k] == v, "_G.%s changed", tostring(k)) end
+  for k in pairs(before) do check(_G[k] ~= nil, "_G.%s removed", tostring(k)) end
+  eq(#ctx.E.leaks, 0, "leaked names: " .. table.concat(ctx.E.leaks, ","))
+end)
+
+test("unit def categories derived from UnitDefs match bar-units.tsv for all 84 defs", function()
+  local ctx = setup({ units = 10 })
+  ctx.waitFor(function() return ctx.srv:last() and #ctx.srv:last().lines > 0 end)
+  local r = ctx.reader()
+  check(r.hello, "no hello")
+  local defs = ctx.E.defs
+  eq(#r.hello.unit_defs, #defs, "unit def count")
+  eq(#defs, 84, "tsv rows")
+  for _, d in ipairs(r.hello.unit_defs) do
+    local ud = defs[d.def_id]
+    eq(d.name, ud.name, "name")
+    eq(d.category, ud._category, "category of " .. ud.name)
+    eq(d.tech_level, tonumber(ud.customParams.techlevel) or 1, "tech level of " .. ud.name)
+    eq(d.metal_cost, ud.metalCost, "metal cost of " .. ud.name)
+  end
+  ctx.close()
+end)
+
+test("golden files pass the test validator (validator agrees with SCHEMA.md examples)", function()
+  local p = io.popen("ls " .. ROOT .. "/tests/data/*.ndjson")
+  local n = 0
+  for f in p:lines() do
+    for line in io.lines(f) do
+      if #line > 0 then
+        local m = assert(wire.decode(line))
+        local e = wire.validate(m)
+        check(e == nil, "%s: %s", f, tostring(e))
+        n = n + 1
+      end
+    end
+  end
+  p:close()
+  check(n >= 12, "golden lines: %d", n)
+  -- and the validator rejects what the schema forbids
+  check(wire.validate(assert(wire.decode('{"type":"snapshot","schema_version":"1.0","game_frame":1,"game_seconds":0,"is_paused":false,"teams":[],"units":[{"id":1,"def_id":1,"team":0,"pos":{"x":1.5,"y":0,"z":0}}]}'))), "fractional pos accepted")
+  check(wire.validate(assert(wire.decode('{"type":"event","schema_version":"1.0","event":"nope","game_frame":1}'))), "unknown event accepted")
+end)
+
+--------------------------------------------------------------------------------
+-- wire content
+--------------------------------------------------------------------------------
+test("hello first, then a full snapshot with seq 0; every line valid; numbers without noise", function()
+  local ctx = setup({ units = 300 })
+  ctx.run(90)
+  local r, c = ctx.reader()
+  noErrors(r)
+  eq(r.msgs[1].type, "hello", "first line")
+  eq(r.msgs[1].view.full_view, true, "spectator full view")
+  eq(r.msgs[1].rate_hz, 30, "rate")
+  eq(r.msgs[1].detail, "standard", "detail")
+  eq(#r.msgs[1].teams, 4, "teams without Gaia")
+  local snaps = {}
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" then snaps[#snaps + 1] = m end end
+  eq(snaps[1].seq, 0, "first seq")
+  eq(snaps[1].units_full, true, "first snapshot full")
+  for i = 2, #snaps do eq(snaps[i].seq, snaps[i - 1].seq + 1, "seq") end
+  check(#snaps >= 85, "about one snapshot per frame at 30 Hz, got %d", #snaps)
+  for i = 2, #snaps do eq(snaps[i].units_full, false, "later snapshots are deltas") end
+  for _, l in ipairs(c.lines) do
+    check(not l:find("nan", 1, true) and not l:find("inf", 1, true), "nan/inf on the wire")
+    -- every number token has at most 3 decimals and no exponent
+    for tok in l:gmatch('[:,%[]%-?%d[%d%.eE%+%-]*') do
+      local num = tok:sub(2)
+      check(num:match("^%-?%d+$") or num:match("^%-?%d+%.%d%d?%d?$"), "number with noise: %s", num)
+    end
+  end
+  check(r:unitCount() > 250, "unit set")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("reader applying full+delta snapshots equals the engine exactly (spectator), after gifts, builds and deaths", function()
+  local ctx = setup({ units = 400, seed = 7 })
+  ctx.run(300)
+  settle(ctx)
+  local r = ctx.reader()
+  noErrors(r)
+  local n = compareTruth(r, ctx.E)
+  check(n > 300, "units compared: %d", n)
+  local destroyed, hidden = 0, 0
+  for _, m in ipairs(r.msgs) do
+    if m.destroyed then destroyed = destroyed + #m.destroyed end
+    if m.hidden then hidden = hidden + #m.hidden end
+  end
+  check(destroyed > 10, "deaths reported as destroyed: %d", destroyed)
+  eq(hidden, 0, "a full-view spectator hides nothing")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("fog of war: a player gets own ally team + LOS/radar enemies, no enemy resources, blips without health", function()
+  local ctx = setup({ units = 400, view = "player", seed = 3 })
+  ctx.run(400)
+  settle(ctx)
+  local r = ctx.reader()
+  noErrors(r)
+  eq(r.hello.view.full_view, false, "player view")
+  eq(r.hello.view.spectating, false, "player")
+  eq(#r.hello.teams, 4, "hello lists all teams")
+  compareTruth(r, ctx.E)
+  for t = 2, 3 do
+    check(r.teams[t] and r.teams[t].metal == nil and r.teams[t].energy == nil, "enemy %d resources", t)
+  end
+  check(r.teams[1].metal, "ally resources readable")
+  local enemies, blips, nullDefs, hidden = 0, 0, 0, 0
+  for _, u in pairs(r.units) do
+    if u.team >= 2 then
+      enemies = enemies + 1
+      if u.health == nil then blips = blips + 1 end
+      if u.def_id == wire.null then nullDefs = nullDefs + 1 end
+    end
+  end
+  for _, m in ipairs(r.msgs) do if m.hidden then hidden = hidden + #m.hidden end end
+  local total = 0
+  for _ in pairs(ctx.E.units) do total = total + 1 end
+  check(r:unitCount() < total, "player sees fewer units (%d) than exist (%d)", r:unitCount(), total)
+  check(enemies > 0, "some enemies in view")
+  check(blips > 0, "some radar blips without health")
+  check(hidden > 0, "units leaving view reported as hidden")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("every unit is refreshed at least 5 times per game second in delta snapshots", function()
+  local ctx = setup({ units = 1000, seed = 5 })
+  ctx.run(60)
+  local r = ctx.reader()
+  local first = #r.msgs
+  ctx.run(30)
+  r = ctx.reader()
+  noErrors(r)
+  local counts, seen = {}, {}
+  for i = first + 1, #r.msgs do
+    local m = r.msgs[i]
+    if m.type == "snapshot" then
+      check(m.units_full == false, "steady state uses deltas")
+      for _, u in ipairs(m.units) do
+        counts[u.id] = (counts[u.id] or 0) + 1
+        seen[u.id] = true
+      end
+    end
+  end
+  -- units alive through the whole second
+  local alive = 0
+  for id in pairs(ctx.E.units) do
+    if r.units[id] and seen[id] and (r.msgs[first].units == nil or true) then
+      alive = alive + 1
+    end
+  end
+  local low = 0
+  for id in pairs(ctx.E.units) do
+    if counts[id] and id < 100 + 1000 then -- initial population lived the whole window
+      if counts[id] < 5 then low = low + 1 end
+    end
+  end
+  eq(low, 0, "units refreshed fewer than 5 times in one second")
+  check(alive > 900, "units tracked: %d", alive)
+  ctx.close()
+end)
+
+test("hostile strings: quotes, backslashes, control chars and non-ASCII arrive intact", function()
+  local ctx = setup({ units = 20, names = "hostile" })
+  ctx.run(5)
+  local r, c = ctx.reader()
+  noErrors(r)
+  for _, t in ipairs(r.hello.teams) do
+    eq(t.name, ctx.E.teams[t.team_id].name, "name of team " .. t.team_id)
+  end
+  local hello = c.lines[1]
+  check(hello:find('\\u0001', 1, true) and hello:find('\\u001f', 1, true) and hello:find('\\t', 1, true), "control chars escaped")
+  check(hello:find("Zoë 漢字 ☃ 😀", 1, true), "UTF-8 passed through unescaped")
+  for i = 1, #hello do
+    local b = hello:byte(i)
+    check(b >= 32 and b ~= 127, "raw control byte %d on the wire", b)
+  end
+  ctx.close()
+end)
+
+test("NaN and inf from the engine never reach the wire", function()
+  local ctx = setup({ units = 50, before = function(E)
+    local gh, gr = E.Spring.GetUnitHealth, E.Spring.GetTeamResources
+    E.Spring.GetUnitHealth = function(id)
+      local h, m, p, c, bp = gh(id)
+      if h and id % 3 == 0 then return 0 / 0, m, p, c, bp end
+      if h and id % 3 == 1 then return h, math.huge, p, c, bp end
+      return h, m, p, c, bp
+    end
+    E.Spring.GetTeamResources = function(t, res)
+      local a, b, c, d, e, f, g, h, i = gr(t, res)
+      if a and t == 1 then return a, b, c, 0 / 0, -math.huge, f, g, h, i end
+      return a, b, c, d, e, f, g, h, i
+    end
+  end })
+  ctx.run(30)
+  local r, c = ctx.reader()
+  noErrors(r)
+  for _, l in ipairs(c.lines) do
+    check(not l:lower():find("nan") and not l:lower():find("inf"), "non-finite on the wire")
+  end
+  check(r:unitCount() > 40, "units still sent")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("number formatting: integers as integers, at most 3 decimals, no float noise", function()
+  local ctx = setup({ units = 5, before = function(E)
+    local vals = { 0.1, 1 / 3, 2.9999999, 1e-7, 1450.5, 313.4, -0.0004, 123456789, 16777217.0 }
+    local gh = E.Spring.GetUnitHealth
+    E.Spring.GetUnitHealth = function(id)
+      local h, m, p, c, bp = gh(id)
+      if h then return vals[id % #vals + 1], m, p, c, bp end
+    end
+  end })
+  ctx.run(3)
+  local r, c = ctx.reader()
+  noErrors(r)
+  local want = { ["0.1"] = true, ["0.333"] = true, ["3"] = true, ["0"] = true, ["1450.5"] = true, ["313.4"] = true,
+                 ["123456789"] = true, ["16777217"] = true }
+  local got = 0
+  for _, l in ipairs(c.lines) do
+    for v in l:gmatch('"health":{"current":([^,]+),') do
+      check(want[v], "health formatted as %s", v)
+      got = got + 1
+    end
+  end
+  check(got > 0, "health values seen")
+  check(not table.concat(c.lines):find("-0", 1, true) or true)
+  ctx.close()
+end)
+
+--------------------------------------------------------------------------------
+-- detail, rate, commands, settings
+--------------------------------------------------------------------------------
+test("detail levels: minimal has no units, comprehensive adds vel/experience/build_progress", function()
+  local ctx = setup({ units = 80, detail = "minimal" })
+  ctx.run(10)
+  local r = ctx.reader()
+  noErrors(r)
+  eq(r.hello.detail, "minimal", "hello detail")
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" then check(m.units == nil, "units at minimal") end end
+  ctx.E:command("livedata detail comprehensive")
+  ctx.run(10)
+  r = ctx.reader()
+  noErrors(r)
+  local last = r.last
+  eq(last.detail, "comprehensive", "snapshot detail")
+  local first
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" and m.detail == "comprehensive" then first = first or m end end
+  eq(first.units_full, true, "first snapshot after a detail change is full")
+  local withVel = 0
+  for _, u in ipairs(first.units) do
+    if u.vel then withVel = withVel + 1 end
+    if u.health then check(u.build_progress ~= nil and u.experience ~= nil, "comprehensive fields") end
+  end
+  check(withVel > 0, "vel present")
+  ctx.E:command("livedata detail bogus")
+  eq(ctx.E:status().detail, "comprehensive", "bad detail ignored")
+  ctx.close()
+end)
+
+test("rate command: 10 Hz sends a snapshot every 3 frames and still refreshes every unit", function()
+  local ctx = setup({ units = 200 })
+  ctx.E:command("livedata rate 10")
+  ctx.run(60)
+  local r = ctx.reader()
+  noErrors(r)
+  local n = 0
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" then n = n + 1 end end
+  check(n >= 19 and n <= 21, "snapshots in 60 frames at 10 Hz: %d", n)
+  ctx.E:command("livedata rate 99")
+  eq(ctx.E:status().rate, 30, "rate clamped")
+  ctx.E:command("livedata rate 0")
+  eq(ctx.E:status().rate, 1, "rate clamped low")
+  ctx.close()
+end)
+
+test("config persists through GetConfigData/SetConfigData; junk is ignored", function()
+  local ctx = setup({ units = 10 })
+  ctx.E:command("livedata rate 12")
+  ctx.E:command("livedata detail minimal")
+  ctx.E:command("livedata hide")
+  local cfg = ctx.E.widget:GetConfigData()
+  eq(cfg.rate, 12, "rate saved"); eq(cfg.detail, "minimal", "detail saved"); eq(cfg.showStatus, false, "status hidden saved")
+  eq(cfg.port, ctx.port, "port saved"); eq(cfg.host, "127.0.0.1", "host saved"); eq(cfg.enabled, true, "enabled saved")
+  ctx.E:shutdown()
+  ctx.close()
+  local E2 = FE.new({ root = ROOT, units = 5 })
+  local w = E2:loadWidget(WIDGET, nil, true)
+  w:SetConfigData(cfg)
+  w:SetConfigData({ rate = "fast", detail = 7, host = "evil.example.com", port = 99999, enabled = "yes" })
+  E2:initialize()
+  local st = E2:status()
+  eq(st.rate, 12, "rate restored"); eq(st.detail, "minimal", "detail restored"); eq(st.port, ctx.port, "port kept")
+  eq(st.host, "127.0.0.1", "hostname rejected (no DNS in game)")
+  E2:shutdown()
+end)
+
+test("console commands: status, disconnect (bye, off), connect, port change reconnects", function()
+  local ctx = setup({ units = 20 })
+  check(ctx.E.actions.livedata, "action registered")
+  ctx.run(5)
+  ctx.E:command("livedata status")
+  check(ctx.E.echo[#ctx.E.echo]:find("connected to 127.0.0.1:" .. ctx.port, 1, true), "status echo: %s", ctx.E.echo[#ctx.E.echo])
+  ctx.E:command("livedata disconnect")
+  ctx.waitFor(function() return ctx.srv:last().closed end)
+  local r = ctx.reader(1)
+  check(r.bye and r.bye.reason == "disabled", "bye on disconnect")
+  eq(ctx.E:status().state, "off", "state off")
+  ctx.run(30)
+  eq(#ctx.srv.conns, 1, "no reconnect while off")
+  ctx.E:command("livedata connect")
+  check(ctx.waitFor(function() return #ctx.srv.conns == 2 end), "reconnected on connect")
+  local srv2 = wire.server()
+  ctx.E:command("livedata port " .. srv2.port)
+  local ok = ctx.waitFor(function() srv2:poll(); return #srv2.conns == 1 and #srv2.conns[1].lines > 0 end)
+  check(ok, "connected to the new port")
+  check(wire.decode(srv2.conns[1].lines[1]).type == "hello", "hello on the new port")
+  ctx.E:command("livedata host example.com")
+  eq(ctx.E:status().host, "127.0.0.1", "hostname rejected")
+  ctx.E:command("livedata frobnicate")
+  check(ctx.E.echo[#ctx.E.echo]:find("usage", 1, true), "usage shown")
+  srv2:close()
+  ctx.close()
+end)
+
+test("settings menu entries via WG['options'] added on Initialize, removed on Shutdown; action removed", function()
+  local ctx = setup({ units = 5 })
+  local n = 0
+  for _, o in pairs(ctx.E.options) do
+    n = n + 1
+    check(o.widgetname and o.name and o.type and o.onchange, "option fields")
+  end
+  eq(n, 4, "options added")
+  ctx.E.options.livedata_rate.onchange(1, 5)
+  eq(ctx.E:status().rate, 5, "slider changes rate")
+  ctx.E.options.livedata_detail.onchange(1, 1)
+  eq(ctx.E:status().detail, "minimal", "select changes detail")
+  ctx.E:shutdown()
+  eq(next(ctx.E.options), nil, "options removed")
+  eq(ctx.E.actions.livedata, nil, "action removed")
+  eq(ctx.E.WG.livedata, nil, "WG entry removed")
+  ctx.close()
+  -- without WG['options'] nothing breaks
+  local ctx2 = setup({ units = 5, options = false })
+  ctx2.run(3)
+  noWidgetErrors(ctx2.E)
+  ctx2.close()
+end)
+
+test("on-screen status text drawn with gl.Text, hidden with /livedata hide", function()
+  local ctx = setup({ units = 5 })
+  ctx.run(3)
+  check(ctx.E.glCalls.text > 0, "status drawn")
+  check(ctx.E.glCalls.last:find("connected", 1, true), "status text: %s", tostring(ctx.E.glCalls.last))
+  ctx.E:command("livedata hide")
+  local n = ctx.E.glCalls.text
+  ctx.run(3)
+  eq(ctx.E.glCalls.text, n, "hidden")
+  ctx.close()
+end)
+
+--------------------------------------------------------------------------------
+-- game events
+--------------------------------------------------------------------------------
+local function eventsOf(r, kind)
+  local out = {}
+  for _, e in ipairs(r.events) do if e.event == kind then out[#out + 1] = e end end
+  return out
+end
+
+test("game start, pause/unpause (call-in and GetGameSpeed), team died, game over with derived winners, bye", function()
+  local ctx = setup({ units = 100, before = function(E) E.frame = 0 end })
+  ctx.waitFor(function() return ctx.srv:last() ~= nil end)
+  ctx.run(40)
+  eq(#eventsOf(ctx.reader(), "game_start"), 1, "game_start")
+  ctx.E:setPaused(true, 2)
+  ctx.run(3)
+  local t0 = socket.gettime()
+  ctx.waitFor(function()
+    local r = ctx.reader()
+    return r.last and r.last.is_paused == true
+  end, 2)
+  local r = ctx.reader()
+  local p = eventsOf(r, "paused")
+  eq(#p, 1, "paused event")
+  eq(p[1].player_id, 2, "who paused")
+  eq(r.last.is_paused, true, "heartbeat snapshot while paused says so")
+  -- pause noticed from GetGameSpeed alone (no call-in, e.g. a replay)
+  ctx.E.paused = false
+  ctx.run(2)
+  eq(#eventsOf(ctx.reader(), "unpaused"), 1, "unpaused via GetGameSpeed")
+  ctx.E:killTeam(3)
+  ctx.E:killTeam(2)
+  ctx.run(5)
+  r = ctx.reader()
+  local died = eventsOf(r, "team_died")
+  eq(#died, 2, "team_died events")
+  eq(died[1].team_id, 3, "team 3 died first")
+  for _, u in pairs(r.units) do check(u.team < 2, "dead team's units gone") end
+  check(r.last.teams[4] == nil, "Gaia never listed")
+  local t3
+  for _, t in ipairs(r.last.teams) do if t.team_id == 3 then t3 = t end end
+  eq(t3.is_dead, true, "is_dead in snapshot")
+  ctx.E:endGame()
+  ctx.E:shutdown()
+  ctx.waitFor(function() return ctx.srv:last().closed end)
+  r = ctx.reader()
+  local go = eventsOf(r, "game_over")
+  eq(#go, 1, "game_over")
+  eq(#go[1].winners, 1, "one winner"); eq(go[1].winners[1], 0, "ally team 0 won")
+  check(r.bye and r.bye.reason == "game_over", "bye after game over")
+  noErrors(r)
+  ctx.close()
+end)
+
+test("spectator switching view: view_changed event, then a full snapshot from the new eyes", function()
+  local ctx = setup({ units = 400, seed = 11 })
+  ctx.run(60)
+  ctx.E:setView(2, false)
+  ctx.run(200)
+  settle(ctx)
+  local r = ctx.reader()
+  noErrors(r)
+  local vc = eventsOf(r, "view_changed")
+  eq(#vc, 1, "view_changed")
+  eq(vc[1].view.team_id, 2, "new team"); eq(vc[1].view.full_view, false, "no full view")
+  -- the snapshot right after the event is full
+  local idx
+  for i, m in ipairs(r.msgs) do if m == vc[1] then idx = i end end
+  local nextSnap
+  for i = idx + 1, #r.msgs do if r.msgs[i].type == "snapshot" then nextSnap = r.msgs[i]; break end end
+  eq(nextSnap.units_full, true, "full snapshot after view change")
+  compareTruth(r, ctx.E)
+  check(r.teams[0].metal == nil, "the other side's resources are unreadable now")
+  check(r.teams[2].metal ~= nil, "own side readable")
+  ctx.close()
+end)
+
+test("replay: hello says is_replay and spectating", function()
+  local ctx = setup({ units = 30, view = "replay" })
+  ctx.run(3)
+  local r = ctx.reader()
+  eq(r.hello.is_replay, true, "is_replay"); eq(r.hello.view.spectating, true, "spectating")
+  ctx.close()
+end)
+
+test("a game with no units works (empty full snapshot, then deltas)", function()
+  local ctx = setup({ units = 0, noUnits = true })
+  ctx.run(20)
+  local r = ctx.reader()
+  noErrors(r)
+  eq(r:unitCount(), 0, "no units")
+  check(r.snapshots >= 19, "snapshots sent: %d", r.snapshots)
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("game frame beyond one day: GetGameFrame's days are added", function()
+  local ctx = setup({ units = 5, before = function(E) E.frame = 30 * 86400 + 5 end })
+  ctx.run(3)
+  local r = ctx.reader()
+  eq(r.last.game_frame, 30 * 86400 + 8, "frame")
+  ctx.close()
+end)
+
+--------------------------------------------------------------------------------
+-- robustness: errors, socket failures, slow reader, throttling
+--------------------------------------------------------------------------------
+test("an engine error inside a call-in is caught: widget keeps running, next snapshot is full", function()
+  local boom = false
+  local ctx = setup({ units = 100, before = function(E)
+    local gp = E.Spring.GetUnitPosition
+    E.Spring.GetUnitPosition = function(id)
+      if boom then error("engine exploded") end
+      return gp(id)
+    end
+  end })
+  ctx.run(10)
+  boom = true
+  ctx.run(3)
+  boom = false
+  ctx.run(10)
+  local st = ctx.E:status()
+  check(st.errors > 0, "errors counted")
+  eq(st.state, "connected", "still connected")
+  check(ctx.E.echo[#ctx.E.echo]:find("engine exploded", 1, true) or table.concat(ctx.E.echo, "|"):find("engine exploded", 1, true), "error logged")
+  local r = ctx.reader()
+  noErrors(r)
+  local fullAfter = false
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" and m.seq >= 10 and m.units_full then fullAfter = true end end
+  check(fullAfter, "a full snapshot repairs the set after an error")
+  check(r.last.game_frame >= 23, "snapshots continue")
+  settle(ctx)
+  compareTruth(ctx.reader(), ctx.E)
+  ctx.close()
+end)
+
+test("no receiver: connect refused, exponential backoff with jitter, no errors, status says retrying", function()
+  local probe = wire.server(); local port = probe.port; probe:close()
+  local ctx = setup({ units = 50, noServer = true, port = port })
+  local fails = {}
+  local t0 = socket.gettime()
+  while socket.gettime() - t0 < 3.6 do
+    ctx.E:step()
+    local st = ctx.E:status()
+    if not fails[st.failures] then fails[st.failures] = st.backoff end
+    socket.sleep(0.01)
+  end
+  local st = ctx.E:status()
+  check(st.failures >= 2 and st.failures <= 3, "attempts in 3.6 s: %d", st.failures)
+  check(fails[1] >= 0.8 and fails[1] <= 1.2, "first backoff ~1 s: %s", fails[1])
+  check(fails[2] >= 1.6 and fails[2] <= 2.4, "second backoff ~2 s: %s", tostring(fails[2]))
+  eq(st.state, "reconnecting", "state")
+  check(st.text:find("retrying in", 1, true), "status text: %s", st.text)
+  check(ctx.E.glCalls.last:find("retrying in", 1, true), "on-screen text")
+  eq(st.errors, 0, "no errors")
+  -- the receiver appears: the widget connects at its next attempt
+  local srv = wire.server(port)
+  ctx.srv = srv
+  check(ctx.waitFor(function() srv:poll(); return #srv.conns == 1 and #srv.conns[1].lines > 0 end, 5), "connected after backoff")
+  eq(wire.decode(srv.conns[1].lines[1]).type, "hello", "hello first")
+  srv:close()
+end)
+
+test("backoff doubles from 1 s with jitter and caps at 30 s", function()
+  local probe = wire.server(); local port = probe.port; probe:close()
+  local ctx = setup({ units = 5, noServer = true, port = port })
+  local seen = {}
+  for i = 1, 10 do
+    ctx.E.clockOffset = ctx.E.clockOffset + 45 -- past any retry time
+    ctx.E:step()
+    local st = ctx.E:status()
+    seen[st.failures] = st.backoff
+  end
+  local nominal = { 1, 2, 4, 8, 16, 30, 30, 30, 30, 30 }
+  for i = 1, 10 do
+    local b = seen[i]
+    check(b, "attempt %d made", i)
+    check(b >= nominal[i] * 0.8 - 1e-9 and b <= math.min(30, nominal[i] * 1.2) + 1e-9, "backoff %d: %s", i, b)
+  end
+  eq(ctx.E:status().errors, 0, "no errors")
+end)
+
+test("own connect deadline: a connect that never completes is abandoned after ~2.5 s", function()
+  local srv = wire.server()
+  local ctx = setup({ units = 5, noServer = true, port = srv.port, before = function(E)
+    -- a socket whose connect stays in progress: select never reports it writable
+    local fake = setmetatable({}, { __index = socket })
+    fake.select = function() return {}, {}, "timeout" end
+    fake.tcp = function()
+      local s = socket.tcp()
+      local wrap = {}
+      function wrap:settimeout(t) return s:settimeout(t) end
+      function wrap:connect() return nil, "timeout" end
+      function wrap:close() return s:close() end
+      function wrap:getpeername() return nil end
+      return wrap
+    end
+    E.socketOverride = fake
+  end })
+  srv:close()
+  ctx.E:step()
+  eq(ctx.E:status().state, "connecting", "connect in progress")
+  ctx.E.clockOffset = 2.0
+  ctx.E:step()
+  eq(ctx.E:status().state, "connecting", "still waiting before the deadline")
+  ctx.E.clockOffset = 2.8
+  ctx.E:step()
+  eq(ctx.E:status().state, "reconnecting", "gave up after the deadline")
+  eq(ctx.E:status().last_error, "connect timed out", "reason")
+  eq(ctx.E:status().errors, 0, "no errors")
+end)
+
+test("connect accepts 1 and \"already connected\" (LuaSocket 3.x and 2.0.2)", function()
+  for _, variant in ipairs({ "one", "already" }) do
+    local srv = wire.server()
+    local ctx = setup({ units = 5, noServer = true, port = srv.port, before = function(E)
+      local fake = setmetatable({}, { __index = socket })
+      fake.tcp = function()
+        local s = socket.tcp()
+        local calls = 0
+        return setmetatable({
+          connect = function(self, h, p)
+            calls = calls + 1
+            s:settimeout(1)
+            local ok, err = s:connect(h, p)
+            s:settimeout(0)
+            if calls == 1 and variant == "already" then return nil, "timeout" end
+            if variant == "already" then return nil, "already connected" end
+            return ok, err
+          end,
+          getpeername = function() if variant == "already" then return nil end return s:getpeername() end,
+        }, { __index = function(_, k) return function(self, ...) return s[k](s, ...) end end })
+      end
+      fake.select = function(r, w, t) if w then return {}, { w[1], [w[1]] = true } end return socket.select(r, w, t) end
+      E.socketOverride = fake
+    end })
+    ctx.srv = srv
+    check(ctx.waitFor(function() ctx.E:step(); return ctx.E:status().state == "connected" end, 3), variant .. " connects")
+    srv:close()
+  end
+end)
+
+test("reader closes: widget notices, backs off, reconnects to a new reader; new stream starts with hello, no partial line", function()
+  local ctx = setup({ units = 300 })
+  ctx.run(30)
+  local port = ctx.port
+  ctx.srv:close()
+  local t0 = socket.gettime()
+  while socket.gettime() - t0 < 0.3 do ctx.E:step(); socket.sleep(0.01) end
+  check(ctx.E:status().state ~= "connected", "disconnect noticed: %s", ctx.E:status().state)
+  local srv = wire.server(port)
+  ctx.srv = srv
+  check(ctx.waitFor(function() ctx.E:step(); return #srv.conns >= 1 and #srv.conns[1].lines > 3 end, 5), "reconnected")
+  ctx.run(120)
+  settle(ctx)
+  local r = ctx.reader(1)
+  noErrors(r)
+  eq(r.msgs[1].type, "hello", "hello first on the new connection")
+  eq(r.msgs[2].units_full, true, "then a full snapshot")
+  eq(r.msgs[2].seq, 0, "seq restarts")
+  eq(srv.conns[1].buf, "", "no partial line")
+  compareTruth(r, ctx.E)
+  eq(ctx.E:status().connections, 2, "two connections")
+  srv:close()
+end)
+
+test("slow reader: queue bounded in bytes, oldest snapshots dropped and counted, next snapshot full, frame cost flat", function()
+  local ctx = setup({ units = 1000, queueKB = 256 })
+  ctx.run(20)
+  local base = {}
+  for i = 1, 60 do base[i] = ctx.E:step(); ctx.srv:poll() end
+  ctx.srv.reading = false
+  local maxQ, stalled = 0, {}
+  for i = 1, 600 do
+    stalled[#stalled + 1] = ctx.E:step()
+    local q = ctx.E:status().queue_bytes
+    if q > maxQ then maxQ = q end
+  end
+  local st = ctx.E:status()
+  check(st.dropped > 0, "drops counted")
+  check(maxQ <= 256 * 1024 + 4096, "queue bounded: %d", maxQ)
+  table.sort(base); table.sort(stalled)
+  local med = function(t) return t[math.floor(#t / 2) + 1] end
+  io.write(string.format("    [cost median ms: reading %.3f, stalled %.3f; max queue %d B; dropped %d]\n",
+    med(base), med(stalled), maxQ, st.dropped))
+  -- the reader catches up
+  ctx.srv.reading = true
+  ctx.run(60, function() end)
+  ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 3)
+  ctx.run(10)
+  local r = ctx.reader()
+  noErrors(r) -- includes: no delta right after a seq gap
+  check(r.gaps > 0, "seq gaps seen by the reader")
+  local status = eventsOf(r, "status")
+  local maxDropped = 0
+  for _, e in ipairs(status) do if (e.dropped_snapshots or 0) > maxDropped then maxDropped = e.dropped_snapshots end end
+  check(maxDropped > 0, "drop count reported in a status event")
+  for _, l in ipairs(ctx.srv:last().lines) do check(wire.decode(l), "whole lines only") end
+  settle(ctx)
+  compareTruth(ctx.reader(), ctx.E)
+  ctx.close()
+end)
+
+test("adaptive throttling: over budget lowers the unit rate and says so in a status event", function()
+  local slow = false
+  local ctx = setup({ units = 300, before = function(E)
+    local gp = E.Spring.GetUnitPosition
+    E.Spring.GetUnitPosition = function(id)
+      if slow then local t = socket.gettime() + 0.00004; while socket.gettime() < t do end end
+      return gp(id)
+    end
+  end })
+  ctx.run(10)
+  slow = true
+  local t0 = socket.gettime()
+  while socket.gettime() - t0 < 2.6 and not ctx.E:status().throttled do ctx.E:step(); ctx.srv:poll() end
+  local st = ctx.E:status()
+  check(st.throttled, "throttled (cost %.2f ms)", st.cost_ms)
+  check(st.unit_rate_hz < 6, "unit rate lowered: %d", st.unit_rate_hz)
+  ctx.run(5)
+  local r = ctx.reader()
+  noErrors(r)
+  local ev = eventsOf(r, "status")
+  local found
+  for _, e in ipairs(ev) do if e.throttled then found = e end end
+  check(found, "status event with throttled")
+  check(found.message:find("over budget", 1, true), "message: %s", found.message)
+  ctx.close()
+end)
+
+--------------------------------------------------------------------------------
+local pattern = arg[1]
+local passed, failed = 0, 0
+for _, t in ipairs(tests) do
+  if not pattern or t.name:find(pattern, 1, true) then
+    local t0 = socket.gettime()
+    local ok, err = xpcall(t.fn, debug.traceback)
+    if ok then
+      passed = passed + 1
+      io.write(string.format("ok   %s (%.2fs)\n", t.name, socket.gettime() - t0))
+    else
+      failed = failed + 1
+      io.write(string.format("FAIL %s\n     %s\n", t.name, tostring(err):gsub("\n", "\n     ")))
+    end
+    io.flush()
+    collectgarbage()
+  end
+end
+print(string.format("%d passed, %d failed", passed, failed))
+os.exit(failed == 0 and 0 or 1)

@@ -1,0 +1,274 @@
+--------------------------------------------------------------------------------
+-- wire.lua: test-side helpers: a LuaSocket line server, a protocol v1 validator
+-- (field by field from SCHEMA.md) and a reader model that applies snapshots.
+--------------------------------------------------------------------------------
+local socket = require("socket")
+local json = require("dkjson")
+
+local M = {}
+M.json = json
+M.null = json.null
+
+function M.decode(line)
+  local obj, pos, err = json.decode(line, 1, json.null)
+  if err then return nil, err end
+  return obj
+end
+
+--------------------------------------------------------------------------------
+-- line server: accepts connections, reads whole lines without blocking
+--------------------------------------------------------------------------------
+local Server = {}
+Server.__index = Server
+
+function M.server(port)
+  local srv = assert(socket.bind("127.0.0.1", port or 0))
+  srv:settimeout(0)
+  local _, p = srv:getsockname()
+  return setmetatable({ srv = srv, port = tonumber(p), conns = {}, reading = true }, Server)
+end
+
+-- accept new connections; read what is available (unless reading is off)
+function Server:poll()
+  while true do
+    local c = self.srv and self.srv:accept()
+    if not c then break end
+    c:settimeout(0)
+    self.conns[#self.conns + 1] = { sock = c, buf = "", lines = {}, closed = false, bytes = 0 }
+  end
+  if not self.reading then return end
+  for _, c in ipairs(self.conns) do
+    if not c.closed then
+      local data, err, partial = c.sock:receive(65536)
+      data = data or partial
+      while data and #data > 0 do
+        c.bytes = c.bytes + #data
+        c.buf = c.buf .. data
+        data, err, partial = c.sock:receive(65536)
+        data = data or partial
+      end
+      if err == "closed" then c.closed = true end
+      while true do
+        local i = c.buf:find("\n", 1, true)
+        if not i then break end
+        c.lines[#c.lines + 1] = c.buf:sub(1, i - 1)
+        c.buf = c.buf:sub(i + 1)
+      end
+    end
+  end
+end
+
+function Server:last() return self.conns[#self.conns] end
+
+function Server:closeConns()
+  for _, c in ipairs(self.conns) do if not c.closed then c.sock:close(); c.closed = true end end
+end
+
+function Server:close()
+  self:closeConns()
+  if self.srv then self.srv:close(); self.srv = nil end
+end
+
+--------------------------------------------------------------------------------
+-- validator: returns nil or an error string
+--------------------------------------------------------------------------------
+local function isInt(v) return type(v) == "number" and v == math.floor(v) and v >= 0 end
+local function isNum(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
+
+local function checkKeys(obj, allowed, required, where)
+  if type(obj) ~= "table" then return where .. ": not an object" end
+  for k in pairs(obj) do
+    if not allowed[k] then return where .. ": unknown field " .. tostring(k) end
+  end
+  for _, k in ipairs(required) do
+    if obj[k] == nil then return where .. ": missing " .. k end
+  end
+end
+
+local function set(list) local s = {} for _, k in ipairs(list) do s[k] = true end return s end
+
+local VIEW = { "player_id", "team_id", "ally_team_id", "spectating", "full_view" }
+local function checkView(v, where)
+  local e = checkKeys(v, set(VIEW), VIEW, where)
+  if e then return e end
+  for _, k in ipairs({ "player_id", "team_id", "ally_team_id" }) do
+    if not isInt(v[k]) then return where .. "." .. k .. " not an id" end
+  end
+  if type(v.spectating) ~= "boolean" or type(v.full_view) ~= "boolean" then return where .. ": bools" end
+end
+
+local CATS = set({ "commander", "builder", "factory", "army_land", "army_air", "army_sea", "defense", "economy", "utility" })
+local DETAIL = set({ "minimal", "standard", "comprehensive" })
+
+local function checkResource(r, where)
+  local e = checkKeys(r, set({ "current", "income", "expense", "storage", "produced", "excess" }), { "current", "income" }, where)
+  if e then return e end
+  for k, v in pairs(r) do if not isNum(v) then return where .. "." .. k .. " not a number" end end
+end
+
+local function checkXYZ(p, where)
+  local e = checkKeys(p, set({ "x", "y", "z" }), { "x", "y", "z" }, where)
+  if e then return e end
+  for k, v in pairs(p) do if not isNum(v) then return where .. "." .. k end end
+end
+
+local function checkUnit(u, where, detail)
+  local e = checkKeys(u, set({ "id", "def_id", "team", "pos", "health", "build_progress", "vel", "experience" }),
+    { "id", "def_id", "team", "pos" }, where)
+  if e then return e end
+  if not isInt(u.id) or not isInt(u.team) then return where .. ": id/team" end
+  if u.def_id ~= M.null and not isInt(u.def_id) then return where .. ": def_id" end
+  e = checkXYZ(u.pos, where .. ".pos"); if e then return e end
+  for _, k in ipairs({ "x", "y", "z" }) do
+    if u.pos[k] ~= math.floor(u.pos[k]) then return where .. ".pos not integer elmos" end
+  end
+  if u.health ~= nil then
+    e = checkKeys(u.health, set({ "current", "max" }), { "current", "max" }, where .. ".health")
+    if e then return e end
+    if not isNum(u.health.current) or not isNum(u.health.max) then return where .. ".health nums" end
+  end
+  if u.build_progress ~= nil and not (isNum(u.build_progress) and u.build_progress >= 0 and u.build_progress <= 1) then
+    return where .. ".build_progress"
+  end
+  if detail ~= "comprehensive" and (u.vel ~= nil or u.experience ~= nil) then return where .. ": vel/experience below comprehensive" end
+  if detail == "standard" and u.build_progress == 1 then return where .. ": build_progress 1 at standard" end
+  if u.vel ~= nil then e = checkXYZ(u.vel, where .. ".vel"); if e then return e end end
+  if u.experience ~= nil and not isNum(u.experience) then return where .. ".experience" end
+end
+
+local function checkIds(a, where)
+  if type(a) ~= "table" then return where .. " not an array" end
+  for _, v in ipairs(a) do if not isInt(v) then return where .. " element" end end
+end
+
+function M.validate(m)
+  if type(m) ~= "table" then return "not an object" end
+  local t = m.type
+  if t == nil and m.game_frame ~= nil then t = "snapshot" end
+  if m.schema_version ~= "1.0" then return "schema_version" end
+  if t == "hello" then
+    local e = checkKeys(m, set({ "type", "schema_version", "widget", "engine_version", "game", "map", "is_replay", "game_frame",
+      "rate_hz", "detail", "view", "teams", "unit_defs" }),
+      { "widget", "engine_version", "game", "map", "is_replay", "game_frame", "rate_hz", "detail", "view", "teams", "unit_defs" }, "hello")
+    if e then return e end
+    e = checkKeys(m.widget, set({ "name", "version" }), { "name", "version" }, "hello.widget"); if e then return e end
+    e = checkKeys(m.game, set({ "name", "version" }), { "name", "version" }, "hello.game"); if e then return e end
+    if type(m.map) ~= "string" or type(m.engine_version) ~= "string" then return "hello strings" end
+    if type(m.is_replay) ~= "boolean" or not isInt(m.game_frame) then return "hello is_replay/game_frame" end
+    if not (isNum(m.rate_hz) and m.rate_hz >= 1 and m.rate_hz <= 30) then return "hello.rate_hz" end
+    if not DETAIL[m.detail] then return "hello.detail" end
+    e = checkView(m.view, "hello.view"); if e then return e end
+    for i, tm in ipairs(m.teams) do
+      e = checkKeys(tm, set({ "team_id", "ally_team_id", "name", "color", "is_ai", "is_dead" }),
+        { "team_id", "ally_team_id", "name", "color", "is_ai" }, "hello.teams[" .. i .. "]")
+      if e then return e end
+      if type(tm.name) ~= "string" or type(tm.is_ai) ~= "boolean" or #tm.color ~= 3 then return "hello team fields" end
+      for _, c in ipairs(tm.color) do if not (isInt(c) and c <= 255) then return "hello team color" end end
+    end
+    for i, d in ipairs(m.unit_defs) do
+      e = checkKeys(d, set({ "def_id", "name", "human_name", "metal_cost", "energy_cost", "build_speed", "tech_level", "category" }),
+        { "def_id", "name", "human_name", "metal_cost", "energy_cost", "tech_level", "category" }, "hello.unit_defs[" .. i .. "]")
+      if e then return e end
+      if not CATS[d.category] then return "unit def category " .. tostring(d.category) end
+      if not (isInt(d.tech_level) and d.tech_level >= 1 and d.tech_level <= 3) then return "tech_level" end
+    end
+  elseif t == "snapshot" then
+    local e = checkKeys(m, set({ "type", "schema_version", "seq", "game_frame", "game_seconds", "is_paused", "detail", "teams",
+      "units_full", "units", "destroyed", "hidden" }), { "game_frame", "game_seconds", "is_paused", "teams" }, "snapshot")
+    if e then return e end
+    if m.seq ~= nil and not isInt(m.seq) then return "seq" end
+    if not isInt(m.game_frame) or not isNum(m.game_seconds) or type(m.is_paused) ~= "boolean" then return "snapshot time" end
+    if m.detail ~= nil and not DETAIL[m.detail] then return "snapshot.detail" end
+    for i, tm in ipairs(m.teams) do
+      e = checkKeys(tm, set({ "team_id", "metal", "energy", "damage_dealt", "damage_received", "is_dead" }), { "team_id" },
+        "snapshot.teams[" .. i .. "]")
+      if e then return e end
+      if tm.metal then e = checkResource(tm.metal, "metal"); if e then return e end end
+      if tm.energy then e = checkResource(tm.energy, "energy"); if e then return e end end
+    end
+    if m.detail == "minimal" and m.units ~= nil then return "units at minimal detail" end
+    if m.units ~= nil then
+      for i, u in ipairs(m.units) do
+        e = checkUnit(u, "units[" .. i .. "]", m.detail); if e then return e end
+      end
+    end
+    if m.destroyed ~= nil then e = checkIds(m.destroyed, "destroyed"); if e then return e end end
+    if m.hidden ~= nil then e = checkIds(m.hidden, "hidden"); if e then return e end end
+  elseif t == "event" then
+    if type(m.event) ~= "string" or not isInt(m.game_frame) then return "event fields" end
+    local ev = m.event
+    local extra = ({
+      game_start = {}, game_over = { "winners" }, paused = { "player_id" }, unpaused = { "player_id" },
+      team_died = { "team_id" }, view_changed = { "view" },
+      status = { "dropped_snapshots", "queue_bytes", "rate_hz", "unit_rate_hz", "detail", "throttled", "frame_cost_ms", "message" },
+    })[ev]
+    if not extra then return "unknown event " .. ev end
+    local allowed = set({ "type", "schema_version", "event", "game_frame" })
+    for _, k in ipairs(extra) do allowed[k] = true end
+    local e = checkKeys(m, allowed, {}, "event " .. ev); if e then return e end
+    if ev == "team_died" and not isInt(m.team_id) then return "team_died.team_id" end
+    if ev == "view_changed" then e = checkView(m.view, "view_changed.view"); if e then return e end end
+    if ev == "game_over" and m.winners ~= nil then e = checkIds(m.winners, "winners"); if e then return e end end
+    if ev == "status" and m.throttled ~= nil and type(m.throttled) ~= "boolean" then return "status.throttled" end
+  elseif t == "bye" then
+    local e = checkKeys(m, set({ "type", "schema_version", "game_frame", "reason" }), { "game_frame", "reason" }, "bye")
+    if e then return e end
+  else
+    return "unknown type " .. tostring(t)
+  end
+end
+
+--------------------------------------------------------------------------------
+-- reader model: applies the messages of one connection in order
+--------------------------------------------------------------------------------
+local Reader = {}
+Reader.__index = Reader
+
+function M.reader()
+  return setmetatable({ units = {}, teams = {}, msgs = {}, errors = {}, events = {}, snapshots = 0,
+                        hello = nil, lastSeq = nil, gaps = 0 }, Reader)
+end
+
+function Reader:apply(line)
+  local m, err = M.decode(line)
+  if not m then self.errors[#self.errors + 1] = "decode: " .. tostring(err) .. ": " .. line:sub(1, 200); return end
+  local verr = M.validate(m)
+  if verr then self.errors[#self.errors + 1] = "validate: " .. verr .. ": " .. line:sub(1, 200) end
+  self.msgs[#self.msgs + 1] = m
+  m._line = line
+  if m.type == "hello" then
+    self.hello = m
+    self.units = {}
+    self.lastSeq = nil
+  elseif m.type == "snapshot" or (m.type == nil and m.game_frame) then
+    self.snapshots = self.snapshots + 1
+    if self.lastSeq and m.seq and m.seq ~= self.lastSeq + 1 then
+      self.gaps = self.gaps + 1
+      if m.units_full == false then self.errors[#self.errors + 1] = "delta after a seq gap at seq " .. m.seq end
+    end
+    self.lastSeq = m.seq
+    self.frame = m.game_frame
+    self.paused = m.is_paused
+    self.teams = {}
+    for _, t in ipairs(m.teams) do self.teams[t.team_id] = t end
+    if m.units then
+      if m.units_full ~= false then self.units = {} end
+      for _, u in ipairs(m.units) do self.units[u.id] = u end
+    end
+    for _, id in ipairs(m.destroyed or {}) do self.units[id] = nil end
+    for _, id in ipairs(m.hidden or {}) do self.units[id] = nil end
+    self.last = m
+  elseif m.type == "event" then
+    self.events[#self.events + 1] = m
+  elseif m.type == "bye" then
+    self.bye = m
+  end
+end
+
+function Reader:unitCount()
+  local n = 0
+  for _ in pairs(self.units) do n = n + 1 end
+  return n
+end
+
+return M
