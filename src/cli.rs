@@ -149,7 +149,9 @@ impl std::str::FromStr for Speed {
         }
         match s.parse::<f64>() {
             Ok(x) if x.is_finite() && x > 0.0 => Ok(Speed::Factor(x)),
-            _ => Err(format!("speed must be a positive number or `max`, not `{s}`")),
+            _ => Err(format!(
+                "speed must be a positive number or `max`, not `{s}`"
+            )),
         }
     }
 }

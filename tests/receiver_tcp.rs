@@ -4,7 +4,7 @@
 mod common;
 
 use bar_overlay::model::Feed;
-use bar_overlay::protocol::{Message, MAX_LINE_BYTES};
+use bar_overlay::protocol::{MAX_LINE_BYTES, Message};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent, StartError};
 use common::{data, events_until, next_event};
 use std::io::Write;
@@ -23,7 +23,9 @@ fn kinds(evs: &[ReceiverEvent]) -> Vec<String> {
         .map(|e| match e {
             ReceiverEvent::Connected { .. } => "connected".into(),
             ReceiverEvent::Disconnected { reason: None, .. } => "closed".into(),
-            ReceiverEvent::Disconnected { reason: Some(r), .. } => format!("lost: {r}"),
+            ReceiverEvent::Disconnected {
+                reason: Some(r), ..
+            } => format!("lost: {r}"),
             ReceiverEvent::Message { msg, .. } => msg.kind().into(),
             ReceiverEvent::UnknownType { kind, .. } => format!("unknown {kind}"),
             ReceiverEvent::BadLine { line, error, .. } => format!("bad {line}: {error}"),
@@ -32,7 +34,9 @@ fn kinds(evs: &[ReceiverEvent]) -> Vec<String> {
 }
 
 fn until_disconnect(rx: &mut tokio::sync::mpsc::Receiver<ReceiverEvent>) -> Vec<String> {
-    kinds(&events_until(rx, 10, |e| matches!(e.last(), Some(ReceiverEvent::Disconnected { .. }))))
+    kinds(&events_until(rx, 10, |e| {
+        matches!(e.last(), Some(ReceiverEvent::Disconnected { .. }))
+    }))
 }
 
 #[test]
@@ -44,7 +48,9 @@ fn garbage_is_reported_and_the_stream_carries_on() {
     bytes.extend_from_slice(b"this is not json\n");
     bytes.extend_from_slice(bye.trim_end().as_bytes());
     bytes.extend_from_slice(b"\r\n\n   \n");
-    bytes.extend_from_slice(b"{\"type\":\"bye\",\"schema_version\":\"1.0\",\"reason\":\"\xc3\x28\"}\n");
+    bytes.extend_from_slice(
+        b"{\"type\":\"bye\",\"schema_version\":\"1.0\",\"reason\":\"\xc3\x28\"}\n",
+    );
     bytes.extend_from_slice(b"{\"type\":\"chat\",\"schema_version\":\"1.0\"}\n");
     bytes.extend_from_slice(bye.as_bytes());
     s.write_all(&bytes).expect("write");
@@ -69,12 +75,17 @@ fn a_line_over_the_default_cap_is_skipped_without_losing_the_next() {
         let mut huge = vec![b'x'; MAX_LINE_BYTES + 10];
         huge.push(b'\n');
         s.write_all(&huge).expect("write huge");
-        s.write_all(data("bye.ndjson").as_bytes()).expect("write bye");
+        s.write_all(data("bye.ndjson").as_bytes())
+            .expect("write bye");
     });
     let got = until_disconnect(&mut rx);
     writer.join().expect("writer");
     assert_eq!(got.len(), 4, "{got:#?}");
-    assert!(got[1].contains("longer than the 8388608-byte cap"), "{}", got[1]);
+    assert!(
+        got[1].contains("longer than the 8388608-byte cap"),
+        "{}",
+        got[1]
+    );
     assert_eq!(got[2], "bye");
 }
 
@@ -83,11 +94,16 @@ fn a_peer_that_vanishes_mid_line_loses_only_that_line() {
     let (rx_handle, mut rx) = start(Some(4096));
     let mut s = TcpStream::connect(rx_handle.local_addr()).expect("connect");
     s.write_all(data("bye.ndjson").as_bytes()).expect("write");
-    s.write_all(br#"{"type":"snapshot","schema_version":"1.0","game_fr"#).expect("write");
+    s.write_all(br#"{"type":"snapshot","schema_version":"1.0","game_fr"#)
+        .expect("write");
     drop(s);
     let got = until_disconnect(&mut rx);
     assert_eq!(got[1], "bye");
-    assert!(got[2].contains("closed in the middle of a line (50 bytes dropped)"), "{}", got[2]);
+    assert!(
+        got[2].contains("closed in the middle of a line (50 bytes dropped)"),
+        "{}",
+        got[2]
+    );
     assert_eq!(got[3], "lost: closed mid-line");
 }
 
@@ -95,10 +111,13 @@ fn a_peer_that_vanishes_mid_line_loses_only_that_line() {
 fn the_proposal_example_arrives_as_a_snapshot() {
     let (rx_handle, mut rx) = start(None);
     let mut s = TcpStream::connect(rx_handle.local_addr()).expect("connect");
-    let compact: serde_json::Value = serde_json::from_str(&data("proposal_example.json")).expect("json");
+    let compact: serde_json::Value =
+        serde_json::from_str(&data("proposal_example.json")).expect("json");
     writeln!(s, "{compact}").expect("write");
     drop(s);
-    let evs = events_until(&mut rx, 10, |e| matches!(e.last(), Some(ReceiverEvent::Disconnected { .. })));
+    let evs = events_until(&mut rx, 10, |e| {
+        matches!(e.last(), Some(ReceiverEvent::Disconnected { .. }))
+    });
     let mut feed = Feed::new();
     for e in evs {
         feed.handle(e);
@@ -137,7 +156,10 @@ fn two_clients_at_once_do_not_corrupt_each_other() {
     while disconnected < 2 {
         let ev = next_event(&mut rx, 10);
         if let ReceiverEvent::Message { conn, msg, .. } = &ev {
-            per_conn.entry(*conn).or_default().push(msg.kind().to_owned());
+            per_conn
+                .entry(*conn)
+                .or_default()
+                .push(msg.kind().to_owned());
         }
         if let ReceiverEvent::BadLine { error, .. } = &ev {
             panic!("a line was corrupted: {error}");
@@ -150,17 +172,25 @@ fn two_clients_at_once_do_not_corrupt_each_other() {
         assert_eq!(kinds, &["hello", "snapshot", "snapshot"]);
     }
     assert_eq!(feed.stats().messages, 6);
-    assert!(feed.stats().ignored >= 2, "the second client is counted, not mixed in");
+    assert!(
+        feed.stats().ignored >= 2,
+        "the second client is counted, not mixed in"
+    );
     assert_eq!(feed.game().units.len(), 12);
 }
 
 #[test]
 fn a_port_in_use_is_a_clear_error() {
     let (first, _rx) = start(None);
-    let err = Receiver::start(ReceiverConfig::new(first.local_addr()), || {}).err().expect("second bind fails");
+    let err = Receiver::start(ReceiverConfig::new(first.local_addr()), || {})
+        .err()
+        .expect("second bind fails");
     assert!(matches!(err, StartError::InUse { .. }));
     let text = err.to_string();
-    assert!(text.contains("already in use") && text.contains(&first.local_addr().to_string()), "{text}");
+    assert!(
+        text.contains("already in use") && text.contains(&first.local_addr().to_string()),
+        "{text}"
+    );
 }
 
 #[test]
@@ -168,9 +198,13 @@ fn stopping_closes_connections_and_frees_the_port() {
     let (rx_handle, mut rx) = start(None);
     let addr = rx_handle.local_addr();
     let _s = TcpStream::connect(addr).expect("connect");
-    assert!(matches!(next_event(&mut rx, 5), ReceiverEvent::Connected { .. }));
+    assert!(matches!(
+        next_event(&mut rx, 5),
+        ReceiverEvent::Connected { .. }
+    ));
     rx_handle.stop();
-    let (again, _rx2) = Receiver::start(ReceiverConfig::new(addr), || {}).expect("port is free again");
+    let (again, _rx2) =
+        Receiver::start(ReceiverConfig::new(addr), || {}).expect("port is free again");
     assert_eq!(again.local_addr(), addr);
     let _ = Message::kind; // the Message type is part of the public event API
 }

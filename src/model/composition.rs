@@ -58,17 +58,33 @@ impl Composition {
         self.category(Category::Utility).metal
     }
     pub fn army_count(&self) -> u32 {
-        [Category::ArmyLand, Category::ArmyAir, Category::ArmySea].iter().map(|c| self.category(*c).count).sum()
+        [Category::ArmyLand, Category::ArmyAir, Category::ArmySea]
+            .iter()
+            .map(|c| self.category(*c).count)
+            .sum()
     }
 
     /// The `n` unit types of the army categories worth the most metal.
-    pub fn top_army<'a>(&'a self, defs: &'a HashMap<DefId, UnitDef>, n: usize) -> impl Iterator<Item = &'a DefTotals> {
-        self.by_def.iter().filter(move |d| defs.get(&d.def_id).is_some_and(|def| def.category.is_army())).take(n)
+    pub fn top_army<'a>(
+        &'a self,
+        defs: &'a HashMap<DefId, UnitDef>,
+        n: usize,
+    ) -> impl Iterator<Item = &'a DefTotals> {
+        self.by_def
+            .iter()
+            .filter(move |d| {
+                defs.get(&d.def_id)
+                    .is_some_and(|def| def.category.is_army())
+            })
+            .take(n)
     }
 }
 
 /// Every team's composition, computed from the unit set. Linear in units.
-pub fn compute(units: &HashMap<u32, Unit>, defs: &HashMap<DefId, UnitDef>) -> BTreeMap<TeamId, Composition> {
+pub fn compute(
+    units: &HashMap<u32, Unit>,
+    defs: &HashMap<DefId, UnitDef>,
+) -> BTreeMap<TeamId, Composition> {
     let mut teams: BTreeMap<TeamId, Composition> = BTreeMap::new();
     let mut per_def: HashMap<(TeamId, DefId), Totals> = HashMap::new();
     for unit in units.values() {
@@ -93,10 +109,15 @@ pub fn compute(units: &HashMap<u32, Unit>, defs: &HashMap<DefId, UnitDef>) -> BT
         d.metal += def.metal_cost;
     }
     for ((team_id, def_id), t) in per_def {
-        teams.entry(team_id).or_default().by_def.push(DefTotals { def_id, count: t.count, metal: t.metal });
+        teams.entry(team_id).or_default().by_def.push(DefTotals {
+            def_id,
+            count: t.count,
+            metal: t.metal,
+        });
     }
     for c in teams.values_mut() {
-        c.by_def.sort_by(|a, b| b.metal.total_cmp(&a.metal).then(a.def_id.cmp(&b.def_id)));
+        c.by_def
+            .sort_by(|a, b| b.metal.total_cmp(&a.metal).then(a.def_id.cmp(&b.def_id)));
     }
     teams
 }

@@ -3,8 +3,8 @@
 use super::composition::{self, Composition};
 use super::team::Team;
 use crate::protocol::{
-    Category, DefId, Detail, Event, EventKind, Hello, Message, Snapshot, TeamId, Unit, UnitDef, UnitId, View,
-    WidgetStatus,
+    Category, DefId, Detail, Event, EventKind, Hello, Message, Snapshot, TeamId, Unit, UnitDef,
+    UnitId, View, WidgetStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -108,7 +108,9 @@ impl Game {
             is_replay: h.is_replay,
         };
         let same_teams = self.teams.len() == h.teams.len()
-            && h.teams.iter().all(|t| self.teams.get(&t.team_id).is_some_and(|o| o.name == t.name));
+            && h.teams
+                .iter()
+                .all(|t| self.teams.get(&t.team_id).is_some_and(|o| o.name == t.name));
         let same_game = self.info.as_ref() == Some(&info)
             && same_teams
             && h.game_frame + NEW_GAME_REWIND_FRAMES >= self.frame;
@@ -129,9 +131,13 @@ impl Game {
         self.last_seq = None;
         self.defs = h.unit_defs.into_iter().map(|d| (d.def_id, d)).collect();
         for info in &h.teams {
-            self.teams.entry(info.team_id).and_modify(|t| t.update_info(info)).or_insert_with(|| Team::from_info(info));
+            self.teams
+                .entry(info.team_id)
+                .and_modify(|t| t.update_info(info))
+                .or_insert_with(|| Team::from_info(info));
         }
-        self.teams.retain(|id, _| h.teams.iter().any(|t| t.team_id == *id));
+        self.teams
+            .retain(|id, _| h.teams.iter().any(|t| t.team_id == *id));
         self.recompute();
         applied
     }
@@ -158,7 +164,10 @@ impl Game {
             self.last_seq = Some(seq);
         }
         for ts in s.teams {
-            let team = self.teams.entry(ts.team_id).or_insert_with(|| Team::unnamed(ts.team_id));
+            let team = self
+                .teams
+                .entry(ts.team_id)
+                .or_insert_with(|| Team::unnamed(ts.team_id));
             team.metal = ts.metal;
             team.energy = ts.energy;
             team.damage_dealt = ts.damage_dealt.or(team.damage_dealt);
@@ -204,7 +213,12 @@ impl Game {
         self.frame = self.frame.max(e.game_frame);
         match e.kind {
             EventKind::GameStart => self.started = true,
-            EventKind::GameOver { winners } => self.over = Some(GameOver { frame: e.game_frame, winners }),
+            EventKind::GameOver { winners } => {
+                self.over = Some(GameOver {
+                    frame: e.game_frame,
+                    winners,
+                })
+            }
             EventKind::Paused { .. } => self.paused = true,
             EventKind::Unpaused { .. } => self.paused = false,
             EventKind::TeamDied { team_id } => {
@@ -220,7 +234,10 @@ impl Game {
 
     /// A unit seen finishing counts as built for its team: first seen unfinished, now finished.
     fn count_if_built(&mut self, new: &Unit) {
-        let was_unfinished = self.units.get(&new.id).is_some_and(|old| !old.is_finished());
+        let was_unfinished = self
+            .units
+            .get(&new.id)
+            .is_some_and(|old| !old.is_finished());
         if was_unfinished && new.is_finished() {
             let category = self.category_of(new);
             if let (Some(c), Some(team)) = (category, self.teams.get_mut(&new.team)) {
@@ -240,7 +257,9 @@ impl Game {
     }
 
     fn category_of(&self, unit: &Unit) -> Option<Category> {
-        unit.def_id.and_then(|d| self.defs.get(&d)).map(|d| d.category)
+        unit.def_id
+            .and_then(|d| self.defs.get(&d))
+            .map(|d| d.category)
     }
 
     fn recompute(&mut self) {

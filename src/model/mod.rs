@@ -77,7 +77,9 @@ impl Feed {
     }
 
     pub fn source_peer(&self) -> Option<SocketAddr> {
-        self.source.and_then(|c| self.connections.get(&c)).map(|c| c.peer)
+        self.source
+            .and_then(|c| self.connections.get(&c))
+            .map(|c| c.peer)
     }
 
     /// Whether a message from `conn` goes into the game: it is the source, or there is none and it would become it.
@@ -104,7 +106,14 @@ impl Feed {
         match ev {
             ReceiverEvent::Connected { conn, peer } => {
                 self.stats.connections_total += 1;
-                self.connections.insert(conn, Connection { peer, messages: 0, hello: None });
+                self.connections.insert(
+                    conn,
+                    Connection {
+                        peer,
+                        messages: 0,
+                        hello: None,
+                    },
+                );
             }
             ReceiverEvent::Disconnected { conn, reason } => {
                 if let Some(reason) = reason
@@ -117,7 +126,13 @@ impl Feed {
                     self.source = None;
                 }
             }
-            ReceiverEvent::Message { conn, msg, bytes, unknown_fields, .. } => {
+            ReceiverEvent::Message {
+                conn,
+                msg,
+                bytes,
+                unknown_fields,
+                ..
+            } => {
                 self.stats.bytes += bytes as u64;
                 self.stats.unknown_fields += u64::from(unknown_fields);
                 self.on_message(conn, *msg);
@@ -126,10 +141,19 @@ impl Feed {
                 self.stats.bytes += bytes as u64;
                 self.stats.unknown_types += 1;
             }
-            ReceiverEvent::BadLine { conn, line, error, bytes } => {
+            ReceiverEvent::BadLine {
+                conn,
+                line,
+                error,
+                bytes,
+            } => {
                 self.stats.bytes += bytes as u64;
                 self.stats.bad_lines += 1;
-                let peer = self.connections.get(&conn).map(|c| c.peer.to_string()).unwrap_or_default();
+                let peer = self
+                    .connections
+                    .get(&conn)
+                    .map(|c| c.peer.to_string())
+                    .unwrap_or_default();
                 self.last_error = Some(format!("{peer} line {line}: {error}"));
             }
         }
@@ -137,7 +161,9 @@ impl Feed {
 
     fn on_message(&mut self, conn: ConnId, msg: Message) {
         self.stats.messages += 1;
-        let Some(c) = self.connections.get_mut(&conn) else { return };
+        let Some(c) = self.connections.get_mut(&conn) else {
+            return;
+        };
         c.messages += 1;
         if let Message::Hello(h) = &msg {
             c.hello = Some(Box::new(h.clone()));

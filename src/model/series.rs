@@ -23,7 +23,12 @@ impl Default for Series {
 
 impl Series {
     pub fn with_capacity(capacity: usize) -> Self {
-        Series { points: Vec::new(), capacity: capacity.max(4), stride: 1.0, last_t: f64::NEG_INFINITY }
+        Series {
+            points: Vec::new(),
+            capacity: capacity.max(4),
+            stride: 1.0,
+            last_t: f64::NEG_INFINITY,
+        }
     }
 
     /// Adds a sample at game time `t` (seconds). Samples closer than the current spacing to the last kept one are
@@ -98,7 +103,10 @@ mod tests {
         s.push(1.5, 2.0);
         s.push(2.0, f64::NAN);
         s.push(2.0, 3.0);
-        assert_eq!(s.points().iter().map(|p| p.y).collect::<Vec<_>>(), vec![1.0, 3.0]);
+        assert_eq!(
+            s.points().iter().map(|p| p.y).collect::<Vec<_>>(),
+            vec![1.0, 3.0]
+        );
         assert_eq!(s.since(1.5).len(), 1);
     }
 }

@@ -57,10 +57,18 @@ impl TeamStats {
         self.lost[c.index()]
     }
     pub fn avg_metal_income(&self) -> f64 {
-        if self.economy_samples == 0 { 0.0 } else { self.sum_metal_income / self.economy_samples as f64 }
+        if self.economy_samples == 0 {
+            0.0
+        } else {
+            self.sum_metal_income / self.economy_samples as f64
+        }
     }
     pub fn avg_energy_income(&self) -> f64 {
-        if self.economy_samples == 0 { 0.0 } else { self.sum_energy_income / self.economy_samples as f64 }
+        if self.economy_samples == 0 {
+            0.0
+        } else {
+            self.sum_energy_income / self.economy_samples as f64
+        }
     }
 }
 

@@ -23,7 +23,10 @@ pub const DEFAULT_PORT: u16 = 47800;
 /// A line that was understood.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
-    Message { msg: Message, unknown_fields: u32 },
+    Message {
+        msg: Message,
+        unknown_fields: u32,
+    },
     /// A well-formed message of a type this version does not know: skipped, not an error.
     UnknownType(String),
 }
@@ -47,7 +50,10 @@ impl fmt::Display for ParseError {
             }
             ParseError::Json { message } => write!(f, "not a JSON object: {message}"),
             ParseError::NoType => {
-                write!(f, "no \"type\" field (and no \"game_frame\", so not a proposal-style snapshot)")
+                write!(
+                    f,
+                    "no \"type\" field (and no \"game_frame\", so not a proposal-style snapshot)"
+                )
             }
             ParseError::NoVersion { kind } => write!(f, "{kind} without \"schema_version\""),
             ParseError::UnsupportedVersion { version } => write!(
@@ -74,7 +80,9 @@ struct Envelope<'a> {
 
 /// Parses one line (without its terminator; surrounding whitespace, such as a `\r`, is fine).
 pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
-    let text = std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 { valid_up_to: e.valid_up_to() })?;
+    let text = std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
     // The widget always writes `type` and `schema_version` first; knowing that saves a pass over large snapshots.
     if let Some(rest) = text.strip_prefix(r#"{"type":"snapshot","schema_version":""#)
         && let Some(version) = rest.split('"').next()
@@ -85,13 +93,20 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
             unknown_fields: n,
         });
     }
-    let env: Envelope = serde_json::from_str(text).map_err(|e| ParseError::Json { message: e.to_string() })?;
+    let env: Envelope = serde_json::from_str(text).map_err(|e| ParseError::Json {
+        message: e.to_string(),
+    })?;
     let kind = match (&env.kind, &env.game_frame) {
         (Some(k), _) => k.as_ref(),
         (None, Some(_)) => "snapshot",
         (None, None) => return Err(ParseError::NoType),
     };
-    let version = env.schema_version.as_deref().ok_or_else(|| ParseError::NoVersion { kind: kind.to_owned() })?;
+    let version = env
+        .schema_version
+        .as_deref()
+        .ok_or_else(|| ParseError::NoVersion {
+            kind: kind.to_owned(),
+        })?;
     check_version(version)?;
     let (msg, unknown_fields) = match kind {
         "hello" => typed::<Hello>(kind, text).map(|(m, n)| (Message::Hello(m), n))?,
@@ -100,7 +115,10 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
         "bye" => typed::<Bye>(kind, text).map(|(m, n)| (Message::Bye(m), n))?,
         other => return Ok(Parsed::UnknownType(other.to_owned())),
     };
-    Ok(Parsed::Message { msg, unknown_fields })
+    Ok(Parsed::Message {
+        msg,
+        unknown_fields,
+    })
 }
 
 fn check_version(version: &str) -> Result<(), ParseError> {
@@ -108,7 +126,9 @@ fn check_version(version: &str) -> Result<(), ParseError> {
     if major == SCHEMA_MAJOR {
         Ok(())
     } else {
-        Err(ParseError::UnsupportedVersion { version: version.to_owned() })
+        Err(ParseError::UnsupportedVersion {
+            version: version.to_owned(),
+        })
     }
 }
 
@@ -122,8 +142,11 @@ fn typed<T: DeserializeOwned>(kind: &str, text: &str) -> Result<(T, u32), ParseE
             unknown += 1;
         }
     })
-        .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| ParseError::Invalid { kind: kind.to_owned(), message: e.to_string() })?;
+    .and_then(|v| de.end().map(|()| v))
+    .map_err(|e| ParseError::Invalid {
+        kind: kind.to_owned(),
+        message: e.to_string(),
+    })?;
     Ok((value, unknown))
 }
 

@@ -139,7 +139,10 @@ impl Category {
 
     /// Mobile armed units: what BAR counts as army value.
     pub fn is_army(self) -> bool {
-        matches!(self, Category::ArmyLand | Category::ArmyAir | Category::ArmySea)
+        matches!(
+            self,
+            Category::ArmyLand | Category::ArmyAir | Category::ArmySea
+        )
     }
 
     pub fn as_str(self) -> &'static str {

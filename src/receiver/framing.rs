@@ -8,9 +8,13 @@ pub enum Frame {
     /// A complete line, terminator and any trailing `\r` removed. Borrowed until the next call.
     Line,
     /// A line passed the cap; its bytes up to here are dropped and the rest will be skipped up to the next `\n`.
-    Oversize { seen: usize },
+    Oversize {
+        seen: usize,
+    },
     /// The peer closed with an unterminated line of this many bytes: it is dropped, never parsed.
-    TruncatedAtEof { bytes: usize },
+    TruncatedAtEof {
+        bytes: usize,
+    },
     Eof,
 }
 
@@ -23,7 +27,11 @@ pub struct LineFramer {
 
 impl LineFramer {
     pub fn new(max: usize) -> Self {
-        LineFramer { line: Vec::new(), max, skipping: false }
+        LineFramer {
+            line: Vec::new(),
+            max,
+            skipping: false,
+        }
     }
 
     /// The line of the last `Frame::Line`.
@@ -31,7 +39,10 @@ impl LineFramer {
         &self.line
     }
 
-    pub async fn next<R: AsyncBufRead + Unpin>(&mut self, reader: &mut R) -> std::io::Result<Frame> {
+    pub async fn next<R: AsyncBufRead + Unpin>(
+        &mut self,
+        reader: &mut R,
+    ) -> std::io::Result<Frame> {
         if !self.skipping {
             self.line.clear();
         }
@@ -41,7 +52,11 @@ impl LineFramer {
                 let was_skipping = std::mem::replace(&mut self.skipping, false);
                 let bytes = self.line.len();
                 self.line.clear();
-                return Ok(if bytes > 0 && !was_skipping { Frame::TruncatedAtEof { bytes } } else { Frame::Eof });
+                return Ok(if bytes > 0 && !was_skipping {
+                    Frame::TruncatedAtEof { bytes }
+                } else {
+                    Frame::Eof
+                });
             }
             let newline = memchr::memchr(b'\n', chunk);
             let take = newline.map_or(chunk.len(), |i| i);
@@ -109,7 +124,12 @@ mod tests {
             let got = frames(b"a\r\nbb\n\ncc", 10, chunk).await;
             assert_eq!(
                 got,
-                vec![Ok("a".into()), Ok("bb".into()), Ok("".into()), Err("truncated 2".into())],
+                vec![
+                    Ok("a".into()),
+                    Ok("bb".into()),
+                    Ok("".into()),
+                    Err("truncated 2".into())
+                ],
                 "chunk {chunk}"
             );
         }
@@ -121,7 +141,11 @@ mod tests {
             let got = frames(b"12345678901234\nok\n123456789\n", 8, chunk).await;
             assert_eq!(
                 got,
-                vec![Err("oversize>true".into()), Ok("ok".into()), Err("oversize>true".into())],
+                vec![
+                    Err("oversize>true".into()),
+                    Ok("ok".into()),
+                    Err("oversize>true".into())
+                ],
                 "chunk {chunk}"
             );
         }

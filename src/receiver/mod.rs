@@ -30,20 +30,47 @@ pub struct ReceiverConfig {
 
 impl ReceiverConfig {
     pub fn new(bind: SocketAddr) -> Self {
-        ReceiverConfig { bind, max_line: protocol::MAX_LINE_BYTES, channel_capacity: 4096, keep_raw: false }
+        ReceiverConfig {
+            bind,
+            max_line: protocol::MAX_LINE_BYTES,
+            channel_capacity: 4096,
+            keep_raw: false,
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub enum ReceiverEvent {
-    Connected { conn: ConnId, peer: SocketAddr },
+    Connected {
+        conn: ConnId,
+        peer: SocketAddr,
+    },
     /// `reason` is `None` for a clean close by the peer.
-    Disconnected { conn: ConnId, reason: Option<String> },
-    Message { conn: ConnId, msg: Box<Message>, bytes: usize, unknown_fields: u32, raw: Option<Vec<u8>> },
+    Disconnected {
+        conn: ConnId,
+        reason: Option<String>,
+    },
+    Message {
+        conn: ConnId,
+        msg: Box<Message>,
+        bytes: usize,
+        unknown_fields: u32,
+        raw: Option<Vec<u8>>,
+    },
     /// A well-formed line of a message type this version does not know.
-    UnknownType { conn: ConnId, kind: String, bytes: usize, raw: Option<Vec<u8>> },
+    UnknownType {
+        conn: ConnId,
+        kind: String,
+        bytes: usize,
+        raw: Option<Vec<u8>>,
+    },
     /// A line that was rejected; the connection carries on with the next one. `line` counts from 1.
-    BadLine { conn: ConnId, line: u64, error: String, bytes: usize },
+    BadLine {
+        conn: ConnId,
+        line: u64,
+        error: String,
+        bytes: usize,
+    },
 }
 
 impl ReceiverEvent {
@@ -61,10 +88,15 @@ impl ReceiverEvent {
 /// Why the receiver could not start. Displays as one line that says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot listen on {addr}: the address is already in use (is another overlay or recorder running? choose another port)")]
+    #[error(
+        "cannot listen on {addr}: the address is already in use (is another overlay or recorder running? choose another port)"
+    )]
     InUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot start the receiver thread: {0}")]
     Thread(std::io::Error),
 }
@@ -84,12 +116,17 @@ impl Receiver {
         wake: impl Fn() + Send + Sync + 'static,
     ) -> Result<(Receiver, mpsc::Receiver<ReceiverEvent>), StartError> {
         let addr = config.bind;
-        let std_listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => StartError::InUse { addr },
-            _ => StartError::Bind { addr, source },
-        })?;
-        let local_addr = std_listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
-        std_listener.set_nonblocking(true).map_err(|source| StartError::Bind { addr, source })?;
+        let std_listener =
+            std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+                std::io::ErrorKind::AddrInUse => StartError::InUse { addr },
+                _ => StartError::Bind { addr, source },
+            })?;
+        let local_addr = std_listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|source| StartError::Bind { addr, source })?;
         let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
@@ -97,7 +134,14 @@ impl Receiver {
             .name("bar-overlay-receiver".into())
             .spawn(move || serve(std_listener, config, tx, wake, shutdown_rx))
             .map_err(StartError::Thread)?;
-        Ok((Receiver { local_addr, shutdown: Some(shutdown_tx), thread: Some(thread) }, rx))
+        Ok((
+            Receiver {
+                local_addr,
+                shutdown: Some(shutdown_tx),
+                thread: Some(thread),
+            },
+            rx,
+        ))
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -132,7 +176,11 @@ fn serve(
     wake: Arc<dyn Fn() + Send + Sync>,
     shutdown: oneshot::Receiver<()>,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!("receiver: cannot start the async runtime: {e}");
@@ -154,7 +202,14 @@ fn serve(
                     Ok((stream, peer)) => {
                         let conn = next_id.fetch_add(1, Ordering::Relaxed);
                         let _ = stream.set_nodelay(true);
-                        tokio::spawn(connection(conn, peer, stream, config.clone(), tx.clone(), wake.clone()));
+                        tokio::spawn(connection(
+                            conn,
+                            peer,
+                            stream,
+                            config.clone(),
+                            tx.clone(),
+                            wake.clone(),
+                        ));
                     }
                     // Running out of file descriptors and the like: back off rather than spin.
                     Err(e) => {
@@ -208,7 +263,9 @@ async fn connection(
                 let _ = emit(ReceiverEvent::BadLine {
                     conn,
                     line: line_no,
-                    error: format!("connection closed in the middle of a line ({bytes} bytes dropped)"),
+                    error: format!(
+                        "connection closed in the middle of a line ({bytes} bytes dropped)"
+                    ),
                     bytes,
                 })
                 .await;
@@ -228,11 +285,28 @@ async fn connection(
                 }
                 let raw = config.keep_raw.then(|| line.to_vec());
                 match protocol::parse_line(line) {
-                    Ok(Parsed::Message { msg, unknown_fields }) => {
-                        ReceiverEvent::Message { conn, msg: Box::new(msg), bytes, unknown_fields, raw }
-                    }
-                    Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType { conn, kind, bytes, raw },
-                    Err(e) => ReceiverEvent::BadLine { conn, line: line_no, error: e.to_string(), bytes },
+                    Ok(Parsed::Message {
+                        msg,
+                        unknown_fields,
+                    }) => ReceiverEvent::Message {
+                        conn,
+                        msg: Box::new(msg),
+                        bytes,
+                        unknown_fields,
+                        raw,
+                    },
+                    Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType {
+                        conn,
+                        kind,
+                        bytes,
+                        raw,
+                    },
+                    Err(e) => ReceiverEvent::BadLine {
+                        conn,
+                        line: line_no,
+                        error: e.to_string(),
+                        bytes,
+                    },
                 }
             }
         };

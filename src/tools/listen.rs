@@ -6,7 +6,12 @@ use crate::model::{Feed, FeedStats};
 use crate::receiver::ReceiverEvent;
 
 pub fn run(args: &ListenArgs) -> anyhow::Result<()> {
-    super::receive_loop(args.bind.addr(), false, args.seconds, &mut Listen::default())
+    super::receive_loop(
+        args.bind.addr(),
+        false,
+        args.seconds,
+        &mut Listen::default(),
+    )
 }
 
 #[derive(Default)]
@@ -44,7 +49,10 @@ pub fn status_line(feed: &Feed, last: &FeedStats) -> String {
         s.bad_lines,
     );
     if s.unknown_types + s.unknown_fields > 0 {
-        line += &format!(" | unknown types {} fields {}", s.unknown_types, s.unknown_fields);
+        line += &format!(
+            " | unknown types {} fields {}",
+            s.unknown_types, s.unknown_fields
+        );
     }
     if s.bad_lines > last.bad_lines
         && let Some(e) = feed.last_error()

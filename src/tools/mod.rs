@@ -32,11 +32,15 @@ pub(crate) fn receive_loop(
 ) -> anyhow::Result<()> {
     let mut cfg = ReceiverConfig::new(bind);
     cfg.keep_raw = keep_raw;
-    let (receiver, mut events): (Receiver, mpsc::Receiver<ReceiverEvent>) = Receiver::start(cfg, || {})?;
+    let (receiver, mut events): (Receiver, mpsc::Receiver<ReceiverEvent>) =
+        Receiver::start(cfg, || {})?;
     eprintln!("listening on {} (Ctrl-C to stop)", receiver.local_addr());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
-        let deadline = seconds.map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+        let deadline =
+            seconds.map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
@@ -64,7 +68,11 @@ pub(crate) fn receive_loop(
 /// `mm:ss` (or `h:mm:ss`) of game time.
 pub fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0) as u64;
-    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) } else { format!("{:02}:{:02}", s / 60, s % 60) }
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    }
 }
 
 /// A sender (`simulate`, `replay`) running on its own thread; stopping or dropping the handle ends it.
@@ -80,8 +88,13 @@ impl<T: Send + 'static> Background<T> {
     ) -> anyhow::Result<Background<T>> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = std::thread::Builder::new().name(name.into()).spawn(move || work(&flag))?;
-        Ok(Background { stop, thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || work(&flag))?;
+        Ok(Background {
+            stop,
+            thread: Some(thread),
+        })
     }
 
     pub fn is_finished(&self) -> bool {

@@ -62,6 +62,8 @@ impl Consumer for Record {
     }
 
     fn tick(&mut self) -> anyhow::Result<()> {
-        self.out.flush().with_context(|| format!("cannot write {}", self.path))
+        self.out
+            .flush()
+            .with_context(|| format!("cannot write {}", self.path))
     }
 }

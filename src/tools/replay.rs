@@ -19,7 +19,10 @@ pub struct ReplayReport {
 
 pub fn run_cli(args: &ReplayArgs) -> anyhow::Result<()> {
     let r = run(&args.file, &args.to, args.speed, &AtomicBool::new(false))?;
-    println!("replayed {} lines ({} unreadable lines skipped)", r.lines_sent, r.lines_skipped);
+    println!(
+        "replayed {} lines ({} unreadable lines skipped)",
+        r.lines_sent, r.lines_skipped
+    );
     Ok(())
 }
 
@@ -27,7 +30,9 @@ pub fn run_cli(args: &ReplayArgs) -> anyhow::Result<()> {
 pub fn spawn(file: PathBuf, to: String, speed: Speed) -> anyhow::Result<Background<ReplayReport>> {
     // Fail now, in the caller's hands, if the file cannot be read.
     std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    Background::spawn("bar-overlay-replay", move |stop| run(&file, &to, speed, stop))
+    Background::spawn("bar-overlay-replay", move |stop| {
+        run(&file, &to, speed, stop)
+    })
 }
 
 pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Result<ReplayReport> {
@@ -93,7 +98,10 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            std::thread::sleep(link.retry_after().clamp(Duration::from_millis(10), Duration::from_millis(100)));
+            std::thread::sleep(
+                link.retry_after()
+                    .clamp(Duration::from_millis(10), Duration::from_millis(100)),
+            );
         }
     }
     report.connections = link.connections;

@@ -77,7 +77,9 @@ impl Link {
     /// Writes whole lines. On failure the connection is dropped (the peer never sees a partial line continued) and
     /// `false` is returned.
     pub fn send(&mut self, bytes: &[u8]) -> bool {
-        let Some(s) = self.stream.as_mut() else { return false };
+        let Some(s) = self.stream.as_mut() else {
+            return false;
+        };
         match s.write_all(bytes) {
             Ok(()) => {
                 self.bytes += bytes.len() as u64;

@@ -49,7 +49,8 @@ pub fn run_cli(args: &SummaryArgs) -> anyhow::Result<()> {
 
 /// Reads a recording and summarizes its last game.
 pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut game = Game::new();
     let mut games = 0u32;
     let mut unreadable = 0u64;
@@ -77,7 +78,11 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
             }
         }
     }
-    anyhow::ensure!(any, "{} holds no protocol v1 messages (is it a recording from `bar-overlay record`?)", path.display());
+    anyhow::ensure!(
+        any,
+        "{} holds no protocol v1 messages (is it a recording from `bar-overlay record`?)",
+        path.display()
+    );
     Ok(from_game(&game, games, unreadable))
 }
 
@@ -85,7 +90,11 @@ pub fn from_game(game: &Game, games_in_file: u32, unreadable_lines: u64) -> Summ
     let winners = game.over.as_ref().and_then(|o| o.winners.clone());
     let won = |ally: u32| winners.as_ref().map(|w| w.contains(&ally));
     let per_category = |counts: &[u32; 9]| {
-        Category::ALL.iter().map(|c| (c.as_str(), counts[c.index()])).filter(|(_, n)| *n > 0).collect()
+        Category::ALL
+            .iter()
+            .map(|c| (c.as_str(), counts[c.index()]))
+            .filter(|(_, n)| *n > 0)
+            .collect()
     };
     let team = |t: &Team| TeamSummary {
         team_id: t.id,
@@ -119,14 +128,29 @@ pub fn render(s: &Summary) -> String {
         "{} | {} of game{}\n",
         s.map.as_deref().unwrap_or("unknown map"),
         super::clock(s.duration_seconds),
-        if s.full_view { "" } else { " | player view: enemy values are partial" }
+        if s.full_view {
+            ""
+        } else {
+            " | player view: enemy values are partial"
+        }
     );
     if s.games_in_file > 1 {
-        out += &format!("(the file holds {} games; this is the last)\n", s.games_in_file);
+        out += &format!(
+            "(the file holds {} games; this is the last)\n",
+            s.games_in_file
+        );
     }
     out += &format!(
         "{:<20} {:>4} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n",
-        "team", "ally", "m/s peak", "m/s avg", "e/s peak", "e/s avg", "army end", "army max", "built / lost"
+        "team",
+        "ally",
+        "m/s peak",
+        "m/s avg",
+        "e/s peak",
+        "e/s avg",
+        "army end",
+        "army max",
+        "built / lost"
     );
     for t in &s.teams {
         let won = match t.won {
@@ -137,7 +161,10 @@ pub fn render(s: &Summary) -> String {
             .iter()
             .map(|c| c.as_str())
             .filter_map(|c| {
-                let (b, l) = (t.built.get(c).copied().unwrap_or(0), t.lost.get(c).copied().unwrap_or(0));
+                let (b, l) = (
+                    t.built.get(c).copied().unwrap_or(0),
+                    t.lost.get(c).copied().unwrap_or(0),
+                );
                 (b + l > 0).then(|| format!("{c} {b}/{l}"))
             })
             .collect();

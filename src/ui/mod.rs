@@ -17,5 +17,7 @@ pub struct LaunchOptions {
 }
 
 pub fn run(_opts: LaunchOptions) -> anyhow::Result<()> {
-    anyhow::bail!("the overlay window is not built yet; use a command such as `bar-overlay listen` (see --help)")
+    anyhow::bail!(
+        "the overlay window is not built yet; use a command such as `bar-overlay listen` (see --help)"
+    )
 }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 pub fn data(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
@@ -47,8 +49,14 @@ pub fn events_until(
     let mut out = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !done(&out) {
-        let left = deadline.saturating_duration_since(Instant::now()).as_secs().max(1);
-        assert!(Instant::now() < deadline, "timed out; events so far: {out:#?}");
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs()
+            .max(1);
+        assert!(
+            Instant::now() < deadline,
+            "timed out; events so far: {out:#?}"
+        );
         out.push(next_event(rx, left));
     }
     out

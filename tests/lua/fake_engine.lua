@@ -18,7 +18,7 @@ FE.__index = FE
 
 local DAY_FRAMES = 30 * 86400
 local MAP = 8192
-local CELL = 1024
+local CELL = 512
 
 --------------------------------------------------------------------------------
 -- deterministic RNG (independent of math.random, which the widget uses for jitter)
@@ -326,12 +326,12 @@ function FE:simStep()
     end
   end
   -- damage and deaths
-  local hits = math.max(1, math.floor(self.count / 150))
+  local hits = math.max(1, math.floor(self.count / 60))
   for _ = 1, hits do
     local id = self.order[r(#self.order)]
     local u = id and self.units[id]
     if u then
-      local dmg = r() * u.maxHealth * 0.3
+      local dmg = r() * u.maxHealth * 0.6
       u.health = u.health - dmg
       u.xp = u.xp + 0.001
       self.teams[u.team].received = self.teams[u.team].received + dmg

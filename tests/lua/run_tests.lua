@@ -32,7 +32,8 @@ end
 -- a widget connected to an in-test server
 local function setup(opts)
   opts = opts or {}
-  local srv = opts.noServer and nil or wire.server(opts.serverPort)
+  local srv
+  if not opts.noServer then srv = wire.server(opts.serverPort) end
   local port = srv and srv.port or opts.port
   local E = FE.new({ root = ROOT, units = opts.units or 150, view = opts.view or "spectator", seed = opts.seed,
                      names = opts.names, options = opts.options, noUnits = opts.noUnits })
@@ -59,6 +60,7 @@ local function setup(opts)
     return cond()
   end
   function ctx.reader(i)
+    if srv then socket.sleep(0.005); srv:poll() end
     local c = srv.conns[i or #srv.conns]
     local r = wire.reader()
     for _, l in ipairs(c.lines) do r:apply(l) end
@@ -150,7 +152,7 @@ test("every Spring.X and gl.X the widget calls is registered by the engine", fun
   end
   check(n >= 25, "expected the widget to use the engine API, found %d calls", n)
   check(not src:find("IsPaused", 1, true), "Spring.IsPaused does not exist")
-  check(not src:find("require", 1, true), "no require in the engine")
+  check(not src:find("require%s*[%(\"']"), "no require in the engine")
   check(not src:find("%%q"), "%%q is not JSON escaping")
 end)
 
@@ -232,7 +234,7 @@ test("hello first, then a full snapshot with seq 0; every line valid; numbers wi
   check(#snaps >= 85, "about one snapshot per frame at 30 Hz, got %d", #snaps)
   for i = 2, #snaps do eq(snaps[i].units_full, false, "later snapshots are deltas") end
   for _, l in ipairs(c.lines) do
-    check(not l:find("nan", 1, true) and not l:find("inf", 1, true), "nan/inf on the wire")
+    check(not l:find("[:,%[]%s*%-?[nN][aA][nN]") and not l:find("[:,%[]%s*%-?[iI][nN][fF]"), "nan/inf on the wire")
     -- every number token has at most 3 decimals and no exponent
     for tok in l:gmatch('[:,%[]%-?%d[%d%.eE%+%-]*') do
       local num = tok:sub(2)
@@ -370,7 +372,7 @@ test("NaN and inf from the engine never reach the wire", function()
   local r, c = ctx.reader()
   noErrors(r)
   for _, l in ipairs(c.lines) do
-    check(not l:lower():find("nan") and not l:lower():find("inf"), "non-finite on the wire")
+    check(not l:find("[:,%[]%s*%-?[nN][aA][nN]") and not l:find("[:,%[]%s*%-?[iI][nN][fF]"), "non-finite on the wire")
   end
   check(r:unitCount() > 40, "units still sent")
   noWidgetErrors(ctx.E)
@@ -572,7 +574,7 @@ test("game start, pause/unpause (call-in and GetGameSpeed), team died, game over
   eq(#died, 2, "team_died events")
   eq(died[1].team_id, 3, "team 3 died first")
   for _, u in pairs(r.units) do check(u.team < 2, "dead team's units gone") end
-  check(r.last.teams[4] == nil, "Gaia never listed")
+  for _, t in ipairs(r.last.teams) do check(t.team_id ~= 4, "Gaia never listed") end
   local t3
   for _, t in ipairs(r.last.teams) do if t.team_id == 3 then t3 = t end end
   eq(t3.is_dead, true, "is_dead in snapshot")
@@ -661,9 +663,9 @@ test("an engine error inside a call-in is caught: widget keeps running, next sna
   check(ctx.E.echo[#ctx.E.echo]:find("engine exploded", 1, true) or table.concat(ctx.E.echo, "|"):find("engine exploded", 1, true), "error logged")
   local r = ctx.reader()
   noErrors(r)
-  local fullAfter = false
-  for _, m in ipairs(r.msgs) do if m.type == "snapshot" and m.seq >= 10 and m.units_full then fullAfter = true end end
-  check(fullAfter, "a full snapshot repairs the set after an error")
+  local fulls = 0
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" and m.units_full then fulls = fulls + 1 end end
+  check(fulls >= 2, "a full snapshot repairs the set after an error")
   check(r.last.game_frame >= 23, "snapshots continue")
   settle(ctx)
   compareTruth(ctx.reader(), ctx.E)

@@ -12,7 +12,8 @@ use super::Background;
 use super::sender::Link;
 use crate::cli::{SimulateArgs, Speed};
 use crate::protocol::{
-    self, Bye, Detail, Event, EventKind, Hello, Message, NameVersion, SCHEMA_VERSION, Snapshot, View, WidgetStatus,
+    self, Bye, Detail, Event, EventKind, Hello, Message, NameVersion, SCHEMA_VERSION, Snapshot,
+    View, WidgetStatus,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -61,13 +62,21 @@ pub fn spawn(cfg: SimConfig) -> anyhow::Result<Background<SimReport>> {
 }
 
 pub fn run_cli(args: &SimulateArgs) -> anyhow::Result<()> {
-    anyhow::ensure!((1.0..=30.0).contains(&args.rate), "--rate must be between 1 and 30 snapshots a second");
-    anyhow::ensure!(args.seconds > 0.0 && args.seconds.is_finite(), "--seconds must be a positive number");
+    anyhow::ensure!(
+        (1.0..=30.0).contains(&args.rate),
+        "--rate must be between 1 and 30 snapshots a second"
+    );
+    anyhow::ensure!(
+        args.seconds > 0.0 && args.seconds.is_finite(),
+        "--seconds must be a positive number"
+    );
     let detail = match args.detail.as_str() {
         "minimal" => Detail::Minimal,
         "standard" => Detail::Standard,
         "comprehensive" => Detail::Comprehensive,
-        other => anyhow::bail!("--detail must be minimal, standard or comprehensive, not `{other}`"),
+        other => {
+            anyhow::bail!("--detail must be minimal, standard or comprehensive, not `{other}`")
+        }
     };
     let cfg = SimConfig {
         to: args.to.clone(),
@@ -91,23 +100,58 @@ pub fn run_cli(args: &SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The stream state of one connection.
-struct Stream {
+/// Turns the world into protocol messages for one connection, as the widget does: a full snapshot first, then
+/// deltas of what changed plus a round-robin slice that refreshes every unit at least five times a second.
+pub struct Encoder {
+    detail: Detail,
+    rate_hz: f64,
+    seed: u64,
+    refresh_cycle: usize,
     seq: u64,
-    cursor: usize,
+    /// The last unit id the round-robin refreshed.
+    cursor: u32,
     need_full: bool,
+}
+
+impl Encoder {
+    pub fn new(detail: Detail, rate_hz: f64, seed: u64) -> Encoder {
+        let rate = rate_hz.clamp(1.0, 30.0);
+        let frames_per_snapshot = (30.0 / rate).round().max(1.0);
+        Encoder {
+            detail,
+            rate_hz: rate,
+            seed,
+            refresh_cycle: ((30.0 / frames_per_snapshot) / 5.0).floor().max(1.0) as usize,
+            seq: 0,
+            cursor: 0,
+            need_full: true,
+        }
+    }
+
+    /// Game frames between snapshots at this rate.
+    pub fn frames_per_snapshot(&self) -> u32 {
+        (30.0 / self.rate_hz).round().max(1.0) as u32
+    }
+
+    /// The next message must be a full snapshot (a new connection, or a final state).
+    pub fn restart(&mut self) {
+        self.seq = 0;
+        self.cursor = 0;
+        self.need_full = true;
+    }
+
+    pub fn force_full(&mut self) {
+        self.need_full = true;
+    }
 }
 
 /// Plays the whole game into `cfg.to`. Returns when the game ends or `stop` is set.
 pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
     let mut link = Link::new(&cfg.to)?;
     let mut world = World::new(cfg.seed, cfg.teams, cfg.units, cfg.seconds);
-    let rate = cfg.rate_hz.clamp(1.0, 30.0);
-    let frames_per_snapshot = (30.0 / rate).round().max(1.0) as u32;
-    // Each unit is refreshed at least 5 times a second: every `refresh_cycle` snapshots.
-    let refresh_cycle = ((30.0 / f64::from(frames_per_snapshot)) / 5.0).floor().max(1.0) as usize;
+    let mut encoder = Encoder::new(cfg.detail, cfg.rate_hz, cfg.seed);
+    let frames_per_snapshot = encoder.frames_per_snapshot();
     let end_frame = (cfg.seconds * 30.0).round() as u32;
-    let mut stream = Stream { seq: 0, cursor: 0, need_full: true };
     let mut report = SimReport::default();
     let started = Instant::now();
     let mut last_status = 0u32;
@@ -127,15 +171,15 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
                 fresh = link.poll_connect();
             }
             if fresh {
-                stream = Stream { seq: 0, cursor: 0, need_full: true };
-                link.send(&protocol::encode_line(&hello(cfg, &world)));
+                encoder.restart();
+                link.send(&protocol::encode_line(&encoder.hello(&world)));
             }
             if link.is_connected() {
                 if world.frame - last_status >= 150 {
                     last_status = world.frame;
                     send_event(&mut link, &world, status(cfg));
                 }
-                let msg = snapshot(cfg, &mut world, &mut stream, refresh_cycle);
+                let msg = encoder.snapshot(&mut world);
                 if link.send(&protocol::encode_line(&msg)) {
                     report.snapshots_sent += 1;
                 }
@@ -153,14 +197,20 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
         }
     }
     if link.is_connected() && world.frame >= end_frame {
-        stream.need_full = true;
-        let last = snapshot(cfg, &mut world, &mut stream, refresh_cycle);
-        link.send(&protocol::encode_line(&last));
+        encoder.force_full();
+        let last = encoder.snapshot(&mut world);
+        if link.send(&protocol::encode_line(&last)) {
+            report.snapshots_sent += 1;
+        }
         let winners = Some(vec![world.leading_ally()]);
         send_event(&mut link, &world, EventKind::GameOver { winners });
     }
     if link.is_connected() {
-        let reason = if world.frame >= end_frame { "game_over" } else { "shutdown" };
+        let reason = if world.frame >= end_frame {
+            "game_over"
+        } else {
+            "shutdown"
+        };
         link.send(&protocol::encode_line(&Message::Bye(Bye {
             schema_version: SCHEMA_VERSION.into(),
             game_frame: Some(world.frame),
@@ -173,21 +223,87 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
     Ok(report)
 }
 
-fn hello(cfg: &SimConfig, world: &World) -> Message {
-    Message::Hello(Hello {
-        schema_version: SCHEMA_VERSION.into(),
-        widget: NameVersion { name: "bar-overlay simulate".into(), version: env!("CARGO_PKG_VERSION").into() },
-        engine_version: "simulated".into(),
-        game: NameVersion { name: "Beyond All Reason".into(), version: "simulated".into() },
-        map: format!("Simulated Isthmus (seed {})", cfg.seed),
-        is_replay: false,
-        game_frame: world.frame,
-        rate_hz: Some(cfg.rate_hz),
-        detail: Some(cfg.detail),
-        view: View { player_id: 99, team_id: 0, ally_team_id: 0, spectating: true, full_view: true },
-        teams: world.team_infos(),
-        unit_defs: World::unit_defs(),
-    })
+impl Encoder {
+    pub fn hello(&self, world: &World) -> Message {
+        Message::Hello(Hello {
+            schema_version: SCHEMA_VERSION.into(),
+            widget: NameVersion {
+                name: "bar-overlay simulate".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            engine_version: "simulated".into(),
+            game: NameVersion {
+                name: "Beyond All Reason".into(),
+                version: "simulated".into(),
+            },
+            map: format!("Simulated Isthmus (seed {})", self.seed),
+            is_replay: false,
+            game_frame: world.frame,
+            rate_hz: Some(self.rate_hz),
+            detail: Some(self.detail),
+            view: View {
+                player_id: 99,
+                team_id: 0,
+                ally_team_id: 0,
+                spectating: true,
+                full_view: true,
+            },
+            teams: world.team_infos(),
+            unit_defs: World::unit_defs(),
+        })
+    }
+
+    /// The next snapshot: full when the stream needs one (and every 10 game seconds), else a delta of what changed
+    /// plus the next slice of the round-robin refresh.
+    pub fn snapshot(&mut self, world: &mut World) -> Message {
+        let (created, destroyed) = world.take_changes();
+        let full = self.need_full || world.frame.is_multiple_of(300);
+        self.need_full = false;
+        let comprehensive = self.detail == Detail::Comprehensive;
+        let (units_full, units, destroyed) = if self.detail == Detail::Minimal {
+            (None, None, Vec::new())
+        } else if full {
+            let all = world
+                .unit_ids()
+                .filter_map(|id| world.unit(id, comprehensive))
+                .collect();
+            (Some(true), Some(all), destroyed)
+        } else {
+            let ids: Vec<u32> = world.unit_ids().collect();
+            // One snapshot of headroom: units born during a cycle lengthen it, and none may wait past the cycle.
+            let chunk = ids.len().div_ceil(self.refresh_cycle.saturating_sub(1).max(1));
+            let mut pick: HashSet<u32> = created.iter().copied().collect();
+            // The cursor is the last id refreshed, not a position: deaths must not shift it past living units.
+            let start = ids.partition_point(|id| *id <= self.cursor);
+            for i in 0..chunk.min(ids.len()) {
+                let id = ids[(start + i) % ids.len()];
+                pick.insert(id);
+                self.cursor = id;
+            }
+            let mut pick: Vec<u32> = pick.into_iter().collect();
+            pick.sort_unstable();
+            let units = pick
+                .into_iter()
+                .filter_map(|id| world.unit(id, comprehensive))
+                .collect();
+            (Some(false), Some(units), destroyed)
+        };
+        let seq = self.seq;
+        self.seq += 1;
+        Message::Snapshot(Snapshot {
+            schema_version: SCHEMA_VERSION.into(),
+            seq: Some(seq),
+            game_frame: world.frame,
+            game_seconds: (f64::from(world.frame) / 30.0 * 1000.0).round() / 1000.0,
+            is_paused: false,
+            detail: Some(self.detail),
+            teams: world.team_states(),
+            units_full,
+            units,
+            destroyed,
+            hidden: Vec::new(),
+        })
+    }
 }
 
 fn status(cfg: &SimConfig) -> EventKind {
@@ -205,49 +321,11 @@ fn status(cfg: &SimConfig) -> EventKind {
 
 fn send_event(link: &mut Link, world: &World, kind: EventKind) {
     if link.is_connected() {
-        let ev = Event { schema_version: SCHEMA_VERSION.into(), game_frame: world.frame, kind };
+        let ev = Event {
+            schema_version: SCHEMA_VERSION.into(),
+            game_frame: world.frame,
+            kind,
+        };
         link.send(&protocol::encode_line(&Message::Event(ev)));
     }
-}
-
-/// The next snapshot: full when the stream needs one (and every 10 game seconds), else a delta of what changed
-/// plus the next slice of the round-robin refresh.
-fn snapshot(cfg: &SimConfig, world: &mut World, stream: &mut Stream, refresh_cycle: usize) -> Message {
-    let (created, destroyed) = world.take_changes();
-    let full = stream.need_full || world.frame.is_multiple_of(300);
-    stream.need_full = false;
-    let comprehensive = cfg.detail == Detail::Comprehensive;
-    let (units_full, units, destroyed) = if cfg.detail == Detail::Minimal {
-        (None, None, Vec::new())
-    } else if full {
-        let all = world.unit_ids().filter_map(|id| world.unit(id, comprehensive)).collect();
-        (Some(true), Some(all), destroyed)
-    } else {
-        let ids: Vec<u32> = world.unit_ids().collect();
-        let chunk = ids.len().div_ceil(refresh_cycle);
-        let mut pick: HashSet<u32> = created.iter().copied().collect();
-        for i in 0..chunk.min(ids.len()) {
-            pick.insert(ids[(stream.cursor + i) % ids.len()]);
-        }
-        stream.cursor = if ids.is_empty() { 0 } else { (stream.cursor + chunk) % ids.len() };
-        let mut pick: Vec<u32> = pick.into_iter().collect();
-        pick.sort_unstable();
-        let units = pick.into_iter().filter_map(|id| world.unit(id, comprehensive)).collect();
-        (Some(false), Some(units), destroyed)
-    };
-    let seq = stream.seq;
-    stream.seq += 1;
-    Message::Snapshot(Snapshot {
-        schema_version: SCHEMA_VERSION.into(),
-        seq: Some(seq),
-        game_frame: world.frame,
-        game_seconds: (f64::from(world.frame) / 30.0 * 1000.0).round() / 1000.0,
-        is_paused: false,
-        detail: Some(cfg.detail),
-        teams: world.team_states(),
-        units_full,
-        units,
-        destroyed,
-        hidden: Vec::new(),
-    })
 }

@@ -8,13 +8,40 @@ use std::collections::BTreeMap;
 const FRAMES_PER_SECOND: u32 = 30;
 const MAP_SIZE: f32 = 12288.0;
 const NAMES: [&str; 16] = [
-    "Zenit", "Nyx", "Kroll \"The Wall\"", "Ferris", "Öster", "Blackhawk", "Mira", "Tarkus", "Vex", "Saltmine",
-    "Quill", "Ravel", "Jolt", "Pyre", "Ember", "Lumen",
+    "Zenit",
+    "Nyx",
+    "Kroll \"The Wall\"",
+    "Ferris",
+    "Öster",
+    "Blackhawk",
+    "Mira",
+    "Tarkus",
+    "Vex",
+    "Saltmine",
+    "Quill",
+    "Ravel",
+    "Jolt",
+    "Pyre",
+    "Ember",
+    "Lumen",
 ];
 const COLORS: [[u8; 3]; 16] = [
-    [0, 90, 255], [255, 40, 40], [40, 200, 40], [255, 200, 0], [200, 0, 200], [0, 200, 200], [255, 130, 0],
-    [150, 150, 255], [255, 120, 180], [120, 80, 30], [180, 255, 120], [90, 90, 90], [255, 255, 255], [0, 110, 60],
-    [130, 0, 0], [60, 0, 140],
+    [0, 90, 255],
+    [255, 40, 40],
+    [40, 200, 40],
+    [255, 200, 0],
+    [200, 0, 200],
+    [0, 200, 200],
+    [255, 130, 0],
+    [150, 150, 255],
+    [255, 120, 180],
+    [120, 80, 30],
+    [180, 255, 120],
+    [90, 90, 90],
+    [255, 255, 255],
+    [0, 110, 60],
+    [130, 0, 0],
+    [60, 0, 140],
 ];
 
 pub struct SimTeam {
@@ -96,17 +123,36 @@ impl World {
             .map(|id| {
                 let ally = id % 2;
                 let slot = (id / 2) as f32;
-                let (bx, bz) = if ally == 0 { (1200.0, 1200.0) } else { (MAP_SIZE - 1200.0, MAP_SIZE - 1200.0) };
+                let (bx, bz) = if ally == 0 {
+                    (1200.0, 1200.0)
+                } else {
+                    (MAP_SIZE - 1200.0, MAP_SIZE - 1200.0)
+                };
                 let spread = if ally == 0 { 1.0 } else { -1.0 };
                 SimTeam {
                     id,
                     ally,
                     name: NAMES[id as usize % NAMES.len()].to_owned(),
-                    faction: if rng.bool() { Faction::Arm } else { Faction::Cor },
+                    faction: if rng.bool() {
+                        Faction::Arm
+                    } else {
+                        Faction::Cor
+                    },
                     skill: 0.8 + rng.f64() * 0.4,
-                    base: (bx + spread * slot * 1400.0, bz + spread * (slot % 2.0) * 900.0),
-                    metal: Stock { current: 1000.0, storage: 1000.0, ..Stock::default() },
-                    energy: Stock { current: 1000.0, storage: 1000.0, ..Stock::default() },
+                    base: (
+                        bx + spread * slot * 1400.0,
+                        bz + spread * (slot % 2.0) * 900.0,
+                    ),
+                    metal: Stock {
+                        current: 1000.0,
+                        storage: 1000.0,
+                        ..Stock::default()
+                    },
+                    energy: Stock {
+                        current: 1000.0,
+                        storage: 1000.0,
+                        ..Stock::default()
+                    },
                     damage_dealt: 0.0,
                     damage_received: 0.0,
                     dead: false,
@@ -204,8 +250,15 @@ impl World {
             id,
             def_id: Some(u.def as u32 + 1),
             team: u.team,
-            pos: Some(Vec3 { x: u.pos.0.round(), y: u.pos.1.round(), z: u.pos.2.round() }),
-            health: Some(Health { current: u.health.max(0.0).round(), max: d.health }),
+            pos: Some(Vec3 {
+                x: u.pos.0.round(),
+                y: u.pos.1.round(),
+                z: u.pos.2.round(),
+            }),
+            health: Some(Health {
+                current: u.health.max(0.0).round(),
+                max: d.health,
+            }),
             build_progress: (comprehensive || progress < 1.0).then_some(progress),
             vel: comprehensive.then(|| Vec3 {
                 x: (u.vel.0 * 100.0).round() / 100.0,
@@ -218,7 +271,10 @@ impl World {
 
     /// Ids created and destroyed since the last call.
     pub fn take_changes(&mut self) -> (Vec<u32>, Vec<u32>) {
-        (std::mem::take(&mut self.created), std::mem::take(&mut self.destroyed))
+        (
+            std::mem::take(&mut self.created),
+            std::mem::take(&mut self.destroyed),
+        )
     }
 
     /// The ally team with the largest army, for the game-over event.
@@ -286,11 +342,18 @@ impl World {
     /// Spends the team's metal on its units under construction, and starts new ones while there is room.
     fn build(&mut self, i: usize, phase: f64) {
         let team_id = i as u32;
-        let building: Vec<u32> =
-            self.units.values().filter(|u| u.team == team_id && u.progress < 1.0).map(|u| u.id).collect();
+        let building: Vec<u32> = self
+            .units
+            .values()
+            .filter(|u| u.team == team_id && u.progress < 1.0)
+            .map(|u| u.id)
+            .collect();
         let count = self.units.values().filter(|u| u.team == team_id).count();
         let slots = (3.0 + phase * 30.0).min(14.0) as usize;
-        let metal_budget = self.teams[i].metal.current.min(self.teams[i].metal.income * 1.2);
+        let metal_budget = self.teams[i]
+            .metal
+            .current
+            .min(self.teams[i].metal.income * 1.2);
         let mut spent = 0.0;
         if !building.is_empty() {
             let share = metal_budget / building.len() as f64;
@@ -319,11 +382,16 @@ impl World {
         if team.dead || count >= self.target_per_team || building.len() >= slots {
             return;
         }
-        let starts = (slots - building.len()).min(self.target_per_team - count).min(3);
+        let starts = (slots - building.len())
+            .min(self.target_per_team - count)
+            .min(3);
         for _ in 0..starts {
             if let Some(def) = self.pick_def(i, phase) {
                 let (bx, bz) = self.teams[i].base;
-                let spot = (bx + self.rng.f32() * 1600.0 - 800.0, bz + self.rng.f32() * 1600.0 - 800.0);
+                let spot = (
+                    bx + self.rng.f32() * 1600.0 - 800.0,
+                    bz + self.rng.f32() * 1600.0 - 800.0,
+                );
                 self.spawn(team_id, def, spot, 0.0);
                 if DEFS[def].category == Category::Factory {
                     self.teams[i].factories += 1;
@@ -335,11 +403,27 @@ impl World {
     fn pick_def(&mut self, i: usize, phase: f64) -> Option<usize> {
         let team = &self.teams[i];
         let weights: [(Category, f64); 8] = if phase < 0.15 {
-            [(Category::Economy, 45.0), (Category::Builder, 18.0), (Category::Factory, 6.0), (Category::ArmyLand, 20.0),
-             (Category::ArmyAir, 3.0), (Category::ArmySea, 1.0), (Category::Defense, 5.0), (Category::Utility, 2.0)]
+            [
+                (Category::Economy, 45.0),
+                (Category::Builder, 18.0),
+                (Category::Factory, 6.0),
+                (Category::ArmyLand, 20.0),
+                (Category::ArmyAir, 3.0),
+                (Category::ArmySea, 1.0),
+                (Category::Defense, 5.0),
+                (Category::Utility, 2.0),
+            ]
         } else {
-            [(Category::Economy, 16.0), (Category::Builder, 5.0), (Category::Factory, 2.0), (Category::ArmyLand, 48.0),
-             (Category::ArmyAir, 14.0), (Category::ArmySea, 5.0), (Category::Defense, 7.0), (Category::Utility, 3.0)]
+            [
+                (Category::Economy, 16.0),
+                (Category::Builder, 5.0),
+                (Category::Factory, 2.0),
+                (Category::ArmyLand, 48.0),
+                (Category::ArmyAir, 14.0),
+                (Category::ArmySea, 5.0),
+                (Category::Defense, 7.0),
+                (Category::Utility, 3.0),
+            ]
         };
         let total: f64 = weights.iter().map(|w| w.1).sum();
         let mut roll = self.rng.f64() * total;
@@ -371,7 +455,11 @@ impl World {
         let id = self.next_id;
         self.next_id += 1;
         let d = &DEFS[def];
-        let y = if d.can_fly { 300.0 } else { 40.0 + self.rng.f32() * 30.0 };
+        let y = if d.can_fly {
+            300.0
+        } else {
+            40.0 + self.rng.f32() * 30.0
+        };
         self.units.insert(
             id,
             SimUnit {
@@ -406,7 +494,10 @@ impl World {
                     let home = self.teams[u.team as usize].base;
                     (home.0, home.1)
                 };
-                u.target = (cx + self.rng.f32() * 2400.0 - 1200.0, cz + self.rng.f32() * 2400.0 - 1200.0);
+                u.target = (
+                    cx + self.rng.f32() * 2400.0 - 1200.0,
+                    cz + self.rng.f32() * 2400.0 - 1200.0,
+                );
                 u.vel = (0.0, 0.0);
             } else {
                 let s = d.speed / dist;
@@ -440,12 +531,15 @@ impl World {
             for _ in 0..hits {
                 let id = front[side][self.rng.usize(..front[side].len())];
                 let share = (damage / hits as f64) as f32;
-                let Some(u) = self.units.get_mut(&id) else { continue };
+                let Some(u) = self.units.get_mut(&id) else {
+                    continue;
+                };
                 u.health -= share;
                 let victim_team = u.team as usize;
                 let dead = u.health <= 0.0;
                 self.teams[victim_team].damage_received += f64::from(share);
-                if let Some(attacker) = self.teams.iter_mut().find(|t| t.ally as usize % 2 == enemy) {
+                if let Some(attacker) = self.teams.iter_mut().find(|t| t.ally as usize % 2 == enemy)
+                {
                     attacker.damage_dealt += f64::from(share);
                 }
                 if dead && self.units.remove(&id).is_some() {
