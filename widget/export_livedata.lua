@@ -126,6 +126,7 @@ local qHead, qTail = 1, 0
 local qBytes = 0
 local qOffset = 0           -- bytes of qItems[qHead] already sent
 local dropped = 0           -- snapshots dropped on this connection
+local reportedDropped = 0   -- dropped count last sent in a status event
 local droppedTotal = 0
 local bytesSent = 0
 
@@ -672,10 +673,13 @@ local function onConnected()
   lastError = nil
   qClear()
   dropped = 0
+  reportedDropped = 0
   seq = 0
   forceFull = true
   lastReadCheck = now()
   lastStatusAt = now()
+  -- small lines must not wait for delayed ACKs (Nagle): a snapshot is due every frame
+  if sock.setoption then pcall(sock.setoption, sock, "tcp-nodelay", true) end
   readTeams()
   view = readView()
   qPush(encodeHello(), "hello")
@@ -809,6 +813,7 @@ end
 sendStatus = function()
   lastStatusAt = now()
   if qBytes >= QUEUE_MAX_BYTES then return end -- the count is cumulative: the next status reports it
+  reportedDropped = dropped
   emitEvent(fmt('"status","dropped_snapshots":%d,"queue_bytes":%d,"rate_hz":%d,"unit_rate_hz":%d,"detail":"%s","throttled":%s,"frame_cost_ms":%s,"message":%s',
     dropped, qBytes, config.rate, unitHz(), config.detail, jbool(unitLevel > 1), num0(costEma), jstr(statusMessage())))
 end
@@ -860,13 +865,15 @@ local function takeSnapshot(frame)
   -- the reader is far behind: do not spend time building a snapshot that would be dropped
   if qBytes >= QUEUE_SKIP_BYTES then
     noteDrops(1)
+    seq = seq + 1 -- a dropped snapshot: the reader sees the gap
     if now() - lastStatusAt > 1 then sendStatus() end
     return
   end
-  local before = dropped
   local line = buildSnapshot(frame)
-  if enqueue(line, "snapshot") then seq = seq + 1 end
-  if dropped ~= before and now() - lastStatusAt > 1 then sendStatus() end
+  enqueue(line, "snapshot")
+  seq = seq + 1 -- also when dropped: the reader sees the gap
+  -- report drops at most once a second, and as soon as the reader has room again
+  if dropped ~= reportedDropped and (now() - lastStatusAt > 1 or qBytes < QUEUE_SKIP_BYTES / 4) then sendStatus() end
 end
 
 local function checkPause()

@@ -45,7 +45,7 @@ local function setup(opts)
   function ctx.run(n, each)
     for i = 1, n do
       E:step()
-      if srv then srv:poll() end
+      if ctx.srv then ctx.srv:poll() end
       if each then each(i) end
     end
   end
@@ -54,20 +54,20 @@ local function setup(opts)
     while socket.gettime() < deadline do
       if cond() then return true end
       E:call("Update", 0.01)
-      if srv then srv:poll() end
+      if ctx.srv then ctx.srv:poll() end
       socket.sleep(0.005)
     end
     return cond()
   end
   function ctx.reader(i)
-    if srv then socket.sleep(0.005); srv:poll() end
-    local c = srv.conns[i or #srv.conns]
+    if ctx.srv then socket.sleep(0.005); ctx.srv:poll() end
+    local c = ctx.srv.conns[i or #ctx.srv.conns]
     local r = wire.reader()
     for _, l in ipairs(c.lines) do r:apply(l) end
     return r, c
   end
   function ctx.close()
-    if srv then srv:close() end
+    if ctx.srv then ctx.srv:close() end
   end
   return ctx
 end
@@ -703,11 +703,12 @@ test("backoff doubles from 1 s with jitter and caps at 30 s", function()
   local probe = wire.server(); local port = probe.port; probe:close()
   local ctx = setup({ units = 5, noServer = true, port = port })
   local seen = {}
-  for i = 1, 10 do
+  for i = 1, 40 do
     ctx.E.clockOffset = ctx.E.clockOffset + 45 -- past any retry time
     ctx.E:step()
     local st = ctx.E:status()
     seen[st.failures] = st.backoff
+    if st.failures >= 10 then break end
   end
   local nominal = { 1, 2, 4, 8, 16, 30, 30, 30, 30, 30 }
   for i = 1, 10 do
