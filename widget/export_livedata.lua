@@ -88,6 +88,7 @@ local config = {
   detail     = "standard",
   showStatus = true,
   queueKB    = 4096,        -- send queue bound (KiB); oldest snapshots are dropped beyond it
+  budgetMs   = 1.5,         -- average cost per game frame before the unit rate is lowered; 0 = never
 }
 
 local QUEUE_MAX_BYTES   = config.queueKB * 1024   -- drop oldest snapshots beyond this
@@ -97,7 +98,6 @@ local CONNECT_TIMEOUT   = 2.5             -- seconds
 local BACKOFF_MIN       = 1
 local BACKOFF_MAX       = 30
 local UNIT_HZ_LEVELS    = { 6, 3, 2, 1 }  -- unit refresh rates; level 1 is normal (>= 5 Hz)
-local COST_BUDGET_MS    = 1.5             -- average widget cost per game frame before throttling
 local STATUS_INTERVAL   = 10              -- seconds between periodic status events
 
 --------------------------------------------------------------------------------
@@ -143,6 +143,10 @@ local tombstones = 0
 local gen = 0
 local cursor = 1
 local destroyedNow = {}     -- unitID -> true: UnitDestroyed call-in since last snapshot
+local posOf = {}            -- unitID -> index in order
+local defStr = {}           -- unitID -> encoded def id, once known (a unit's type never changes)
+local candList, candN = {}, 0 -- ids that may have left the set (call-ins), checked first
+local ucache = {}           -- unitID -> {x, z, health, team, bp, y, maxHealth, def, encoded} of its last refresh
 local pendDestroyed, pendHidden = {}, {}
 local dirty = {}            -- unitID -> true: send in the next snapshot
 local dirtyList = {}
@@ -164,6 +168,7 @@ local lastStatusAt = 0
 local lastCostMs = 0
 
 local optionsAdded = false
+local lastViewCheck = 0
 
 --------------------------------------------------------------------------------
 -- Helpers
@@ -203,13 +208,13 @@ end
 
 -- Number without float noise: integers as integers, else at most 3 decimals. nil for NaN/inf.
 local function num(v)
-  if type(v) ~= "number" or v ~= v or v == huge or v == -huge then return nil end
+  if v ~= v or v == huge or v == -huge or type(v) ~= "number" then return nil end
   if v == floor(v) and v < 1e15 and v > -1e15 then return fmt("%d", v) end
   local r = floor(v * 1000 + 0.5)
   if r % 1000 == 0 then return fmt("%d", r / 1000) end
-  local s = fmt("%.3f", r / 1000)
-  s = gsub(s, "0+$", "")
-  return s
+  if r % 100 == 0 then return fmt("%.1f", r / 1000) end
+  if r % 10 == 0 then return fmt("%.2f", r / 1000) end
+  return fmt("%.3f", r / 1000)
 end
 
 -- num() that never returns nil: "0" for non-finite (for required fields)
@@ -400,48 +405,94 @@ local function encodeTeams(frame)
   return tconcat(parts, ",")
 end
 
--- encode one unit into parts; returns new n
+-- encode one unit into parts; returns new n. The common cases are one string.format each.
+local U_HEALTH = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d},"health":{"current":%s,"max":%s}}'
+local U_HEALTH_BP = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d},"health":{"current":%s,"max":%s},"build_progress":%s}'
+local U_BLIP = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}}'
+local U_OPEN = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}'
+
 local function encodeUnit(parts, n, id, detail)
   local team = spGetUnitTeam(id)
   if team == nil then return n end
   local x, y, z = spGetUnitPosition(id)
-  if x == nil then return n end
-  local defID = spGetUnitDefID(id)
-  local s = fmt('{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%s,"y":%s,"z":%s}',
-    id, defID and fmt("%d", defID) or "null", team, int(x), int(y), int(z))
-  local h, mh, _, _, bp = spGetUnitHealth(id)
-  if h ~= nil then
-    local hs, ms = num(h), num(mh)
-    if hs and ms then s = s .. ',"health":{"current":' .. hs .. ',"max":' .. ms .. '}' end
+  if x == nil or x ~= x or y ~= y or z ~= z or x == huge or x == -huge or y == huge or y == -huge
+     or z == huge or z == -huge then
+    return n
   end
-  if detail == "comprehensive" then
-    if bp ~= nil then
-      local b = num(bp)
-      if b then s = s .. ',"build_progress":' .. b end
+  x, y, z = floor(x + 0.5), floor(y + 0.5), floor(z + 0.5)
+  local ds = defStr[id]
+  if not ds then
+    local defID = spGetUnitDefID(id)
+    if defID then ds = fmt("%d", defID); defStr[id] = ds else ds = "null" end
+  end
+  local h, mh, _, _, bp = spGetUnitHealth(id)
+  if detail ~= "comprehensive" then
+    n = n + 1
+    -- unchanged since its last refresh (buildings, idle units): reuse the encoded string
+    local c = ucache[id]
+    if c and c[1] == x and c[2] == z and c[3] == h and c[4] == team and c[5] == bp and c[6] == y and c[7] == mh
+       and c[8] == ds then
+      parts[n] = c[9]
+      return n
     end
-    local vx, vy, vz = spGetUnitVelocity(id)
-    if vx ~= nil then
-      s = s .. ',"vel":{"x":' .. num0(vx) .. ',"y":' .. num0(vy) .. ',"z":' .. num0(vz) .. '}'
+    local hs, ms
+    if h ~= nil then hs, ms = num(h), num(mh) end
+    local str
+    if hs and ms then
+      if bp ~= nil and bp < 1 and bp == bp then
+        str = fmt(U_HEALTH_BP, id, ds, team, x, y, z, hs, ms, num0(bp))
+      else
+        str = fmt(U_HEALTH, id, ds, team, x, y, z, hs, ms)
+      end
+    else
+      str = fmt(U_BLIP, id, ds, team, x, y, z)
     end
-    local xp = spGetUnitExperience(id)
-    if xp ~= nil then
-      local xs = num(xp)
-      if xs then s = s .. ',"experience":' .. xs end
-    end
-  elseif bp ~= nil and bp < 1 then
+    parts[n] = str
+    if not c then c = {}; ucache[id] = c end
+    c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9] = x, z, h, team, bp, y, mh, ds, str
+    return n
+  end
+  local hs, ms
+  if h ~= nil then hs, ms = num(h), num(mh) end
+  local s = fmt(U_OPEN, id, ds, team, x, y, z)
+  if hs and ms then s = s .. ',"health":{"current":' .. hs .. ',"max":' .. ms .. '}' end
+  if bp ~= nil then
     local b = num(bp)
     if b then s = s .. ',"build_progress":' .. b end
+  end
+  local vx, vy, vz = spGetUnitVelocity(id)
+  if vx ~= nil then
+    s = s .. ',"vel":{"x":' .. num0(vx) .. ',"y":' .. num0(vy) .. ',"z":' .. num0(vz) .. '}'
+  end
+  local xp = spGetUnitExperience(id)
+  if xp ~= nil then
+    local xs = num(xp)
+    if xs then s = s .. ',"experience":' .. xs end
   end
   n = n + 1
   parts[n] = s .. "}"
   return n
 end
 
+local function clearCandidates()
+  for i = 1, candN do
+    destroyedNow[candList[i]] = nil
+    candList[i] = nil
+  end
+  candN = 0
+end
+
+local function noteCandidate(id, destroyed)
+  if destroyed then destroyedNow[id] = true end
+  candN = candN + 1
+  candList[candN] = id
+end
+
 local function resetUnitTracking()
   mark, order, known, tombstones, gen, cursor = {}, {}, 0, 0, 0, 1
-  sentSeq = {}
+  posOf, defStr, sentSeq, ucache = {}, {}, {}, {}
   pendDestroyed, pendHidden = {}, {}
-  destroyedNow = {}
+  destroyedNow, candList, candN = {}, {}, 0
   dirty, dirtyList = {}, {}
 end
 
@@ -450,43 +501,60 @@ local function compactOrder()
   local o, j = {}, 0
   for i = 1, #order do
     local id = order[i]
-    if id then j = j + 1; o[j] = id end
+    if id then j = j + 1; o[j] = id; posOf[id] = j end
   end
   order, tombstones = o, 0
 end
 
--- Reconcile the visible set with GetAllUnits. Returns the list of new ids.
+local function removeUnit(id)
+  local i = posOf[id]
+  if i then order[i] = false end
+  posOf[id] = nil
+  tombstones = tombstones + 1
+  mark[id] = nil
+  sentSeq[id] = nil
+  defStr[id] = nil
+  ucache[id] = nil
+  known = known - 1
+  if destroyedNow[id] then pendDestroyed[#pendDestroyed + 1] = id
+  else pendHidden[#pendHidden + 1] = id end
+end
+
+local newIdsBuf = {}
+-- Reconcile the visible set with GetAllUnits. Returns the list of new ids (a reused buffer) and its length.
 local function reconcile()
   local list = spGetAllUnits() or {}
   gen = gen + 1
   local g = gen
-  local newIds, nn = {}, 0
+  local newIds, nn = newIdsBuf, 0
   local n = #list
   for i = 1, n do
     local id = list[i]
     if mark[id] == nil then
       nn = nn + 1; newIds[nn] = id
-      order[#order + 1] = id
+      local o = #order + 1
+      order[o] = id
+      posOf[id] = o
       known = known + 1
     end
     mark[id] = g
   end
   if n ~= known then
-    -- some known units are gone: destroyed (we saw it die) or hidden (left view)
-    for i = 1, #order do
-      local id = order[i]
-      if id and mark[id] ~= g then
-        order[i] = false
-        tombstones = tombstones + 1
-        mark[id] = nil
-        sentSeq[id] = nil
-        known = known - 1
-        if destroyedNow[id] then pendDestroyed[#pendDestroyed + 1] = id
-        else pendHidden[#pendHidden + 1] = id end
+    -- some known units are gone: destroyed (we saw it die) or hidden (left view).
+    -- The call-ins name most of them; scan everything only when they do not explain all.
+    for i = 1, candN do
+      local id = candList[i]
+      local m = mark[id]
+      if m and m ~= g then removeUnit(id) end
+    end
+    if n ~= known then
+      for i = 1, #order do
+        local id = order[i]
+        if id and mark[id] ~= g then removeUnit(id) end
       end
     end
   end
-  destroyedNow = {}
+  clearCandidates()
   return newIds, nn
 end
 
@@ -500,6 +568,12 @@ local function idList(t)
   return tconcat(p, ",")
 end
 
+local partsBuf = {}
+-- drop the strings (not the slots) so a big full snapshot is not kept alive
+local function clearParts(n)
+  for i = 1, n do partsBuf[i] = false end
+end
+
 local function buildSnapshot(frame)
   local detail = config.detail
   local teams = encodeTeams(frame)
@@ -508,12 +582,13 @@ local function buildSnapshot(frame)
     SCHEMA_VERSION, seq, frame, num0(spGetGameSeconds()), jbool(isPausedNow or paused), detail, teams)
   if detail == "minimal" then
     forceFull = true -- units not tracked; the next standard snapshot must be full
-    destroyedNow, dirty, dirtyList = {}, {}, {}
+    clearCandidates()
+    dirty, dirtyList = {}, {}
     return head .. "}\n"
   end
   local full = forceFull
   local newIds, nn = reconcile()
-  local parts, n = {}, 0
+  local parts, n = partsBuf, 0
   local s = seq
   if not full then
     local rate = config.rate
@@ -531,7 +606,9 @@ local function buildSnapshot(frame)
     pendDestroyed, pendHidden = {}, {}
     dirty, dirtyList = {}, {}
     forceFull = false
-    return head .. ',"units_full":true,"units":[' .. tconcat(parts, ",") .. ']}\n'
+    local out = head .. ',"units_full":true,"units":[' .. tconcat(parts, ",", 1, n) .. ']}\n'
+    clearParts(n)
+    return out
   end
   -- delta: new units, dirty units, then the round-robin slice
   for i = 1, nn do
@@ -570,7 +647,8 @@ local function buildSnapshot(frame)
     if taken >= known then break end
   end
   cursor = c
-  local out = head .. ',"units_full":false,"units":[' .. tconcat(parts, ",") .. "]"
+  local out = head .. ',"units_full":false,"units":[' .. tconcat(parts, ",", 1, n) .. "]"
+  clearParts(n)
   if #pendDestroyed > 0 then out = out .. ',"destroyed":[' .. idList(pendDestroyed) .. "]"; pendDestroyed = {} end
   if #pendHidden > 0 then out = out .. ',"hidden":[' .. idList(pendHidden) .. "]"; pendHidden = {} end
   return out .. "}\n"
@@ -676,6 +754,7 @@ local function onConnected()
   reportedDropped = 0
   seq = 0
   forceFull = true
+  resetUnitTracking()
   lastReadCheck = now()
   lastStatusAt = now()
   -- small lines must not wait for delayed ACKs (Nagle): a snapshot is due every frame
@@ -805,7 +884,7 @@ end
 --------------------------------------------------------------------------------
 local function statusMessage()
   if unitLevel > 1 then
-    return fmt("frame cost %.1f ms over budget %.1f ms: units refreshed at %d Hz", costEma, COST_BUDGET_MS, unitHz())
+    return fmt("frame cost %.1f ms over budget %.1f ms: units refreshed at %d Hz", costEma, config.budgetMs, unitHz())
   end
   return "ok"
 end
@@ -823,11 +902,16 @@ local function adjustThrottle(costMs)
   costEma = costEma + (costMs - costEma) * 0.05
   local t = now()
   if t - throttleChangedAt < 2 then return end
-  if costEma > COST_BUDGET_MS and unitLevel < #UNIT_HZ_LEVELS then
+  local budget = config.budgetMs
+  if budget <= 0 then
+    if unitLevel > 1 then unitLevel = 1; throttleChangedAt = t; sendStatus() end
+    return
+  end
+  if costEma > budget and unitLevel < #UNIT_HZ_LEVELS then
     unitLevel = unitLevel + 1
     throttleChangedAt = t
     sendStatus()
-  elseif costEma < COST_BUDGET_MS * 0.4 and unitLevel > 1 and t - throttleChangedAt > 5 then
+  elseif costEma < budget * 0.4 and unitLevel > 1 and t - throttleChangedAt > 5 then
     unitLevel = unitLevel - 1
     throttleChangedAt = t
     sendStatus()
@@ -859,7 +943,8 @@ local function takeSnapshot(frame)
   if connState ~= "connected" then
     -- nothing is tracked while disconnected: the first snapshot after connecting is full
     forceFull = true
-    destroyedNow, dirty, dirtyList = {}, {}, {}
+    clearCandidates()
+    dirty, dirtyList = {}, {}
     return
   end
   -- the reader is far behind: do not spend time building a snapshot that would be dropped
@@ -890,6 +975,8 @@ local function checkView()
   if not sameView(v, view) then
     view = v
     forceFull = true
+    defStr = {} -- what the new eyes know about unit types differs
+    ucache = {}
     emitEvent('"view_changed","view":' .. encodeView())
     takeSnapshot(gameFrame())
   end
@@ -1045,7 +1132,8 @@ end
 
 function widget:GetConfigData()
   return { enabled = config.enabled, host = config.host, port = config.port, rate = config.rate,
-           detail = config.detail, showStatus = config.showStatus, queueKB = config.queueKB }
+           detail = config.detail, showStatus = config.showStatus, queueKB = config.queueKB,
+           budgetMs = config.budgetMs }
 end
 
 function widget:SetConfigData(data)
@@ -1058,6 +1146,8 @@ function widget:SetConfigData(data)
     if data.rate then setRate(data.rate) end
     if type(data.detail) == "string" then setDetail(data.detail) end
     if type(data.showStatus) == "boolean" then config.showStatus = data.showStatus end
+    local b = tonumber(data.budgetMs)
+    if b and b >= 0 and b <= 100 then config.budgetMs = b end
     local q = tonumber(data.queueKB)
     if q and q >= 16 and q <= 65536 then
       config.queueKB = floor(q)
@@ -1132,8 +1222,11 @@ end
 local function updateBody()
   pollSocket()
   checkPause()
-  checkView()
   local t = now()
+  if t - lastViewCheck >= 1 then
+    lastViewCheck = t
+    checkView()
+  end
   -- paused or not started: keep the reader informed at 1 Hz
   if connState == "connected" and t - lastSnapClock >= 1 then
     takeSnapshot(gameFrame())
@@ -1197,7 +1290,7 @@ local function markDirty(unitID)
 end
 
 function widget:UnitDestroyed(unitID)
-  guard("UnitDestroyed", function() destroyedNow[unitID] = true end)
+  guard("UnitDestroyed", noteCandidate, unitID, true)
 end
 
 function widget:UnitFinished(unitID)
@@ -1206,10 +1299,20 @@ end
 
 function widget:UnitGiven(unitID)
   guard("UnitGiven", markDirty, unitID)
+  guard("UnitGiven", noteCandidate, unitID, false)
 end
 
 function widget:UnitTaken(unitID)
   guard("UnitTaken", markDirty, unitID)
+  guard("UnitTaken", noteCandidate, unitID, false)
+end
+
+function widget:UnitLeftLos(unitID)
+  guard("UnitLeftLos", noteCandidate, unitID, false)
+end
+
+function widget:UnitLeftRadar(unitID)
+  guard("UnitLeftRadar", noteCandidate, unitID, false)
 end
 
 function widget:DrawScreen()

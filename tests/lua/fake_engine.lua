@@ -559,7 +559,7 @@ local CALLINS = {
   GetInfo = true, Initialize = true, Shutdown = true, GameFrame = true, Update = true, GameStart = true,
   GameOver = true, GamePaused = true, TeamDied = true, PlayerChanged = true, UnitCreated = true,
   UnitFinished = true, UnitDestroyed = true, UnitGiven = true, UnitTaken = true, UnitEnteredLos = true,
-  UnitLeftLos = true, DrawScreen = true, GetConfigData = true, SetConfigData = true, TextCommand = true,
+  UnitLeftLos = true, UnitEnteredRadar = true, UnitLeftRadar = true, DrawScreen = true, GetConfigData = true, SetConfigData = true, TextCommand = true,
 }
 
 -- Load the widget file the way BAR does: its own environment whose __index is the
@@ -599,9 +599,11 @@ function FE:call(name, ...)
   local w = self.widget
   local fn = w and rawget(w, name)
   if not fn then return end
-  local t = socket.gettime()
+  -- process CPU time (os.clock) by default: on a loaded machine wall time adds other processes' slices
+  local clock = self.wallClock and socket.gettime or os.clock
+  local t = clock()
   fn(w, ...)
-  self.cost = (self.cost or 0) + (socket.gettime() - t) * 1000
+  self.cost = (self.cost or 0) + (clock() - t) * 1000
 end
 
 function FE:initialize()

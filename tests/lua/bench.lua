@@ -1,0 +1,149 @@
+--------------------------------------------------------------------------------
+-- bench.lua: the widget's cost per game frame in the fake engine, beside dkjson.
+--
+--   lua5.1 tests/lua/bench.lua [--frames N] [--sizes 500,1000,2000,5000] [--detail D]
+--
+-- For each unit count: a full-view spectator, 30 Hz standard detail (the defaults), a
+-- LuaSocket server in this process reading everything. Measures every widget call-in
+-- of each game frame (GameFrame + Update + unit call-ins, including the fake engine's
+-- Spring calls made from inside them; the simulation itself is not counted).
+-- Reports p50/p99/max ms per frame, bytes per second on the wire, the slowest unit
+-- refresh rate seen (every unit must be refreshed >= 5 times a second), the cost of
+-- a full snapshot, and dkjson (Debian lua-dkjson) encoding the SAME snapshots taken
+-- off the wire (decoded untimed, then encoded timed). Prints a markdown table.
+-- Timing numbers are measurements, not assertions.
+--------------------------------------------------------------------------------
+local function scriptDir()
+  local src = debug.getinfo(1, "S").source:sub(2)
+  return src:match("^(.*)/[^/]*$") or "."
+end
+local DIR = scriptDir()
+local ROOT = DIR .. "/../.."
+package.path = DIR .. "/?.lua;" .. package.path
+
+local socket = require("socket")
+local dkjson = require("dkjson")
+local FE = dofile(DIR .. "/fake_engine.lua")
+local wire = require("wire")
+
+-- throttling is off by default here so the table shows the full 6 Hz refresh cost (--budget 1.5 to see it act)
+local frames, sizes, detail, budget = 600, { 500, 1000, 2000, 5000 }, "standard", 0
+local i = 1
+while i <= #arg do
+  if arg[i] == "--frames" then frames = tonumber(arg[i + 1]); i = i + 1
+  elseif arg[i] == "--sizes" then
+    sizes = {}
+    for n in arg[i + 1]:gmatch("%d+") do sizes[#sizes + 1] = tonumber(n) end
+    i = i + 1
+  elseif arg[i] == "--detail" then detail = arg[i + 1]; i = i + 1
+  elseif arg[i] == "--budget" then budget = tonumber(arg[i + 1]); i = i + 1
+  end
+  i = i + 1
+end
+
+local function pct(t, p)
+  local s = {}
+  for k = 1, #t do s[k] = t[k] end
+  table.sort(s)
+  if #s == 0 then return 0 end
+  return s[math.min(#s, math.max(1, math.ceil(#s * p)))]
+end
+
+local function bench(n)
+  local srv = wire.server()
+  local E = FE.new({ root = ROOT, units = n, view = "spectator", seed = 42 })
+  E:loadWidget(ROOT .. "/widget/export_livedata.lua", { port = srv.port, detail = detail, budgetMs = budget }, true)
+  E:initialize()
+  local conn
+  local function pump()
+    srv:poll()
+    conn = srv:last()
+  end
+  -- warm up: connect, first full snapshot, let GC settle
+  for _ = 1, 60 do E:step(); pump() end
+  socket.sleep(0.05); pump()
+  local startLines = #conn.lines
+  local startBytes = conn.bytes
+  local alive0 = {}
+  for id in pairs(E.units) do alive0[id] = true end
+  local costs, dk = {}, {}
+  collectgarbage("collect")
+  for f = 1, frames do
+    costs[f] = E:step()
+    pump()
+  end
+  socket.sleep(0.05); pump()
+  local bytes = conn.bytes - startBytes
+  local seconds = frames / 30
+  -- refresh rate per unit alive through the whole window
+  local counts = {}
+  local minRefresh = math.huge
+  for k = startLines + 1, #conn.lines do
+    local l = conn.lines[k]
+    if l:sub(1, 20):find("snapshot", 1, true) then
+      for id in l:gmatch('{"id":(%d+)') do
+        id = tonumber(id)
+        counts[id] = (counts[id] or 0) + 1
+      end
+    end
+  end
+  for id in pairs(E.units) do
+    if alive0[id] then
+      local hz = (counts[id] or 0) / seconds
+      if hz < minRefresh then minRefresh = hz end
+    end
+  end
+  -- dkjson on the same delta snapshots (every 5th, decoded untimed)
+  for k = startLines + 1, #conn.lines, 5 do
+    local l = conn.lines[k]
+    if l:sub(1, 20):find("snapshot", 1, true) then
+      local obj = dkjson.decode(l)
+      local t = socket.gettime()
+      local s = dkjson.encode(obj)
+      dk[#dk + 1] = (socket.gettime() - t) * 1000
+      assert(#s > 0)
+    end
+  end
+  -- full snapshots: the widget's (collect + encode) versus dkjson encoding the same one
+  local fullCosts, dkFull = {}, {}
+  for _ = 1, 10 do
+    E:command("livedata detail minimal")
+    E:step(); pump()
+    E:command("livedata detail " .. detail)
+    local before = #conn.lines
+    fullCosts[#fullCosts + 1] = E:step()
+    socket.sleep(0.02); pump()
+    local line
+    for k = before + 1, #conn.lines do
+      if conn.lines[k]:find('"units_full":true', 1, true) then line = conn.lines[k] end
+    end
+    if line then
+      local obj = dkjson.decode(line)
+      local t = socket.gettime()
+      dkjson.encode(obj)
+      dkFull[#dkFull + 1] = (socket.gettime() - t) * 1000
+    end
+  end
+  local st = E:status()
+  E:shutdown()
+  srv:close()
+  return {
+    n = n, p50 = pct(costs, 0.5), p99 = pct(costs, 0.99), max = pct(costs, 1), bps = bytes / seconds,
+    refresh = minRefresh, dk50 = pct(dk, 0.5), dk99 = pct(dk, 0.99), full = pct(fullCosts, 0.5),
+    dkfull = pct(dkFull, 0.5), throttled = st.throttled, dropped = st.dropped_total, errors = st.errors,
+  }
+end
+
+print(string.format("widget CPU time per game frame (os.clock), %d frames (%.0f s of game) per size, 30 Hz %s detail, full-view spectator, throttle budget %s ms",
+  frames, frames / 30, detail, budget == 0 and "off" or tostring(budget)))
+print(string.format("Lua %s, %s, dkjson %s; one core of this machine", _VERSION, socket._VERSION, dkjson.version))
+print("")
+print("| units | widget p50 ms | widget p99 ms | widget max ms | KiB/s on the wire | slowest unit refresh | dkjson encode of the same delta p50 / p99 ms | full snapshot: widget collect+encode ms | full snapshot: dkjson encode only ms |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for _, n in ipairs(sizes) do
+  local r = bench(n)
+  print(string.format("| %d | %.3f | %.3f | %.3f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f |%s",
+    r.n, r.p50, r.p99, r.max, r.bps / 1024, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
+    (r.throttled or r.dropped > 0 or r.errors > 0) and string.format(" throttled=%s dropped=%d errors=%d", tostring(r.throttled), r.dropped, r.errors) or ""))
+  io.stdout:flush()
+end
