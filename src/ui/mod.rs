@@ -1,7 +1,23 @@
-//! The overlay window (built in its own issue).
+//! The overlay window: a transparent, borderless, always-on-top eframe window over the core library.
+//!
+//! Data flows one way: socket -> receiver -> channel -> [`app`] drains into the `Feed` -> panels read the model.
+//! The UI never touches sockets; the receiver only wakes egui.
+//!
+//! One small file per job: [`app`] (frame loop), [`settings`] (persisted settings + their window), [`window`]
+//! (viewport, background, drag/resize), [`tray`], [`theme`] (colors, numbers), and one file per panel.
+
+pub mod app;
+pub mod demo;
+pub mod panels;
+pub mod settings;
+pub mod theme;
+pub mod tray;
+pub mod window;
 
 use crate::cli::Speed;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How the window was asked to start.
 #[derive(Debug, Clone)]
@@ -16,8 +32,91 @@ pub struct LaunchOptions {
     pub config: Option<PathBuf>,
 }
 
-pub fn run(_opts: LaunchOptions) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "the overlay window is not built yet; use a command such as `bar-overlay listen` (see --help)"
+pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
+    if let Some((file, _)) = &opts.replay {
+        // Say so now, in the terminal, rather than in a window that shows nothing.
+        std::fs::File::open(file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    }
+    let (store, settings) = settings::SettingsStore::open(opts.config.clone());
+    // Window position and size (eframe's own store) live beside the settings file.
+    let geometry = store.path().map(|p| p.with_file_name("window.ron"));
+    let native = window::native_options(&settings, geometry);
+    let feeder = if opts.demo {
+        Some(app::Feeder::Demo)
+    } else {
+        opts.replay.map(|(f, s)| app::Feeder::Replay(f, s))
+    };
+    let quit = Arc::new(AtomicBool::new(false));
+    let startup = app::Startup {
+        listen: true,
+        port_override: opts.port,
+        feeder,
+        tray: true,
+        quit: Some(quit.clone()),
+    };
+    eframe::run_native(
+        window::TITLE,
+        native,
+        Box::new(move |cc| {
+            watch_signals(cc.egui_ctx.clone(), quit);
+            Ok(Box::new(app::OverlayApp::new(
+                &cc.egui_ctx,
+                store,
+                settings,
+                startup,
+            )))
+        }),
     )
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the overlay window: {e}. Try the other renderer (settings file: renderer = \"glow\" or \
+             \"wgpu\"), or use the headless commands (see --help)"
+        )
+    })
+}
+
+/// SIGTERM and Ctrl-C close the window the normal way (settings saved, listener closed, exit code 0) instead of
+/// killing the process mid-write.
+fn watch_signals(ctx: egui::Context, quit: Arc<AtomicBool>) {
+    let spawned = std::thread::Builder::new()
+        .name("bar-overlay-signals".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    tracing::warn!("no signal handling: {e}");
+                    return;
+                }
+            };
+            rt.block_on(async {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    match signal(SignalKind::terminate()) {
+                        Ok(mut term) => {
+                            tokio::select! {
+                                _ = term.recv() => {}
+                                _ = tokio::signal::ctrl_c() => {}
+                            }
+                        }
+                        Err(_) => {
+                            let _ = tokio::signal::ctrl_c().await;
+                        }
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            });
+            quit.store(true, Ordering::Relaxed);
+            ctx.request_repaint();
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("no signal handling: {e}");
+    }
 }

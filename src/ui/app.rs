@@ -1,0 +1,525 @@
+//! The eframe app: owns the listener, the feed (model) and the settings; drains receiver events once per frame;
+//! lays out the panels; applies and saves setting changes; answers the tray.
+//!
+//! Repaint policy ("idle costs nothing"): nothing here asks for a repaint on a timer. Frames come from input, from
+//! the receiver's wake-up after it queues a batch (egui merges wake-ups that arrive before the frame), from the tray,
+//! and from one scheduled repaint at the moment a live feed would turn stale.
+
+use super::panels::{army, graphs, scoreboard, status};
+use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
+use super::{theme, tray, window};
+use crate::cli::Speed;
+use crate::model::Feed;
+use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
+use crate::tools::{Background, replay, simulate};
+use egui::{RichText, ViewportCommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Events handled per frame at most, so a flood (a replay at max speed) cannot freeze the UI; the rest wait for the
+/// next frame, which is requested at once.
+const MAX_EVENTS_PER_FRAME: usize = 20_000;
+
+/// A built-in sender feeding our own listener.
+#[derive(Debug, Clone)]
+pub enum Feeder {
+    Demo,
+    Replay(PathBuf, Speed),
+}
+
+enum Running {
+    Sim(Background<simulate::SimReport>),
+    Replay(Background<replay::ReplayReport>),
+}
+
+/// How the app starts; `Startup::default()` (no listener, no tray) is what the UI tests use.
+#[derive(Default)]
+pub struct Startup {
+    pub listen: bool,
+    pub port_override: Option<u16>,
+    pub feeder: Option<Feeder>,
+    pub tray: bool,
+    /// Set by a signal handler (SIGTERM, Ctrl-C): close the window cleanly.
+    pub quit: Option<Arc<AtomicBool>>,
+}
+
+pub struct OverlayApp {
+    settings: Settings,
+    /// What the window currently reflects, to turn setting edits into viewport commands.
+    applied: Settings,
+    store: SettingsStore,
+    unsaved: bool,
+    feed: Feed,
+    receiver: Option<Receiver>,
+    events: Option<mpsc::Receiver<ReceiverEvent>>,
+    listen_error: Option<String>,
+    port_override: Option<u16>,
+    feeder: Option<Feeder>,
+    running: Option<Running>,
+    feeder_error: Option<String>,
+    tray: Option<tray::Tray>,
+    tray_error: Option<String>,
+    quit: Option<Arc<AtomicBool>>,
+    running_renderer: RendererChoice,
+    show_settings: bool,
+    visible: bool,
+    first_frame: bool,
+    /// Focus before this frame, to see the window being focused (Alt+Tab) while in click-through.
+    was_focused: bool,
+    click_through_since: Option<Instant>,
+    graphs: graphs::GraphCache,
+}
+
+impl OverlayApp {
+    pub fn new(
+        ctx: &egui::Context,
+        store: SettingsStore,
+        settings: Settings,
+        startup: Startup,
+    ) -> OverlayApp {
+        ctx.set_zoom_factor(settings.scale);
+        style(ctx);
+        let mut app = OverlayApp {
+            applied: Settings {
+                // Click-through is switched on by the first frame, not the window builder (see window.rs).
+                click_through: false,
+                ..settings.clone()
+            },
+            running_renderer: settings.renderer,
+            settings,
+            store,
+            unsaved: false,
+            feed: Feed::new(),
+            receiver: None,
+            events: None,
+            listen_error: None,
+            port_override: startup.port_override,
+            feeder: startup.feeder,
+            running: None,
+            feeder_error: None,
+            tray: None,
+            tray_error: None,
+            quit: startup.quit,
+            show_settings: false,
+            visible: true,
+            first_frame: true,
+            was_focused: true,
+            click_through_since: None,
+            graphs: graphs::GraphCache::default(),
+        };
+        if startup.tray {
+            match tray::Tray::new(ctx, app.settings.click_through) {
+                Ok(t) => app.tray = Some(t),
+                Err(e) => {
+                    tracing::info!("no tray icon: {e}");
+                    app.tray_error = Some(e);
+                }
+            }
+        }
+        if startup.listen {
+            app.listen(ctx);
+        } else {
+            app.listen_error = Some("not listening".into());
+        }
+        app
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    /// Feeds one event as if the receiver had queued it (tests and benches build the model this way).
+    pub fn handle_event(&mut self, ev: ReceiverEvent) {
+        self.feed.handle(ev);
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.store.notice.as_deref()
+    }
+
+    pub fn show_settings(&mut self, show: bool) {
+        self.show_settings = show;
+    }
+
+    /// The address in use: the settings' one, or the settings' address with `--port` until the user rebinds.
+    fn listen_addr(&self) -> Result<SocketAddr, String> {
+        let mut a = self.settings.listen_addr()?;
+        if let Some(p) = self.port_override {
+            a.set_port(p);
+        }
+        Ok(a)
+    }
+
+    /// (Re)binds the listener. The old one is dropped first, which closes it and its connections, so rebinding to
+    /// the same port works. A failure is kept for the status panel, never raised.
+    fn listen(&mut self, ctx: &egui::Context) {
+        self.receiver = None;
+        self.events = None;
+        self.running = None;
+        let addr = match self.listen_addr() {
+            Ok(a) => a,
+            Err(e) => {
+                self.listen_error = Some(e);
+                return;
+            }
+        };
+        let wake_ctx = ctx.clone();
+        match Receiver::start(ReceiverConfig::new(addr), move || wake_ctx.request_repaint()) {
+            Ok((r, rx)) => {
+                tracing::info!("listening on {}", r.local_addr());
+                let local = r.local_addr();
+                self.receiver = Some(r);
+                self.events = Some(rx);
+                self.listen_error = None;
+                self.start_feeder(local);
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                self.listen_error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// Starts the demo or replay into our own listener (again after a rebind).
+    fn start_feeder(&mut self, to: SocketAddr) {
+        let started = match &self.feeder {
+            None => return,
+            Some(Feeder::Demo) => simulate::spawn(simulate::SimConfig::demo(to)).map(Running::Sim),
+            Some(Feeder::Replay(path, speed)) => {
+                replay::spawn(path.clone(), to.to_string(), *speed).map(Running::Replay)
+            }
+        };
+        match started {
+            Ok(r) => {
+                self.running = Some(r);
+                self.feeder_error = None;
+            }
+            Err(e) => self.feeder_error = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Takes what the receiver queued. Returns whether anything arrived.
+    fn drain(&mut self, ctx: &egui::Context) -> bool {
+        let Some(rx) = self.events.as_mut() else {
+            return false;
+        };
+        let mut n = 0;
+        while n < MAX_EVENTS_PER_FRAME {
+            match rx.try_recv() {
+                Ok(ev) => {
+                    self.feed.handle(ev);
+                    n += 1;
+                }
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    self.listen_error = Some("the receiver stopped; choose Listen in settings".into());
+                    self.events = None;
+                    break;
+                }
+            }
+        }
+        if n == MAX_EVENTS_PER_FRAME {
+            ctx.request_repaint();
+        }
+        n > 0
+    }
+
+    fn tray_commands(&mut self, ctx: &egui::Context) {
+        let Some(t) = &self.tray else { return };
+        let mut cmds = Vec::new();
+        while let Some(c) = t.try_recv() {
+            cmds.push(c);
+        }
+        for c in cmds {
+            match c {
+                tray::TrayCommand::ToggleShow => self.set_visible(ctx, !self.visible),
+                tray::TrayCommand::ToggleClickThrough => {
+                    self.settings.click_through = !self.settings.click_through
+                }
+                tray::TrayCommand::Settings => {
+                    self.set_visible(ctx, true);
+                    self.settings.click_through = false;
+                    self.show_settings = true;
+                    ctx.send_viewport_cmd(ViewportCommand::Focus);
+                }
+                tray::TrayCommand::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
+            }
+        }
+    }
+
+    fn set_visible(&mut self, ctx: &egui::Context, visible: bool) {
+        self.visible = visible;
+        ctx.send_viewport_cmd(ViewportCommand::Visible(visible));
+    }
+
+    /// The way back from click-through without a tray: focusing the overlay (Alt+Tab, taskbar) turns it off. A
+    /// click-through window gets no mouse input, but keyboard focus still reaches it.
+    fn click_through_escape(&mut self, ctx: &egui::Context) {
+        let focused = ctx.input(|i| i.viewport().focused).unwrap_or(false);
+        let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
+        if self.settings.click_through {
+            // The focus the window had when click-through went on must not count as "focused again".
+            let settled = self
+                .click_through_since
+                .is_some_and(|t| t.elapsed() > Duration::from_secs(1));
+            if (focused && !self.was_focused && settled) || (focused && escape) {
+                self.settings.click_through = false;
+            }
+        }
+        self.was_focused = focused;
+    }
+
+    /// Turns edits (settings window, tray, fallback) into viewport commands, a rebind where asked, and a save once
+    /// the pointer is released (a dragged slider saves once, not every frame).
+    fn apply_settings(&mut self, ctx: &egui::Context) {
+        if self.first_frame {
+            self.first_frame = false;
+            // Re-apply what the builder could not: click-through (see window.rs).
+            ctx.send_viewport_cmd(ViewportCommand::MousePassthrough(self.settings.click_through));
+            self.applied.click_through = self.settings.click_through;
+            if self.settings.click_through {
+                self.click_through_since = Some(Instant::now());
+            }
+        }
+        if self.settings != self.applied {
+            window::apply_changes(ctx, &self.applied, &self.settings);
+            if self.settings.click_through && !self.applied.click_through {
+                self.click_through_since = Some(Instant::now());
+                self.show_settings = false;
+            }
+            self.applied = self.settings.clone();
+            self.unsaved = true;
+        }
+        if self.unsaved && !ctx.input(|i| i.pointer.any_down()) {
+            self.store.save(&self.settings);
+            self.unsaved = false;
+        }
+        if let Some(t) = &mut self.tray {
+            t.sync(self.visible, self.settings.click_through);
+        }
+    }
+
+    fn link(&self) -> (status::Link, Option<Instant>) {
+        let listen = match (&self.listen_error, &self.receiver) {
+            (Some(e), _) => Err(e.as_str()),
+            (None, r) => Ok(r.as_ref().map(Receiver::local_addr)),
+        };
+        let stale = Duration::from_secs_f32(self.settings.stale_after_secs.max(0.5));
+        status::link(&self.feed, listen, Instant::now(), stale)
+    }
+
+    fn header(&mut self, ui: &mut egui::Ui, link: &status::Link) {
+        // The whole bar drags the window. It is registered before the widgets on it, so the button stays on top.
+        let h = ui.spacing().interact_size.y;
+        let bar_rect = egui::Rect::from_min_size(ui.cursor().min, egui::vec2(ui.available_width(), h));
+        let bar = ui.interact(bar_rect, ui.scope_id().with("header_drag"), egui::Sense::drag());
+        window::drag_handle(ui, &bar);
+        if bar.hovered() {
+            ui.ctx().set_cursor_icon(egui::CursorIcon::Grab);
+        }
+        ui.horizontal(|ui| {
+            ui.set_min_height(h);
+            ui.label(RichText::new(":: BAR Live").strong().color(theme::DIM));
+            // With the status panel hidden, the header still says whether data flows.
+            if !self.settings.panels.status {
+                let (dot, c) = match link {
+                    status::Link::Live => ("live", theme::GOOD),
+                    status::Link::Stale { .. } => ("stale", theme::WARN),
+                    status::Link::NotListening(_) => ("not listening", theme::BAD),
+                    status::Link::Waiting { .. } => ("waiting", theme::DIM),
+                };
+                ui.label(RichText::new(dot).color(c));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.small_button("Settings").clicked() {
+                    self.show_settings = !self.show_settings;
+                }
+            });
+        });
+    }
+
+    fn panels(&mut self, ui: &mut egui::Ui, link: &status::Link) {
+        let frame = window::card_frame(&self.settings);
+        let p = self.settings.panels;
+        let gap = 4.0;
+        if p.status {
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                status::show(ui, &self.feed, link);
+            });
+            ui.add_space(gap);
+        }
+        if p.scoreboard {
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                scoreboard::show(ui, self.feed.game());
+            });
+            ui.add_space(gap);
+        }
+        if p.graphs {
+            self.graphs.update(
+                self.feed.game(),
+                self.feed.stats().new_games,
+                self.settings.grouping,
+                self.settings.time_window,
+            );
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                graphs::show(ui, &self.graphs, self.settings.time_window, 72.0);
+            });
+            ui.add_space(gap);
+        }
+        if p.army {
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                army::show(ui, self.feed.game(), self.settings.top_units);
+            });
+        }
+    }
+
+    fn notices(&mut self, ui: &mut egui::Ui) {
+        let mut dismiss = false;
+        if let Some(n) = &self.store.notice {
+            window::card_frame(&self.settings).show(ui, |ui| {
+                ui.colored_label(theme::WARN, n);
+                dismiss = ui.small_button("OK").clicked();
+            });
+        }
+        if dismiss {
+            self.store.notice = None;
+        }
+        if let Some(e) = &self.feeder_error {
+            ui.colored_label(theme::BAD, format!("demo/replay: {e}"));
+        }
+    }
+
+    fn settings_window(&mut self, ctx: &egui::Context) {
+        if !self.show_settings {
+            return;
+        }
+        let mut open = true;
+        let mut action = SettingsAction::None;
+        let listening = self.receiver.as_ref().map(Receiver::local_addr);
+        let cx = settings::SettingsContext {
+            listening,
+            listen_error: self.listen_error.as_deref(),
+            tray: self.tray.is_some(),
+            running_renderer: self.running_renderer,
+            path: self.store.path(),
+        };
+        let settings = &mut self.settings;
+        egui::Window::new("Settings")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .default_pos([8.0, 28.0])
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    action = settings::settings_ui(ui, settings, &cx);
+                });
+            });
+        self.show_settings = open;
+        match action {
+            SettingsAction::None => {}
+            SettingsAction::Rebind => {
+                self.port_override = None;
+                self.listen(ctx);
+            }
+            SettingsAction::ResetGame => self.feed.reset_game(),
+            SettingsAction::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
+        }
+    }
+}
+
+impl eframe::App for OverlayApp {
+    /// Runs before every frame and also while the window is hidden: data and tray keep flowing.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.quit.as_ref().is_some_and(|q| q.load(Ordering::Relaxed)) {
+            ctx.send_viewport_cmd(ViewportCommand::Close);
+        }
+        self.drain(ctx);
+        self.tray_commands(ctx);
+        self.click_through_escape(ctx);
+        self.apply_settings(ctx);
+        if self.running.as_ref().is_some_and(|r| match r {
+            Running::Sim(b) => b.is_finished(),
+            Running::Replay(b) => b.is_finished(),
+        }) && let Some(r) = self.running.take()
+        {
+            let res = match r {
+                Running::Sim(b) => b.stop().map(|_| ()),
+                Running::Replay(b) => b.stop().map(|_| ()),
+            };
+            if let Err(e) = res {
+                self.feeder_error = Some(format!("{e:#}"));
+            }
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let (link, turns_stale) = self.link();
+        if let Some(at) = turns_stale {
+            // The only timed repaint: the moment a live feed would become stale.
+            ctx.request_repaint_after(at.saturating_duration_since(Instant::now()));
+        }
+        let full = ui.max_rect();
+        egui::Frame::new()
+            .inner_margin(egui::Margin::same(4))
+            .show(ui, |ui| {
+                self.header(ui, &link);
+                self.notices(ui);
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| self.panels(ui, &link));
+            });
+        let mut grip_ui = ui.new_child(egui::UiBuilder::new().max_rect(full));
+        window::resize_grip(&mut grip_ui);
+        self.settings_window(&ctx);
+    }
+
+    fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
+        window::clear_color(&self.settings)
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if self.unsaved {
+            self.store.save(&self.settings);
+        }
+        self.running = None;
+        self.receiver = None;
+    }
+
+    /// Only the window geometry is worth keeping; plot zoom or scroll state from last time would only confuse.
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
+}
+
+/// A dark look with slightly larger text than egui's default, for a viewer watching a scaled-down stream.
+fn style(ctx: &egui::Context) {
+    ctx.set_visuals(egui::Visuals::dark());
+    ctx.all_styles_mut(|s| {
+        use egui::{FontId, TextStyle};
+        s.text_styles.insert(TextStyle::Body, FontId::proportional(14.0));
+        s.text_styles.insert(TextStyle::Button, FontId::proportional(14.0));
+        s.text_styles.insert(TextStyle::Monospace, FontId::monospace(13.0));
+        s.text_styles.insert(TextStyle::Small, FontId::proportional(12.0));
+        s.spacing.item_spacing = egui::vec2(6.0, 2.0);
+        // Windows (the settings) stay readable on top of a transparent overlay.
+        s.visuals.window_fill = egui::Color32::from_rgb(24, 26, 32);
+        s.visuals.panel_fill = egui::Color32::TRANSPARENT;
+    });
+}

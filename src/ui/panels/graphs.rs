@@ -1,0 +1,281 @@
+//! Resource graphs: metal income, energy income and army value over game time, one line per team or per ally team,
+//! in team colors with a legend of names, over the last 5 or 15 minutes or the whole game.
+//!
+//! The model keeps up to 8192 points per series; 16 teams x 3 graphs of that is ~400k points, ~25 ms a frame in
+//! egui_plot. A plot a few hundred pixels wide cannot show more than a few hundred x positions, so lines are reduced
+//! to a min/max pair per bucket (peaks survive) into a cache rebuilt only when the model gains a sample (once per
+//! game second) or the view settings change. Each frame then borrows the cache (`PlotPoints::Borrowed`).
+
+use crate::model::{Game, Series, Team, TeamSeries};
+use crate::ui::settings::{Grouping, TimeWindow};
+use crate::ui::theme;
+use egui::{Color32, RichText};
+use egui_plot::{Line, Plot, PlotPoint, PlotPoints};
+
+/// Buckets per line: two points each, enough for a plot up to ~600 px wide at full detail.
+const BUCKETS: usize = 300;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    MetalIncome,
+    EnergyIncome,
+    ArmyValue,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 3] = [Metric::MetalIncome, Metric::EnergyIncome, Metric::ArmyValue];
+    pub fn title(self) -> &'static str {
+        match self {
+            Metric::MetalIncome => "Metal income",
+            Metric::EnergyIncome => "Energy income",
+            Metric::ArmyValue => "Army value",
+        }
+    }
+    fn series(self, s: &TeamSeries) -> &Series {
+        match self {
+            Metric::MetalIncome => &s.metal_income,
+            Metric::EnergyIncome => &s.energy_income,
+            Metric::ArmyValue => &s.army_value,
+        }
+    }
+}
+
+pub struct CachedLine {
+    pub name: String,
+    pub color: Color32,
+    pub points: [Vec<PlotPoint>; 3],
+}
+
+/// What the cache was built from; any change rebuilds it.
+#[derive(Debug, Clone, PartialEq)]
+struct Key {
+    samples: u64,
+    second: i64,
+    teams: usize,
+    grouping: Grouping,
+    window: TimeWindow,
+    new_games: u64,
+}
+
+#[derive(Default)]
+pub struct GraphCache {
+    key: Option<Key>,
+    lines: Vec<CachedLine>,
+    x_range: (f64, f64),
+}
+
+impl GraphCache {
+    pub fn lines(&self) -> &[CachedLine] {
+        &self.lines
+    }
+
+    /// Rebuilds when the game gained a sample or the view changed. Cheap to call every frame.
+    pub fn update(&mut self, game: &Game, new_games: u64, grouping: Grouping, window: TimeWindow) {
+        let key = Key {
+            samples: game.teams.values().map(|t| t.stats.samples).max().unwrap_or(0),
+            second: game.seconds.floor() as i64,
+            teams: game.teams.len(),
+            grouping,
+            window,
+            new_games,
+        };
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        self.key = Some(key);
+        let to = game.seconds.max(1.0);
+        let from = window.seconds().map_or(0.0, |w| (to - w).max(0.0));
+        self.x_range = (from, to);
+        self.lines.clear();
+        match grouping {
+            Grouping::Team => {
+                for teams in game.ally_teams().values() {
+                    for t in teams {
+                        self.lines.push(CachedLine {
+                            name: t.name.clone(),
+                            color: theme::team_color(t.color),
+                            points: Metric::ALL
+                                .map(|m| reduce(m.series(&t.series).since(from), from, to)),
+                        });
+                    }
+                }
+            }
+            Grouping::AllyTeam => {
+                for (ally, teams) in game.ally_teams() {
+                    let color = teams
+                        .first()
+                        .map_or(Color32::GRAY, |t| theme::team_color(t.color));
+                    self.lines.push(CachedLine {
+                        name: side_name(ally, &teams),
+                        color,
+                        points: Metric::ALL.map(|m| {
+                            let summed = sum_series(&teams, m, from);
+                            reduce(&summed, from, to)
+                        }),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// "Side 1 (Alice, Bob)", shortened for big teams.
+fn side_name(ally: u32, teams: &[&Team]) -> String {
+    let names: Vec<&str> = teams.iter().take(3).map(|t| t.name.as_str()).collect();
+    let more = if teams.len() > 3 { ", …" } else { "" };
+    format!("Side {} ({}{more})", ally + 1, names.join(", "))
+}
+
+/// The sum over teams at each time the first team has a sample. Teams are sampled together (same seconds, same
+/// thinning), so times match exactly; a team without a value at some time (economy hidden) adds nothing there.
+fn sum_series(teams: &[&Team], m: Metric, from: f64) -> Vec<PlotPoint> {
+    let Some(base) = teams
+        .iter()
+        .map(|t| m.series(&t.series).since(from))
+        .max_by_key(|s| s.len())
+    else {
+        return Vec::new();
+    };
+    let others: Vec<&[PlotPoint]> = teams.iter().map(|t| m.series(&t.series).since(from)).collect();
+    let mut cursors = vec![0usize; others.len()];
+    base.iter()
+        .map(|p| {
+            let mut y = 0.0;
+            for (s, c) in others.iter().zip(cursors.iter_mut()) {
+                while *c < s.len() && s[*c].x < p.x {
+                    *c += 1;
+                }
+                if *c < s.len() && s[*c].x == p.x {
+                    y += s[*c].y;
+                }
+            }
+            PlotPoint::new(p.x, y)
+        })
+        .collect()
+}
+
+/// Keeps the min and the max of each of `BUCKETS` time buckets, in time order, so a line keeps its shape and its
+/// peaks at a fraction of the points.
+pub fn reduce(points: &[PlotPoint], from: f64, to: f64) -> Vec<PlotPoint> {
+    if points.len() <= BUCKETS * 2 {
+        return points.to_vec();
+    }
+    let width = ((to - from) / BUCKETS as f64).max(1e-9);
+    let mut out = Vec::with_capacity(BUCKETS * 2);
+    let mut i = 0;
+    while i < points.len() {
+        let bucket = ((points[i].x - from) / width).floor();
+        let (mut lo, mut hi) = (i, i);
+        let mut j = i + 1;
+        while j < points.len() && ((points[j].x - from) / width).floor() == bucket {
+            if points[j].y < points[lo].y {
+                lo = j;
+            }
+            if points[j].y > points[hi].y {
+                hi = j;
+            }
+            j += 1;
+        }
+        let (a, b) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+        out.push(points[a]);
+        if b != a {
+            out.push(points[b]);
+        }
+        i = j;
+    }
+    out
+}
+
+pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_height: f32) {
+    if cache.lines.is_empty() {
+        ui.label(RichText::new("Graphs appear once the game sends data").color(theme::DIM));
+        return;
+    }
+    // One legend for all three graphs: names in their line colors, readable without hovering.
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 8.0;
+        for l in &cache.lines {
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 3.0;
+                theme::swatch(ui, l.color);
+                ui.label(RichText::new(&l.name).color(l.color));
+            });
+        }
+        ui.label(RichText::new(window.label()).color(theme::DIM));
+    });
+    let (from, to) = cache.x_range;
+    let link = ui.scope_id().with("graphs_x");
+    for (i, m) in Metric::ALL.iter().enumerate() {
+        ui.label(RichText::new(m.title()).color(theme::DIM).small());
+        Plot::new(("graph", i))
+            .height(plot_height)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .allow_double_click_reset(false)
+            .show_background(false)
+            .show_x(false)
+            .show_y(false)
+            .include_x(from)
+            .include_x(to)
+            .include_y(0.0)
+            .link_axis(link, [true, false])
+            .y_axis_min_width(28.0)
+            .x_grid_spacer(minute_marks)
+            .x_axis_formatter(|mark, _| theme::clock(mark.value))
+            .y_axis_formatter(|mark, _| theme::amount(mark.value))
+            .show(ui, |plot| {
+                for l in &cache.lines {
+                    let pts = &l.points[i];
+                    if pts.is_empty() {
+                        continue;
+                    }
+                    plot.line(
+                        Line::new(l.name.as_str(), PlotPoints::Borrowed(pts))
+                            .color(l.color)
+                            .width(1.5)
+                            .allow_hover(false),
+                    );
+                }
+            });
+    }
+}
+
+/// Game-time grid marks at whole minutes (1, 2, 5, 10, 15, 30, 60), about four across the plot, so the axis
+/// reads 5:00, 10:00 rather than the base-10 seconds egui_plot would pick (100 s = 1:40).
+fn minute_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = input.bounds;
+    let span = (hi - lo).max(1.0);
+    let step = [15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0]
+        .into_iter()
+        .find(|s| span / s <= 5.0)
+        .unwrap_or(7200.0);
+    let mut marks = Vec::new();
+    let mut t = (lo / step).ceil() * step;
+    while t <= hi && marks.len() < 64 {
+        marks.push(egui_plot::GridMark {
+            value: t,
+            step_size: step,
+        });
+        t += step;
+    }
+    marks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reduce_keeps_peaks_order_and_bounds() {
+        let pts: Vec<PlotPoint> = (0..7200)
+            .map(|t| PlotPoint::new(t as f64, if t == 3333 { 1e6 } else { (t % 7) as f64 }))
+            .collect();
+        let r = reduce(&pts, 0.0, 7200.0);
+        assert!(r.len() <= BUCKETS * 2 + 2, "{}", r.len());
+        assert!(r.windows(2).all(|w| w[0].x < w[1].x));
+        assert!(r.iter().any(|p| p.y == 1e6), "the peak survives");
+        assert_eq!(r.first().map(|p| p.x), Some(0.0));
+    }
+}

@@ -1,0 +1,6 @@
+//! The overlay's panels. Each reads the model and draws; none keeps state except the graphs' line cache.
+
+pub mod army;
+pub mod graphs;
+pub mod scoreboard;
+pub mod status;

@@ -1,0 +1,85 @@
+//! Scoreboard: each side (ally team) in its own column, side by side, every player with current metal and energy,
+//! income, army value and build power. Two lines a player so a 1080p corner stays legible without tooltips.
+
+use crate::model::{Game, Team};
+use crate::ui::theme;
+use egui::RichText;
+
+pub fn show(ui: &mut egui::Ui, game: &Game) {
+    let sides = game.ally_teams();
+    if sides.is_empty() {
+        ui.label(RichText::new("No teams yet").color(theme::DIM));
+        return;
+    }
+    // Up to four sides side by side; larger free-for-alls wrap into rows of four.
+    let sides: Vec<(u32, Vec<&Team>)> = sides.into_iter().collect();
+    for row in sides.chunks(4) {
+        ui.columns(row.len(), |cols| {
+            for (col, (ally, teams)) in cols.iter_mut().zip(row) {
+                side(col, *ally, teams);
+            }
+        });
+    }
+}
+
+fn side(ui: &mut egui::Ui, ally: u32, teams: &[&Team]) {
+    let army: f64 = teams.iter().map(|t| t.army.army_value()).sum();
+    let metal: Option<f64> = teams
+        .iter()
+        .map(|t| t.metal.map(|m| m.income))
+        .sum::<Option<f64>>();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("Side {}", ally + 1)).strong());
+        let mut s = format!("army {}", theme::amount(army));
+        if let Some(m) = metal {
+            s.push_str(&format!("  M {}", theme::income(m)));
+        }
+        ui.label(RichText::new(s).color(theme::DIM));
+    });
+    for t in teams {
+        team(ui, t);
+    }
+}
+
+fn team(ui: &mut egui::Ui, t: &Team) {
+    let color = theme::team_color(t.color);
+    ui.horizontal(|ui| {
+        let mut name = RichText::new(&t.name).color(color).strong();
+        if t.is_dead {
+            name = name.strikethrough();
+        }
+        // Long names give way (truncated with …) to the numbers, which matter more.
+        let room = (ui.available_width() - 105.0).max(30.0);
+        ui.scope(|ui| {
+            ui.set_max_width(room);
+            ui.add(egui::Label::new(name).truncate());
+        });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.spacing_mut().item_spacing.x = 3.0;
+            ui.label(RichText::new(theme::amount(t.army.army_value())).strong());
+            ui.label(RichText::new("army").color(theme::DIM));
+            ui.label(RichText::new(theme::amount(t.army.build_power)).monospace());
+            ui.label(RichText::new("BP").color(theme::DIM));
+        });
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 3.0;
+        resource(ui, "M", theme::METAL, t.metal);
+        ui.add_space(4.0);
+        resource(ui, "E", theme::ENERGY, t.energy);
+    });
+}
+
+/// `M 1.2k +25.3`, or `M ?` while the sender cannot read this team's economy (player view of an enemy).
+fn resource(ui: &mut egui::Ui, tag: &str, color: egui::Color32, r: Option<crate::model::Resource>) {
+    ui.label(RichText::new(tag).color(color).strong());
+    match r {
+        Some(r) => {
+            ui.label(RichText::new(theme::amount(r.current)).monospace());
+            ui.label(RichText::new(theme::income(r.income)).monospace().color(color));
+        }
+        None => {
+            ui.label(RichText::new("?").color(theme::DIM));
+        }
+    }
+}
