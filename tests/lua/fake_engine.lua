@@ -272,6 +272,20 @@ function FE:updateVisibility()
       end
     end
   end
+  -- enemies leaving line of sight / radar: the engine tells the widget (UnitLeftLos / UnitLeftRadar)
+  local old = self.vis
+  if old and not (self.me.spectating and self.me.fullView) then
+    for id, level in pairs(old) do
+      local u = self.units[id]
+      local now = vis[id]
+      if u and level == 2 and (now or 0) < 2 and self.teams[u.team].ally ~= self.me.ally then
+        self.callins[#self.callins + 1] = { "UnitLeftLos", id, u.team }
+      end
+      if u and now == nil then
+        self.callins[#self.callins + 1] = { "UnitLeftRadar", id, u.team }
+      end
+    end
+  end
   self.vis = vis
   self.visList = list
 end
@@ -617,6 +631,8 @@ function FE:deliverCallins()
     local c = q[i]
     if c[1] == "TeamDied" then
       self:call("TeamDied", c[2])
+    elseif c[1] == "UnitLeftLos" or c[1] == "UnitLeftRadar" then
+      self:call(c[1], c[2], c[3])
     elseif c[1] == "UnitGiven" or c[1] == "UnitTaken" then
       self:call(c[1], c[2], c[3], c[4], c[5])
     else
