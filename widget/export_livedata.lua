@@ -147,6 +147,8 @@ local posOf = {}            -- unitID -> index in order
 local defStr = {}           -- unitID -> encoded def id, once known (a unit's type never changes)
 local candList, candN = {}, 0 -- ids that may have left the set (call-ins), checked first
 local ucache = {}           -- unitID -> {x, z, health, team, bp, y, maxHealth, def, encoded} of its last refresh
+local addList, addN = {}, 0 -- ids that may have entered the set (call-ins)
+local sinceScan = 0         -- snapshots since the last full GetAllUnits scan
 local pendDestroyed, pendHidden = {}, {}
 local dirty = {}            -- unitID -> true: send in the next snapshot
 local dirtyList = {}
@@ -480,6 +482,13 @@ local function clearCandidates()
     candList[i] = nil
   end
   candN = 0
+  for i = 1, addN do addList[i] = nil end
+  addN = 0
+end
+
+local function noteAdded(id)
+  addN = addN + 1
+  addList[addN] = id
 end
 
 local function noteCandidate(id, destroyed)
@@ -492,7 +501,8 @@ local function resetUnitTracking()
   mark, order, known, tombstones, gen, cursor = {}, {}, 0, 0, 0, 1
   posOf, defStr, sentSeq, ucache = {}, {}, {}, {}
   pendDestroyed, pendHidden = {}, {}
-  destroyedNow, candList, candN = {}, {}, 0
+  destroyedNow, candList, candN, addList, addN = {}, {}, 0, {}, 0
+  sinceScan = 0
   dirty, dirtyList = {}, {}
 end
 
@@ -521,22 +531,43 @@ local function removeUnit(id)
 end
 
 local newIdsBuf = {}
--- Reconcile the visible set with GetAllUnits. Returns the list of new ids (a reused buffer) and its length.
-local function reconcile()
+
+local function addUnit(id, newIds, nn)
+  nn = nn + 1; newIds[nn] = id
+  local o = #order + 1
+  order[o] = id
+  posOf[id] = o
+  known = known + 1
+  mark[id] = gen
+  return nn
+end
+
+-- Reconcile the tracked set with what the engine shows. Returns the new ids (a reused buffer) and their count.
+-- A full scan (GetAllUnits) runs on full snapshots and once per refresh cycle; in between, the unit call-ins
+-- (created, destroyed, given/taken, entered/left LOS and radar) are applied, each checked against the engine.
+-- Whatever the call-ins miss, the next scan (at most 1/6 s later) catches.
+local function reconcile(scan)
+  local newIds, nn = newIdsBuf, 0
+  if not scan then
+    for i = 1, addN do
+      local id = addList[i]
+      if mark[id] == nil and not destroyedNow[id] and spGetUnitTeam(id) ~= nil then nn = addUnit(id, newIds, nn) end
+    end
+    for i = 1, candN do
+      local id = candList[i]
+      if mark[id] and (destroyedNow[id] or spGetUnitTeam(id) == nil) then removeUnit(id) end
+    end
+    clearCandidates()
+    return newIds, nn
+  end
+  sinceScan = 0
   local list = spGetAllUnits() or {}
   gen = gen + 1
   local g = gen
-  local newIds, nn = newIdsBuf, 0
   local n = #list
   for i = 1, n do
     local id = list[i]
-    if mark[id] == nil then
-      nn = nn + 1; newIds[nn] = id
-      local o = #order + 1
-      order[o] = id
-      posOf[id] = o
-      known = known + 1
-    end
+    if mark[id] == nil then nn = addUnit(id, newIds, nn) end
     mark[id] = g
   end
   if n ~= known then
@@ -587,7 +618,9 @@ local function buildSnapshot(frame)
     return head .. "}\n"
   end
   local full = forceFull
-  local newIds, nn = reconcile()
+  sinceScan = sinceScan + 1
+  local scanEvery = floor(config.rate / unitHz())
+  local newIds, nn = reconcile(full or sinceScan >= scanEvery)
   local parts, n = partsBuf, 0
   local s = seq
   if not full then
@@ -1298,6 +1331,7 @@ function widget:UnitFinished(unitID)
 end
 
 function widget:UnitGiven(unitID)
+  guard("UnitGiven", noteAdded, unitID)
   guard("UnitGiven", markDirty, unitID)
   guard("UnitGiven", noteCandidate, unitID, false)
 end
@@ -1308,7 +1342,21 @@ function widget:UnitTaken(unitID)
 end
 
 function widget:UnitLeftLos(unitID)
-  guard("UnitLeftLos", noteCandidate, unitID, false)
+  guard("UnitLeftLos", noteCandidate, unitID, false) -- may still be on radar: checked
+  guard("UnitLeftLos", markDirty, unitID)           -- refresh without health
+end
+
+function widget:UnitCreated(unitID)
+  guard("UnitCreated", noteAdded, unitID)
+end
+
+function widget:UnitEnteredLos(unitID)
+  guard("UnitEnteredLos", noteAdded, unitID)
+  guard("UnitEnteredLos", markDirty, unitID)        -- refresh with health and type
+end
+
+function widget:UnitEnteredRadar(unitID)
+  guard("UnitEnteredRadar", noteAdded, unitID)
 end
 
 function widget:UnitLeftRadar(unitID)

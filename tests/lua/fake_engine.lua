@@ -286,6 +286,16 @@ function FE:updateVisibility()
       end
     end
   end
+  if old and not (self.me.spectating and self.me.fullView) then
+    for id, now in pairs(vis) do
+      local u = self.units[id]
+      local was = old[id]
+      if self.teams[u.team].ally ~= self.me.ally then
+        if was == nil then self.callins[#self.callins + 1] = { "UnitEnteredRadar", id, u.team } end
+        if now == 2 and (was or 0) < 2 then self.callins[#self.callins + 1] = { "UnitEnteredLos", id, u.team } end
+      end
+    end
+  end
   self.vis = vis
   self.visList = list
 end
@@ -631,7 +641,7 @@ function FE:deliverCallins()
     local c = q[i]
     if c[1] == "TeamDied" then
       self:call("TeamDied", c[2])
-    elseif c[1] == "UnitLeftLos" or c[1] == "UnitLeftRadar" then
+    elseif c[1] == "UnitLeftLos" or c[1] == "UnitLeftRadar" or c[1] == "UnitEnteredLos" or c[1] == "UnitEnteredRadar" then
       self:call(c[1], c[2], c[3])
     elseif c[1] == "UnitGiven" or c[1] == "UnitTaken" then
       self:call(c[1], c[2], c[3], c[4], c[5])

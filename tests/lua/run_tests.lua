@@ -342,6 +342,33 @@ test("every unit is refreshed at least 5 times per game second in delta snapshot
   ctx.close()
 end)
 
+test("units created or destroyed appear in the very next snapshot (call-ins between GetAllUnits scans)", function()
+  local ctx = setup({ units = 300 })
+  ctx.run(20)
+  local created, killed = {}, {}
+  for i = 1, 10 do
+    local id = ctx.E:spawn(0, nil, false)
+    local victim = ctx.E.order[5]
+    ctx.E:kill(victim)
+    created[i], killed[i] = id, victim
+    ctx.E:step()
+  end
+  local r = ctx.reader()
+  noErrors(r)
+  local snaps = {}
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" then snaps[#snaps + 1] = m end end
+  for i = 1, 10 do
+    local m = snaps[#snaps - 10 + i]
+    local found = false
+    for _, u in ipairs(m.units) do if u.id == created[i] then found = true end end
+    check(found, "unit %d created before frame %d is in that frame's snapshot", created[i], m.game_frame)
+    local gone = false
+    for _, id in ipairs(m.destroyed or {}) do if id == killed[i] then gone = true end end
+    check(gone, "unit %d killed before frame %d is in that frame's destroyed list", killed[i], m.game_frame)
+  end
+  ctx.close()
+end)
+
 test("hostile strings: quotes, backslashes, control chars and non-ASCII arrive intact", function()
   local ctx = setup({ units = 20, names = "hostile" })
   ctx.run(5)
