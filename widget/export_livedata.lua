@@ -904,8 +904,15 @@ end
 
 local function disconnect(reason)
   if sock and connState == "connected" then
+    -- keep only the line already partly on the wire (it must be finished), then say bye
+    local keep = (qOffset > 0 and qHead <= qTail) and qItems[qHead] or nil
+    local keepOffset = qOffset
+    qClear()
+    if keep then qPush(keep, "snapshot") end
     qPush(fmt('{"type":"bye","schema_version":"%s","game_frame":%d,"reason":%s}\n', SCHEMA_VERSION, gameFrame(), jstr(reason)), "bye")
-    -- best effort, non-blocking
+    if keep then qOffset = keepOffset end
+    -- the only wait the widget ever does: at most 0.1 s, when leaving, so the last line is whole
+    pcall(sock.settimeout, sock, 0.1)
     flush()
   end
   closeSocket()
