@@ -122,8 +122,6 @@ impl OverlayApp {
         }
         if startup.listen {
             app.listen(ctx);
-        } else {
-            app.listen_error = Some("not listening".into());
         }
         app
     }
@@ -420,15 +418,18 @@ impl OverlayApp {
             path: self.store.path(),
         };
         let settings = &mut self.settings;
+        // Fit the window: the overlay may be smaller than the form, which then scrolls.
+        let room = (ctx.content_rect().height() - 40.0).max(120.0);
         egui::Window::new("Settings")
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
+            .vscroll(true)
+            .max_height(room)
+            .default_height(room)
             .default_pos([8.0, 28.0])
             .show(ctx, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    action = settings::settings_ui(ui, settings, &cx);
-                });
+                action = settings::settings_ui(ui, settings, &cx);
             });
         self.show_settings = open;
         match action {
@@ -476,10 +477,18 @@ impl eframe::App for OverlayApp {
             ctx.request_repaint_after(at.saturating_duration_since(Instant::now()));
         }
         let full = ui.max_rect();
+        // Also painted here, not only as the clear color, so captures of egui's own output (tests) show it.
+        if let Some(fill) = window::background_fill(&self.settings) {
+            ui.painter().rect_filled(full, 0.0, fill);
+        }
         egui::Frame::new()
             .inner_margin(egui::Margin::same(4))
             .show(ui, |ui| {
-                self.header(ui, &link);
+                // In a card too: over a chroma key, bare text would fringe into the key color.
+                window::card_frame(&self.settings)
+                    .inner_margin(egui::Margin::symmetric(6, 1))
+                    .show(ui, |ui| self.header(ui, &link));
+                ui.add_space(4.0);
                 self.notices(ui);
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])

@@ -292,11 +292,13 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
     egui::Grid::new("settings_conn")
         .num_columns(2)
         .show(ui, |ui| {
-            ui.label("Listen address");
-            ui.add(egui::TextEdit::singleline(&mut s.listen_address).desired_width(120.0));
+            let l = ui.label("Listen address");
+            ui.add(egui::TextEdit::singleline(&mut s.listen_address).desired_width(120.0))
+                .labelled_by(l.id);
             ui.end_row();
-            ui.label("Port");
-            ui.add(egui::DragValue::new(&mut s.port).range(1..=65535));
+            let l = ui.label("Port");
+            ui.add(egui::DragValue::new(&mut s.port).range(1..=65535))
+                .labelled_by(l.id);
             ui.end_row();
         });
     ui.horizontal(|ui| {
@@ -351,8 +353,8 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
     ui.add(egui::Slider::new(&mut s.opacity, 0.0..=1.0).text("Opacity"));
     if s.background == Background::ChromaKey {
         ui.horizontal(|ui| {
-            ui.label("Key color");
-            ui.color_edit_button_srgb(&mut s.chroma_key);
+            let l = ui.label("Key color");
+            ui.color_edit_button_srgb(&mut s.chroma_key).labelled_by(l.id);
             ui.label("(OBS: Color Key filter with this color)");
         });
     }

@@ -54,19 +54,26 @@ pub fn native_options(s: &Settings, persistence_path: Option<PathBuf>) -> eframe
     }
 }
 
-/// What the OS paints behind egui: nothing (transparent), the dark fill at the chosen opacity, or the key color.
-pub fn clear_color(s: &Settings) -> [f32; 4] {
+/// The window's fill: none (transparent), the dark fill at the chosen opacity, or the key color.
+pub fn background_fill(s: &Settings) -> Option<Color32> {
     match s.background {
-        Background::Transparent => [0.0; 4],
-        Background::Solid => {
-            Color32::from_rgba_unmultiplied(16, 18, 24, (s.opacity * 255.0).round() as u8)
-                .to_normalized_gamma_f32()
-        }
+        Background::Transparent => None,
+        Background::Solid => Some(Color32::from_rgba_unmultiplied(
+            16,
+            18,
+            24,
+            (s.opacity * 255.0).round() as u8,
+        )),
         Background::ChromaKey => {
             let [r, g, b] = s.chroma_key;
-            Color32::from_rgb(r, g, b).to_normalized_gamma_f32()
+            Some(Color32::from_rgb(r, g, b))
         }
     }
+}
+
+/// What the OS clears the window to. Transparent needs exactly zero (eframe's default is a translucent grey).
+pub fn clear_color(s: &Settings) -> [f32; 4] {
+    background_fill(s).map_or([0.0; 4], |c| c.to_normalized_gamma_f32())
 }
 
 /// The backdrop of one panel. On a transparent window it is what keeps text readable over the game; over a

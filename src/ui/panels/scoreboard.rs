@@ -43,23 +43,21 @@ fn side(ui: &mut egui::Ui, ally: u32, teams: &[&Team]) {
 
 fn team(ui: &mut egui::Ui, t: &Team) {
     let color = theme::team_color(t.color);
+    let mut name = RichText::new(&t.name).color(color).strong();
+    if t.is_dead {
+        name = name.strikethrough();
+    }
+    // Numbers first from the right; the name takes what is left and gives way (truncated with …) when long.
     ui.horizontal(|ui| {
-        let mut name = RichText::new(&t.name).color(color).strong();
-        if t.is_dead {
-            name = name.strikethrough();
-        }
-        // Long names give way (truncated with …) to the numbers, which matter more.
-        let room = (ui.available_width() - 105.0).max(30.0);
-        ui.scope(|ui| {
-            ui.set_max_width(room);
-            ui.add(egui::Label::new(name).truncate());
-        });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.spacing_mut().item_spacing.x = 3.0;
             ui.label(RichText::new(theme::amount(t.army.army_value())).strong());
             ui.label(RichText::new("army").color(theme::DIM));
             ui.label(RichText::new(theme::amount(t.army.build_power)).monospace());
             ui.label(RichText::new("BP").color(theme::DIM));
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                ui.add(egui::Label::new(name).truncate());
+            });
         });
     });
     ui.horizontal_wrapped(|ui| {

@@ -1,0 +1,208 @@
+//! The overlay UI built from a scripted model, queried and clicked through egui_kittest's accessibility tree (no GPU
+//! needed): team names and values shown, settings toggles change and save the config, a bind error is shown.
+
+use bar_overlay::protocol::{self, Parsed};
+use bar_overlay::receiver::ReceiverEvent;
+use bar_overlay::ui::app::{OverlayApp, Startup};
+use bar_overlay::ui::settings::{Grouping, SettingsStore};
+use bar_overlay::ui::theme;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::path::{Path, PathBuf};
+
+fn harness_with(config: &Path, startup: Startup) -> Harness<'static, OverlayApp> {
+    let (store, settings) = SettingsStore::open(Some(config.to_path_buf()));
+    Harness::builder()
+        .with_size([440.0, 1000.0])
+        .build_eframe(move |cc| OverlayApp::new(&cc.egui_ctx, store, settings, startup))
+}
+
+fn harness(dir: &tempfile::TempDir) -> Harness<'static, OverlayApp> {
+    harness_with(&config_path(dir), Startup::default())
+}
+
+fn config_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("settings.toml")
+}
+
+/// A few frames: enough for layout and clicks to settle. (`run()` would wait for the one timed repaint, the moment
+/// a live feed turns stale, which is the point of it.)
+fn frames(h: &mut Harness<'_, OverlayApp>) {
+    h.run_steps(4);
+}
+
+/// The golden files of the protocol, through the same Feed as live data.
+fn feed_golden(h: &mut Harness<'_, OverlayApp>, files: &[&str]) {
+    let app = h.state_mut();
+    app.handle_event(ReceiverEvent::Connected {
+        conn: 1,
+        peer: "127.0.0.1:50000".parse().expect("addr"),
+    });
+    for f in files {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(f);
+        let text = std::fs::read_to_string(&path).expect("golden file");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(Parsed::Message { msg, .. }) = protocol::parse_line(line.as_bytes()) else {
+                panic!("{f}: not a message: {line}");
+            };
+            app.handle_event(ReceiverEvent::Message {
+                conn: 1,
+                msg: Box::new(msg),
+                bytes: line.len(),
+                unknown_fields: 0,
+                raw: None,
+            });
+        }
+    }
+}
+
+fn shown(h: &Harness<'_, OverlayApp>, text: &str) -> bool {
+    h.query_all_by_label(text).next().is_some()
+}
+
+#[test]
+fn golden_game_shows_names_values_and_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    feed_golden(&mut h, &["hello.ndjson", "snapshot_full.ndjson"]);
+    frames(&mut h);
+    let game = h.state().feed().game().clone();
+    assert!(!game.teams.is_empty());
+    for t in game.teams.values() {
+        assert!(shown(&h, &t.name), "team name {:?} not shown", t.name);
+        let army = theme::amount(t.army.army_value());
+        assert!(shown(&h, &army), "{}'s army value {army} not shown", t.name);
+        if let Some(m) = t.metal {
+            let inc = theme::income(m.income);
+            assert!(shown(&h, &inc), "{}'s metal income {inc} not shown", t.name);
+        }
+    }
+    assert!(shown(&h, "Side 1") && shown(&h, "Side 2"), "both sides side by side");
+    assert!(shown(&h, "LIVE"), "a game that just sent data is live");
+    assert!(shown(&h, "Spectator: full view"));
+    // The top unit types of some team are listed with counts.
+    let top = game
+        .teams
+        .values()
+        .flat_map(|t| t.army.top_army(&game.defs, 1))
+        .next()
+        .expect("the golden snapshot has army units");
+    let name = &game.def(top.def_id).expect("def").human_name;
+    assert!(
+        h.query_all_by_label_contains(&format!("{}× {name}", top.count)).next().is_some(),
+        "top unit {name} with its count"
+    );
+}
+
+#[test]
+fn waiting_then_simulated_game_fills_every_panel() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    frames(&mut h);
+    assert!(shown(&h, "No teams yet"));
+    assert!(shown(&h, "Graphs appear once the game sends data"));
+    let mut events = Vec::new();
+    bar_overlay::ui::demo::play(4, 300, 240.0, 5, |e| events.push(e));
+    for e in events {
+        h.state_mut().handle_event(e);
+    }
+    frames(&mut h);
+    assert!(!shown(&h, "No teams yet"));
+    for title in ["Metal income", "Energy income", "Army value"] {
+        assert!(shown(&h, title), "graph {title}");
+    }
+    assert!(shown(&h, "4:00"), "the game clock");
+    assert!(h.query_all_by_label("Com alive").count() >= 1);
+}
+
+#[test]
+fn settings_toggles_change_and_save_the_config() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    feed_golden(&mut h, &["hello.ndjson", "snapshot_full.ndjson"]);
+    frames(&mut h);
+    assert!(shown(&h, "Side 1"));
+
+    h.get_by_label("Settings").click();
+    frames(&mut h);
+    h.get_by_label("Scoreboard").click();
+    frames(&mut h);
+    assert!(!h.state().settings().panels.scoreboard);
+    assert!(!shown(&h, "Side 1"), "the scoreboard is hidden");
+    let saved = std::fs::read_to_string(config_path(&dir)).expect("settings saved");
+    assert!(saved.contains("scoreboard = false"), "{saved}");
+
+    h.get_by_label("Per ally team").click();
+    frames(&mut h);
+    assert_eq!(h.state().settings().grouping, Grouping::AllyTeam);
+    assert!(
+        h.query_all_by_label_contains("Side 1 (").next().is_some(),
+        "graph legend names the sides"
+    );
+
+    // Click-through goes to the window as a viewport command, and closes the settings it would make unreachable.
+    h.get_by_label("Click-through (mouse goes to the game)").click();
+    let mut sent = false;
+    for _ in 0..4 {
+        h.step();
+        sent |= h.output().viewport_output[&egui::ViewportId::ROOT]
+            .commands
+            .contains(&egui::ViewportCommand::MousePassthrough(true));
+    }
+    assert!(h.state().settings().click_through);
+    assert!(sent, "MousePassthrough(true) sent to the window");
+    assert!(h.query_by_label("Graph window").is_none(), "settings closed");
+
+    // And everything survives a restart.
+    let reloaded = SettingsStore::open(Some(config_path(&dir))).1;
+    assert_eq!(&reloaded, h.state().settings());
+}
+
+#[test]
+fn a_port_in_use_is_shown_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let mut h = harness_with(
+        &config_path(&dir),
+        Startup {
+            listen: true,
+            port_override: Some(port),
+            ..Startup::default()
+        },
+    );
+    frames(&mut h);
+    assert!(shown(&h, "NOT LISTENING"));
+    assert!(
+        h.query_all_by_label_contains("already in use").next().is_some(),
+        "the bind error is on screen"
+    );
+
+    // Rebinding live from the settings to a free port recovers.
+    drop(taken);
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let free_port = free.local_addr().expect("addr").port();
+    drop(free);
+    h.state_mut().settings_mut().port = free_port;
+    h.get_by_label("Settings").click();
+    frames(&mut h);
+    h.get_by_label("Listen").click();
+    frames(&mut h);
+    assert!(shown(&h, "WAITING FOR GAME"), "listening again");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", free_port)).is_ok());
+}
+
+#[test]
+fn a_corrupt_settings_file_is_moved_aside_with_a_visible_notice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(config_path(&dir), "this is = = not toml [[").expect("write");
+    let mut h = harness(&dir);
+    frames(&mut h);
+    assert!(
+        h.query_all_by_label_contains("moved to").next().is_some(),
+        "notice shown"
+    );
+    h.get_by_label("OK").click();
+    frames(&mut h);
+    assert!(h.query_all_by_label_contains("moved to").next().is_none());
+}
