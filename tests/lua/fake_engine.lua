@@ -420,9 +420,10 @@ function FE:buildGlobals()
   end
   S.Log = function(section, level, ...) S.Echo(...) end
   E.clockOffset = 0 -- tests may move the clock forward
-  S.GetTimer = function() return { t = socket.gettime() + E.clockOffset } end
+  -- the engine's timer is an opaque light userdata (no garbage); a number plays that role here
+  S.GetTimer = function() return socket.gettime() + E.clockOffset end
   S.DiffTimers = function(a, b, inMs)
-    local d = a.t - b.t
+    local d = a - b
     if inMs then return d * 1000 end
     return d
   end

@@ -845,6 +845,7 @@ test("slow reader: queue bounded in bytes, oldest snapshots dropped and counted,
   ctx.srv.reading = false
   local maxQ, stalled = 0, {}
   for i = 1, 600 do
+    if i == 300 then ctx.E:killTeam(3) end -- an event while snapshots are being dropped
     stalled[#stalled + 1] = ctx.E:step()
     local q = ctx.E:status().queue_bytes
     if q > maxQ then maxQ = q end
@@ -868,6 +869,7 @@ test("slow reader: queue bounded in bytes, oldest snapshots dropped and counted,
   local maxDropped = 0
   for _, e in ipairs(status) do if (e.dropped_snapshots or 0) > maxDropped then maxDropped = e.dropped_snapshots end end
   check(maxDropped > 0, "drop count reported in a status event")
+  eq(#eventsOf(r, "team_died"), 1, "events are never dropped")
   for _, l in ipairs(ctx.srv:last().lines) do check(wire.decode(l), "whole lines only") end
   settle(ctx)
   compareTruth(ctx.reader(), ctx.E)

@@ -39,21 +39,25 @@ function Server:poll()
   if not self.reading then return end
   for _, c in ipairs(self.conns) do
     if not c.closed then
+      local chunks = { c.buf }
       local data, err, partial = c.sock:receive(65536)
       data = data or partial
       while data and #data > 0 do
         c.bytes = c.bytes + #data
-        c.buf = c.buf .. data
+        chunks[#chunks + 1] = data
         data, err, partial = c.sock:receive(65536)
         data = data or partial
       end
       if err == "closed" then c.closed = true end
+      local buf = table.concat(chunks)
+      local pos = 1
       while true do
-        local i = c.buf:find("\n", 1, true)
+        local i = buf:find("\n", pos, true)
         if not i then break end
-        c.lines[#c.lines + 1] = c.buf:sub(1, i - 1)
-        c.buf = c.buf:sub(i + 1)
+        c.lines[#c.lines + 1] = buf:sub(pos, i - 1)
+        pos = i + 1
       end
+      c.buf = buf:sub(pos)
     end
   end
 end
