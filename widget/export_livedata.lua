@@ -31,16 +31,8 @@ local spDiffTimers           = Spring.DiffTimers
 local spGetGameFrame         = Spring.GetGameFrame
 local spGetGameSeconds       = Spring.GetGameSeconds
 local spGetGameSpeed         = Spring.GetGameSpeed
-local spGetTeamList          = Spring.GetTeamList
-local spGetAllyTeamList      = Spring.GetAllyTeamList
-local spGetGaiaTeamID        = Spring.GetGaiaTeamID
 local spGetTeamInfo          = Spring.GetTeamInfo
-local spGetPlayerInfo        = Spring.GetPlayerInfo
-local spGetAIInfo            = Spring.GetAIInfo
-local spGetTeamColor         = Spring.GetTeamColor
 local spGetTeamResources     = Spring.GetTeamResources
-local spGetTeamResourceStats = Spring.GetTeamResourceStats
-local spGetTeamStatsHistory  = Spring.GetTeamStatsHistory
 local spGetAllUnits          = Spring.GetAllUnits
 local spGetUnitDefID         = Spring.GetUnitDefID
 local spGetUnitTeam          = Spring.GetUnitTeam
@@ -48,14 +40,24 @@ local spGetUnitPosition      = Spring.GetUnitPosition
 local spGetUnitHealth        = Spring.GetUnitHealth
 local spGetUnitVelocity      = Spring.GetUnitVelocity
 local spGetUnitExperience    = Spring.GetUnitExperience
-local spGetSpectatingState   = Spring.GetSpectatingState
-local spGetMyPlayerID        = Spring.GetMyPlayerID
-local spGetMyTeamID          = Spring.GetMyTeamID
-local spGetMyAllyTeamID      = Spring.GetMyAllyTeamID
-local spIsReplay             = Spring.IsReplay
-local spIsGameOver           = Spring.IsGameOver
-local spGetGameRulesParam    = Spring.GetGameRulesParam
-local spGetViewGeometry      = Spring.GetViewGeometry
+-- called a few times a second or less: cached in one table (Lua 5.1 allows 200 locals in the main chunk)
+local SP = {
+  GetPlayerInfo = Spring.GetPlayerInfo,
+  GetAIInfo = Spring.GetAIInfo,
+  GetTeamColor = Spring.GetTeamColor,
+  GetGameRulesParam = Spring.GetGameRulesParam,
+  GetViewGeometry = Spring.GetViewGeometry,
+  IsReplay = Spring.IsReplay,
+  IsGameOver = Spring.IsGameOver,
+  GetMyPlayerID = Spring.GetMyPlayerID,
+  GetMyTeamID = Spring.GetMyTeamID,
+  GetMyAllyTeamID = Spring.GetMyAllyTeamID,
+  GetSpectatingState = Spring.GetSpectatingState,
+  GetGaiaTeamID = Spring.GetGaiaTeamID,
+  GetTeamList = Spring.GetTeamList,
+  GetTeamStatsHistory = Spring.GetTeamStatsHistory,
+  GetTeamResourceStats = Spring.GetTeamResourceStats,
+}
 
 local glText  = gl and gl.Text
 local glColor = gl and gl.Color
@@ -91,14 +93,17 @@ local config = {
   budgetMs   = 1.5,         -- average cost per game frame before the unit rate is lowered; 0 = never
 }
 
-local QUEUE_MAX_BYTES   = config.queueKB * 1024   -- drop oldest snapshots beyond this
-local QUEUE_SKIP_BYTES  = QUEUE_MAX_BYTES * 3 / 4 -- do not even build a snapshot while this much is pending
-local SEND_BUDGET_BYTES = 1024 * 1024     -- bytes handed to the kernel per call at most
-local CONNECT_TIMEOUT   = 2.5             -- seconds
-local BACKOFF_MIN       = 1
-local BACKOFF_MAX       = 30
-local UNIT_HZ_LEVELS    = { 6, 3, 2, 1 }  -- unit refresh rates; level 1 is normal (>= 5 Hz)
-local STATUS_INTERVAL   = 10              -- seconds between periodic status events
+-- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
+local K = {
+  QUEUE_MAX_BYTES   = config.queueKB * 1024,       -- drop oldest snapshots beyond this
+  QUEUE_SKIP_BYTES  = config.queueKB * 1024 * 3 / 4, -- do not even build a snapshot while this much is pending
+  SEND_BUDGET_BYTES = 1024 * 1024,  -- bytes handed to the kernel per call at most
+  CONNECT_TIMEOUT   = 2.5,          -- seconds
+  BACKOFF_MIN       = 1,
+  BACKOFF_MAX       = 30,
+  UNIT_HZ_LEVELS    = { 6, 3, 2, 1 }, -- unit refresh rates; level 1 is normal (>= 5 Hz)
+  STATUS_INTERVAL   = 10,           -- seconds between periodic status events
+}
 
 --------------------------------------------------------------------------------
 -- State
@@ -114,7 +119,7 @@ local sock
 local connState = "disconnected"
 local connStarted = 0
 local retryAt = 0
-local backoff = BACKOFF_MIN
+local backoff = K.BACKOFF_MIN
 local failures = 0
 local lastError
 local lastReadCheck = 0
@@ -167,7 +172,6 @@ local frameCostAcc = 0
 local unitLevel = 1
 local throttleChangedAt = 0
 local lastStatusAt = 0
-local lastCostMs = 0
 
 local optionsAdded = false
 local lastViewCheck = 0
@@ -240,11 +244,11 @@ end
 -- Collection: static-ish data
 --------------------------------------------------------------------------------
 local function readView()
-  local spec, fullView = spGetSpectatingState()
+  local spec, fullView = SP.GetSpectatingState()
   local v = {
-    player_id = spGetMyPlayerID() or 0,
-    team_id = spGetMyTeamID() or 0,
-    ally_team_id = spGetMyAllyTeamID() or 0,
+    player_id = SP.GetMyPlayerID() or 0,
+    team_id = SP.GetMyTeamID() or 0,
+    ally_team_id = SP.GetMyAllyTeamID() or 0,
     spectating = (spec or isReplay) and true or false,
   }
   v.full_view = (v.spectating and fullView) and true or false
@@ -257,8 +261,8 @@ local function sameView(a, b)
 end
 
 local function readTeams()
-  gaiaTeam = spGetGaiaTeamID and spGetGaiaTeamID()
-  local list = spGetTeamList() or {}
+  gaiaTeam = SP.GetGaiaTeamID and SP.GetGaiaTeamID()
+  local list = SP.GetTeamList() or {}
   local ids = {}
   for i = 1, #list do
     local t = list[i]
@@ -270,15 +274,15 @@ end
 
 local function teamName(team, leader, hasAI)
   if hasAI then
-    local n = spGetGameRulesParam and spGetGameRulesParam("ainame_" .. team)
+    local n = SP.GetGameRulesParam and SP.GetGameRulesParam("ainame_" .. team)
     if type(n) == "string" and n ~= "" then return n end
-    if spGetAIInfo then
-      local _, aiName = spGetAIInfo(team)
+    if SP.GetAIInfo then
+      local _, aiName = SP.GetAIInfo(team)
       if aiName then return aiName end
     end
   end
   if leader and leader >= 0 then
-    local name = spGetPlayerInfo(leader, false)
+    local name = SP.GetPlayerInfo(leader, false)
     if name then return name end
   end
   return "Team " .. team
@@ -286,7 +290,7 @@ end
 
 local function encodeTeamInfo(team)
   local _, leader, isDead, hasAI, _, allyTeam = spGetTeamInfo(team, false)
-  local r, g, b = spGetTeamColor(team)
+  local r, g, b = SP.GetTeamColor(team)
   local s = fmt('{"team_id":%d,"ally_team_id":%s,"name":%s,"color":[%s,%s,%s],"is_ai":%s',
     team, int(allyTeam), jstr(teamName(team, leader, hasAI)),
     int((r or 0) * 255), int((g or 0) * 255), int((b or 0) * 255), jbool(hasAI))
@@ -360,8 +364,8 @@ local function encodeResource(team, res, short, withStats)
   if cur == nil then return nil end
   local s = fmt('"%s":{"current":%s,"income":%s,"expense":%s,"storage":%s', res,
     num0(cur), num0(inc), num0(exp), num0(stor))
-  if withStats and spGetTeamResourceStats then
-    local _, produced, excessed = spGetTeamResourceStats(team, short)
+  if withStats and SP.GetTeamResourceStats then
+    local _, produced, excessed = SP.GetTeamResourceStats(team, short)
     local p, e = num(produced), num(excessed)
     if p and e then s = s .. ',"produced":' .. p .. ',"excess":' .. e end
   end
@@ -374,10 +378,10 @@ local function teamDamage(team, frame)
   c = c or {}
   c.frame = frame
   c.dealt, c.received = nil, nil
-  if spGetTeamStatsHistory then
-    local n = spGetTeamStatsHistory(team)
+  if SP.GetTeamStatsHistory then
+    local n = SP.GetTeamStatsHistory(team)
     if type(n) == "number" and n > 0 then
-      local h = spGetTeamStatsHistory(team, n, n)
+      local h = SP.GetTeamStatsHistory(team, n, n)
       local e = h and h[1]
       if e then c.dealt, c.received = e.damageDealt, e.damageReceived end
     end
@@ -590,7 +594,7 @@ local function reconcile(scan)
 end
 
 local function unitHz()
-  return UNIT_HZ_LEVELS[unitLevel]
+  return K.UNIT_HZ_LEVELS[unitLevel]
 end
 
 local function idList(t)
@@ -709,7 +713,7 @@ local function qMakeRoom(need)
   local i = qHead
   if qOffset > 0 then i = i + 1 end
   local droppedNow = 0
-  while qBytes + need > QUEUE_MAX_BYTES and i <= qTail do
+  while qBytes + need > K.QUEUE_MAX_BYTES and i <= qTail do
     if qKinds[i] == "snapshot" and qItems[i] then
       qBytes = qBytes - #qItems[i]
       qItems[i] = false
@@ -731,9 +735,9 @@ end
 local function enqueue(line, kind)
   if connState ~= "connected" then return false end
   if kind == "snapshot" then
-    if qBytes + #line > QUEUE_MAX_BYTES then
+    if qBytes + #line > K.QUEUE_MAX_BYTES then
       noteDrops(qMakeRoom(#line))
-      if qBytes + #line > QUEUE_MAX_BYTES then
+      if qBytes + #line > K.QUEUE_MAX_BYTES then
         noteDrops(1)
         return false
       end
@@ -762,10 +766,10 @@ local function scheduleRetry(reason)
   qClear()
   lastError = reason
   failures = failures + 1
-  local base = BACKOFF_MIN * 2 ^ (failures - 1)
-  if base > BACKOFF_MAX then base = BACKOFF_MAX end
+  local base = K.BACKOFF_MIN * 2 ^ (failures - 1)
+  if base > K.BACKOFF_MAX then base = K.BACKOFF_MAX end
   backoff = base * (0.8 + 0.4 * mrandom())
-  if backoff > BACKOFF_MAX then backoff = BACKOFF_MAX end
+  if backoff > K.BACKOFF_MAX then backoff = K.BACKOFF_MAX end
   retryAt = now() + backoff
   connState = config.enabled and "reconnecting" or "off"
 end
@@ -780,7 +784,7 @@ local function onConnected()
   connState = "connected"
   connections = connections + 1
   failures = 0
-  backoff = BACKOFF_MIN
+  backoff = K.BACKOFF_MIN
   lastError = nil
   qClear()
   dropped = 0
@@ -836,14 +840,14 @@ local function pollConnecting()
     end
     return
   end
-  if now() - connStarted > CONNECT_TIMEOUT then
+  if now() - connStarted > K.CONNECT_TIMEOUT then
     scheduleRetry("connect timed out")
   end
 end
 
 local function flush()
   if connState ~= "connected" or not sock then return end
-  local budget = SEND_BUDGET_BYTES
+  local budget = K.SEND_BUDGET_BYTES
   while qHead <= qTail and budget > 0 do
     local item = qItems[qHead]
     if not item then
@@ -931,14 +935,13 @@ end
 
 sendStatus = function()
   lastStatusAt = now()
-  if qBytes >= QUEUE_MAX_BYTES then return end -- the count is cumulative: the next status reports it
+  if qBytes >= K.QUEUE_MAX_BYTES then return end -- the count is cumulative: the next status reports it
   reportedDropped = dropped
   emitEvent(fmt('"status","dropped_snapshots":%d,"queue_bytes":%d,"rate_hz":%d,"unit_rate_hz":%d,"detail":"%s","throttled":%s,"frame_cost_ms":%s,"message":%s',
     dropped, qBytes, config.rate, unitHz(), config.detail, jbool(unitLevel > 1), num0(costEma), jstr(statusMessage())))
 end
 
 local function adjustThrottle(costMs)
-  lastCostMs = costMs
   costEma = costEma + (costMs - costEma) * 0.05
   local t = now()
   if t - throttleChangedAt < 2 then return end
@@ -947,7 +950,7 @@ local function adjustThrottle(costMs)
     if unitLevel > 1 then unitLevel = 1; throttleChangedAt = t; sendStatus() end
     return
   end
-  if costEma > budget and unitLevel < #UNIT_HZ_LEVELS then
+  if costEma > budget and unitLevel < #K.UNIT_HZ_LEVELS then
     unitLevel = unitLevel + 1
     throttleChangedAt = t
     sendStatus()
@@ -988,7 +991,7 @@ local function takeSnapshot(frame)
     return
   end
   -- the reader is far behind: do not spend time building a snapshot that would be dropped
-  if qBytes >= QUEUE_SKIP_BYTES then
+  if qBytes >= K.QUEUE_SKIP_BYTES then
     noteDrops(1)
     seq = seq + 1 -- a dropped snapshot: the reader sees the gap
     if now() - lastStatusAt > 1 then sendStatus() end
@@ -998,7 +1001,7 @@ local function takeSnapshot(frame)
   enqueue(line, "snapshot")
   seq = seq + 1 -- also when dropped: the reader sees the gap
   -- report drops at most once a second, and as soon as the reader has room again
-  if dropped ~= reportedDropped and (now() - lastStatusAt > 1 or qBytes < QUEUE_SKIP_BYTES / 4) then sendStatus() end
+  if dropped ~= reportedDropped and (now() - lastStatusAt > 1 or qBytes < K.QUEUE_SKIP_BYTES / 4) then sendStatus() end
 end
 
 local function checkPause()
@@ -1191,8 +1194,8 @@ function widget:SetConfigData(data)
     local q = tonumber(data.queueKB)
     if q and q >= 16 and q <= 65536 then
       config.queueKB = floor(q)
-      QUEUE_MAX_BYTES = config.queueKB * 1024
-      QUEUE_SKIP_BYTES = QUEUE_MAX_BYTES * 3 / 4
+      K.QUEUE_MAX_BYTES = config.queueKB * 1024
+      K.QUEUE_SKIP_BYTES = K.QUEUE_MAX_BYTES * 3 / 4
     end
   end)
 end
@@ -1200,7 +1203,7 @@ end
 function widget:Initialize()
   guard("Initialize", function()
     t0 = spGetTimer()
-    isReplay = spIsReplay and spIsReplay() or false
+    isReplay = SP.IsReplay and SP.IsReplay() or false
     readTeams()
     view = readView()
     lastFrame = gameFrame()
@@ -1228,7 +1231,7 @@ end
 
 function widget:Shutdown()
   guard("Shutdown", function()
-    disconnect(spIsGameOver and spIsGameOver() and "game_over" or "shutdown")
+    disconnect(SP.IsGameOver and SP.IsGameOver() and "game_over" or "shutdown")
     connState = "off"
     if widgetHandler and widgetHandler.RemoveAction then widgetHandler:RemoveAction("livedata") end
     removeOptions()
@@ -1271,7 +1274,7 @@ local function updateBody()
   if connState == "connected" and t - lastSnapClock >= 1 then
     takeSnapshot(gameFrame())
   end
-  if connState == "connected" and t - lastStatusAt >= STATUS_INTERVAL then sendStatus() end
+  if connState == "connected" and t - lastStatusAt >= K.STATUS_INTERVAL then sendStatus() end
   flush()
 end
 
@@ -1374,7 +1377,7 @@ function widget:DrawScreen()
   if not config.showStatus or not glText then return end
   guard("DrawScreen", function()
     local vsx, vsy = 1920, 1080
-    if spGetViewGeometry then vsx, vsy = spGetViewGeometry() end
+    if SP.GetViewGeometry then vsx, vsy = SP.GetViewGeometry() end
     local s = "livedata: " .. statusText()
     if glColor then glColor(1, 1, 1, 0.8) end
     glText(s, vsx - 8, 8, 12, "ro")
