@@ -1,3 +1,4 @@
+#![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
 use bar_overlay::cli::{Cli, Command};
 use bar_overlay::{tools, ui};
 use clap::Parser;
