@@ -151,7 +151,7 @@ local destroyedNow = {}     -- unitID -> true: UnitDestroyed call-in since last 
 local posOf = {}            -- unitID -> index in order
 local defStr = {}           -- unitID -> encoded def id, once known (a unit's type never changes)
 local candList, candN = {}, 0 -- ids that may have left the set (call-ins), checked first
-local ucache = {}           -- unitID -> {x, z, health, team, bp, y, maxHealth, def, encoded} of its last refresh
+local ucache = {}           -- unitID -> {x, z, health, team, bp, y, maxHealth, def, encoded, healthText, maxText}
 local addList, addN = {}, 0 -- ids that may have entered the set (call-ins)
 local sinceScan = 0         -- snapshots since the last full GetAllUnits scan
 local pendDestroyed, pendHidden = {}, {}
@@ -359,11 +359,19 @@ end
 --------------------------------------------------------------------------------
 -- Collection: per snapshot
 --------------------------------------------------------------------------------
+local resCache = {} -- [team .. res] -> {income, expense, storage, text}: those change once a game second
+
 local function encodeResource(team, res, short, withStats)
   local cur, stor, _, inc, exp = spGetTeamResources(team, res)
   if cur == nil then return nil end
-  local s = fmt('"%s":{"current":%s,"income":%s,"expense":%s,"storage":%s', res,
-    num0(cur), num0(inc), num0(exp), num0(stor))
+  local key = res == "metal" and team * 2 or team * 2 + 1
+  local rc = resCache[key]
+  if not rc then rc = {}; resCache[key] = rc end
+  if rc[1] ~= inc or rc[2] ~= exp or rc[3] ~= stor or not rc[4] then
+    rc[1], rc[2], rc[3] = inc, exp, stor
+    rc[4] = fmt('"income":%s,"expense":%s,"storage":%s', num0(inc), num0(exp), num0(stor))
+  end
+  local s = fmt('"%s":{"current":%s,%s', res, num0(cur), rc[4])
   if withStats and SP.GetTeamResourceStats then
     local _, produced, excessed = SP.GetTeamResourceStats(team, short)
     local p, e = num(produced), num(excessed)
@@ -421,10 +429,8 @@ local function encodeUnit(parts, n, id, detail)
   local team = spGetUnitTeam(id)
   if team == nil then return n end
   local x, y, z = spGetUnitPosition(id)
-  if x == nil or x ~= x or y ~= y or z ~= z or x == huge or x == -huge or y == huge or y == -huge
-     or z == huge or z == -huge then
-    return n
-  end
+  -- v - v is 0 for every finite number and NaN for NaN and +-inf
+  if x == nil or x - x ~= 0 or y - y ~= 0 or z - z ~= 0 then return n end
   x, y, z = floor(x + 0.5), floor(y + 0.5), floor(z + 0.5)
   local ds = defStr[id]
   if not ds then
@@ -436,13 +442,19 @@ local function encodeUnit(parts, n, id, detail)
     n = n + 1
     -- unchanged since its last refresh (buildings, idle units): reuse the encoded string
     local c = ucache[id]
-    if c and c[1] == x and c[2] == z and c[3] == h and c[4] == team and c[5] == bp and c[6] == y and c[7] == mh
-       and c[8] == ds then
-      parts[n] = c[9]
-      return n
-    end
     local hs, ms
-    if h ~= nil then hs, ms = num(h), num(mh) end
+    if c then
+      if c[1] == x and c[2] == z and c[3] == h and c[4] == team and c[5] == bp and c[6] == y and c[7] == mh
+         and c[8] == ds then
+        parts[n] = c[9]
+        return n
+      end
+      -- moving units mostly keep their health: reuse its text
+      if h == c[3] then hs = c[10] elseif h ~= nil then hs = num(h) end
+      if mh == c[7] then ms = c[11] elseif mh ~= nil then ms = num(mh) end
+    elseif h ~= nil then
+      hs, ms = num(h), num(mh)
+    end
     local str
     if hs and ms then
       if bp ~= nil and bp < 1 and bp == bp then
@@ -455,7 +467,7 @@ local function encodeUnit(parts, n, id, detail)
     end
     parts[n] = str
     if not c then c = {}; ucache[id] = c end
-    c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9] = x, z, h, team, bp, y, mh, ds, str
+    c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11] = x, z, h, team, bp, y, mh, ds, str, hs, ms
     return n
   end
   local hs, ms

@@ -54,74 +54,64 @@ local function bench(n)
   local E = FE.new({ root = ROOT, units = n, view = "spectator", seed = 42 })
   E:loadWidget(ROOT .. "/widget/export_livedata.lua", { port = srv.port, detail = detail, budgetMs = budget }, true)
   E:initialize()
-  local conn
-  local function pump()
-    srv:poll()
-    conn = srv:last()
+  -- lines are looked at as they arrive and not kept: a growing heap would slow the GC the widget pays for
+  local measuring, snapIndex, lastFull = false, 0, nil
+  local bytes, counts, dk = 0, {}, {}
+  srv.onLine = function(l)
+    if not l:sub(1, 20):find("snapshot", 1, true) then return end
+    if l:find('"units_full":true', 1, true) then lastFull = l end
+    if not measuring then return end
+    bytes = bytes + #l + 1
+    snapIndex = snapIndex + 1
+    for id in l:gmatch('{"id":(%d+)') do
+      id = tonumber(id)
+      counts[id] = (counts[id] or 0) + 1
+    end
+    if snapIndex % 5 == 0 then
+      -- dkjson on the same delta snapshot: decoded untimed, encoded timed
+      local obj = dkjson.decode(l)
+      local t = os.clock()
+      local s = dkjson.encode(obj)
+      dk[#dk + 1] = (os.clock() - t) * 1000
+      assert(#s > 0)
+    end
   end
-  -- warm up: connect, first full snapshot, let GC settle
-  for _ = 1, 60 do E:step(); pump() end
-  socket.sleep(0.05); pump()
-  local startLines = #conn.lines
-  local startBytes = conn.bytes
+  -- warm up: connect, first full snapshot
+  for _ = 1, 60 do E:step(); srv:poll() end
+  socket.sleep(0.05); srv:poll()
   local alive0 = {}
   for id in pairs(E.units) do alive0[id] = true end
-  local costs, dk = {}, {}
+  local costs = {}
+  measuring = true
   collectgarbage("collect")
   for f = 1, frames do
     costs[f] = E:step()
-    pump()
+    srv:poll()
   end
-  socket.sleep(0.05); pump()
-  local bytes = conn.bytes - startBytes
+  socket.sleep(0.05); srv:poll()
+  measuring = false
   local seconds = frames / 30
-  -- refresh rate per unit alive through the whole window
-  local counts = {}
   local minRefresh = math.huge
-  for k = startLines + 1, #conn.lines do
-    local l = conn.lines[k]
-    if l:sub(1, 20):find("snapshot", 1, true) then
-      for id in l:gmatch('{"id":(%d+)') do
-        id = tonumber(id)
-        counts[id] = (counts[id] or 0) + 1
-      end
-    end
-  end
   for id in pairs(E.units) do
     if alive0[id] then
       local hz = (counts[id] or 0) / seconds
       if hz < minRefresh then minRefresh = hz end
     end
   end
-  -- dkjson on the same delta snapshots (every 5th, decoded untimed)
-  for k = startLines + 1, #conn.lines, 5 do
-    local l = conn.lines[k]
-    if l:sub(1, 20):find("snapshot", 1, true) then
-      local obj = dkjson.decode(l)
-      local t = socket.gettime()
-      local s = dkjson.encode(obj)
-      dk[#dk + 1] = (socket.gettime() - t) * 1000
-      assert(#s > 0)
-    end
-  end
   -- full snapshots: the widget's (collect + encode) versus dkjson encoding the same one
   local fullCosts, dkFull = {}, {}
   for _ = 1, 10 do
     E:command("livedata detail minimal")
-    E:step(); pump()
+    E:step(); srv:poll()
     E:command("livedata detail " .. detail)
-    local before = #conn.lines
+    lastFull = nil
     fullCosts[#fullCosts + 1] = E:step()
-    socket.sleep(0.02); pump()
-    local line
-    for k = before + 1, #conn.lines do
-      if conn.lines[k]:find('"units_full":true', 1, true) then line = conn.lines[k] end
-    end
-    if line then
-      local obj = dkjson.decode(line)
-      local t = socket.gettime()
+    socket.sleep(0.02); srv:poll()
+    if lastFull then
+      local obj = dkjson.decode(lastFull)
+      local t = os.clock()
       dkjson.encode(obj)
-      dkFull[#dkFull + 1] = (socket.gettime() - t) * 1000
+      dkFull[#dkFull + 1] = (os.clock() - t) * 1000
     end
   end
   local st = E:status()

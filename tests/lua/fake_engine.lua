@@ -671,6 +671,15 @@ function FE:step(dt)
   end
   self:call("Update", dt or 1 / 30)
   local c = self.cost
+  -- Recoil collects each Lua state's garbage once a frame outside the call-ins, within a time budget
+  -- (CLuaHandle::CollectGarbage, MaxLuaGarbageCollectionTime default 5 ms). Do the same so the widget is not
+  -- charged for a whole GC cycle of the shared heap at random.
+  if self.engineGC ~= false then
+    local t = os.clock()
+    while os.clock() - t < 0.005 do
+      if collectgarbage("step", 0) then break end
+    end
+  end
   local w = self.widget
   if w and rawget(w, "DrawScreen") then w:DrawScreen() end
   return c

@@ -392,7 +392,13 @@ end)
 
 test("NaN and inf from the engine never reach the wire", function()
   local ctx = setup({ units = 50, before = function(E)
-    local gh, gr = E.Spring.GetUnitHealth, E.Spring.GetTeamResources
+    local gh, gr, gp = E.Spring.GetUnitHealth, E.Spring.GetTeamResources, E.Spring.GetUnitPosition
+    E.Spring.GetUnitPosition = function(id)
+      local x, y, z = gp(id)
+      if x and id % 10 == 5 then return math.huge, y, z end
+      if x and id % 10 == 6 then return x, y, -math.huge end
+      return x, y, z
+    end
     E.Spring.GetUnitHealth = function(id)
       local h, m, p, c, bp = gh(id)
       if h and id % 3 == 0 then return 0 / 0, m, p, c, bp end

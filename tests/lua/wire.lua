@@ -54,7 +54,11 @@ function Server:poll()
       while true do
         local i = buf:find("\n", pos, true)
         if not i then break end
-        c.lines[#c.lines + 1] = buf:sub(pos, i - 1)
+        if self.onLine then
+          self.onLine(buf:sub(pos, i - 1), c)
+        else
+          c.lines[#c.lines + 1] = buf:sub(pos, i - 1)
+        end
         pos = i + 1
       end
       c.buf = buf:sub(pos)
