@@ -4,7 +4,7 @@
 mod common;
 
 use bar_overlay::cli::Speed;
-use bar_overlay::model::Feed;
+use bar_overlay::model::{Feed, compute_composition};
 use bar_overlay::protocol::{Detail, Message};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use bar_overlay::tools::simulate::{self, SimConfig, World};
@@ -61,6 +61,11 @@ fn the_model_matches_the_sender_at_every_snapshot() {
         assert_eq!(got, want, "unit set differs at frame {frame}");
         for u in &units {
             last_refresh.insert(u.id, frame);
+        }
+        // The model recomputes compositions only when they can change: it must agree with a fresh computation.
+        let fresh = compute_composition(&game.units, &game.defs);
+        for (id, team) in &game.teams {
+            assert_eq!(Some(&team.army), fresh.get(id).or(Some(&Default::default())), "team {id} at frame {frame}");
         }
         for id in &want {
             let age = frame - last_refresh.get(id).copied().unwrap_or(frame);

@@ -177,32 +177,36 @@ impl Game {
             }
         }
         let full = s.units_full.unwrap_or(true);
-        let units_changed = s.units.is_some() || !s.destroyed.is_empty() || !s.hidden.is_empty();
+        // Composition depends only on which units exist, their team, type and whether they are finished; most of a
+        // delta is position and health refreshes, which leave it as it is.
+        let mut dirty = false;
         for id in &s.destroyed {
             if let Some(u) = self.units.remove(id) {
                 self.count_loss(&u);
+                dirty = true;
             }
         }
         for id in &s.hidden {
-            self.units.remove(id);
+            dirty |= self.units.remove(id).is_some();
         }
         if let Some(units) = s.units {
             if full {
                 let mut next: HashMap<UnitId, Unit> = HashMap::with_capacity(units.len());
                 for u in units {
-                    self.count_if_built(&u);
+                    self.note_update(&u);
                     next.insert(u.id, u);
                 }
                 self.units = next;
                 self.units_stale = false;
+                dirty = true;
             } else {
                 for u in units {
-                    self.count_if_built(&u);
+                    dirty |= self.note_update(&u);
                     self.units.insert(u.id, u);
                 }
             }
         }
-        if units_changed {
+        if dirty {
             self.recompute();
         }
         self.sample();
@@ -232,18 +236,19 @@ impl Game {
         }
     }
 
-    /// A unit seen finishing counts as built for its team: first seen unfinished, now finished.
-    fn count_if_built(&mut self, new: &Unit) {
-        let was_unfinished = self
-            .units
-            .get(&new.id)
-            .is_some_and(|old| !old.is_finished());
-        if was_unfinished && new.is_finished() {
+    /// Counts a unit seen finishing as built for its team (first seen unfinished, now finished). Returns whether
+    /// the update changes the team compositions.
+    fn note_update(&mut self, new: &Unit) -> bool {
+        let Some(old) = self.units.get(&new.id) else { return true };
+        let finished_now = !old.is_finished() && new.is_finished();
+        let changed = finished_now || old.team != new.team || old.def_id != new.def_id;
+        if finished_now {
             let category = self.category_of(new);
             if let (Some(c), Some(team)) = (category, self.teams.get_mut(&new.team)) {
                 team.stats.built[c.index()] += 1;
             }
         }
+        changed
     }
 
     fn count_loss(&mut self, unit: &Unit) {
