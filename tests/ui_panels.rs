@@ -206,3 +206,52 @@ fn a_corrupt_settings_file_is_moved_aside_with_a_visible_notice() {
     frames(&mut h);
     assert!(h.query_all_by_label_contains("moved to").next().is_none());
 }
+
+/// Without a tray (GNOME), click-through must not trap the user: focusing the overlay (Alt+Tab) turns it off.
+#[test]
+fn focusing_the_overlay_turns_click_through_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    let set_focus = |h: &mut Harness<'_, OverlayApp>, focused: bool| {
+        h.input_mut()
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .focused = Some(focused);
+    };
+    set_focus(&mut h, true);
+    frames(&mut h);
+    h.state_mut().settings_mut().click_through = true;
+    frames(&mut h);
+    // The game takes focus; the focus the overlay had when click-through went on does not count.
+    set_focus(&mut h, false);
+    frames(&mut h);
+    assert!(h.state().settings().click_through, "still on while the game has focus");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    frames(&mut h);
+    assert!(h.state().settings().click_through);
+    // Alt+Tab to the overlay.
+    set_focus(&mut h, true);
+    frames(&mut h);
+    assert!(!h.state().settings().click_through, "focus turned click-through off");
+    let saved = std::fs::read_to_string(config_path(&dir)).expect("settings saved");
+    assert!(saved.contains("click_through = false"), "{saved}");
+}
+
+/// Idle costs nothing: with no data and no input no frame asks for another; with a live feed the only scheduled
+/// frame is the moment it would turn stale (seconds away), not a render loop.
+#[test]
+fn idle_frames_schedule_no_repaint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    h.run_steps(10);
+    let delay = |h: &Harness<'_, OverlayApp>| h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    assert_eq!(delay(&h), std::time::Duration::MAX, "waiting with nothing to do");
+    feed_golden(&mut h, &["hello.ndjson", "snapshot_full.ndjson"]);
+    h.run_steps(10);
+    let d = delay(&h);
+    assert!(
+        d > std::time::Duration::from_secs(1) && d <= std::time::Duration::from_secs(3),
+        "live: one repaint when it would turn stale, got {d:?}"
+    );
+}
