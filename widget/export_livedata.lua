@@ -67,7 +67,6 @@ local gsub      = string.gsub
 local tconcat   = table.concat
 local floor     = math.floor
 local huge      = math.huge
-local mrandom   = math.random
 local pairs     = pairs
 local pcall     = pcall
 local type      = type
@@ -780,7 +779,10 @@ local function scheduleRetry(reason)
   failures = failures + 1
   local base = K.BACKOFF_MIN * 2 ^ (failures - 1)
   if base > K.BACKOFF_MAX then base = K.BACKOFF_MAX end
-  backoff = base * (0.8 + 0.4 * mrandom())
+  -- jitter from the sub-second phase of the clock, the game frame and the player (math.random is shared with
+  -- every widget and unseeded; these keep enough precision even as 32-bit floats after hours)
+  local jitter = (now() + (view.player_id or 0) * 0.618034 + gameFrame() * 0.0137) % 1
+  backoff = base * (0.8 + 0.4 * jitter)
   if backoff > K.BACKOFF_MAX then backoff = K.BACKOFF_MAX end
   retryAt = now() + backoff
   connState = config.enabled and "reconnecting" or "off"
