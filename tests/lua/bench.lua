@@ -56,16 +56,19 @@ local function bench(n)
   E:initialize()
   -- lines are looked at as they arrive and not kept: a growing heap would slow the GC the widget pays for
   local measuring, snapIndex, lastFull = false, 0, nil
-  local bytes, counts, dk = 0, {}, {}
+  local bytes, counts, dk, first, last = 0, {}, {}, {}, {}
   srv.onLine = function(l)
     if not l:sub(1, 20):find("snapshot", 1, true) then return end
     if l:find('"units_full":true', 1, true) then lastFull = l end
     if not measuring then return end
     bytes = bytes + #l + 1
     snapIndex = snapIndex + 1
+    local gf = tonumber(l:match('"game_frame":(%d+)'))
     for id in l:gmatch('{"id":(%d+)') do
       id = tonumber(id)
       counts[id] = (counts[id] or 0) + 1
+      first[id] = first[id] or gf
+      last[id] = gf
     end
     if snapIndex % 5 == 0 then
       -- dkjson on the same delta snapshot: decoded untimed, encoded timed
@@ -79,8 +82,6 @@ local function bench(n)
   -- warm up: connect, first full snapshot
   for _ = 1, 60 do E:step(); srv:poll() end
   socket.sleep(0.05); srv:poll()
-  local alive0 = {}
-  for id in pairs(E.units) do alive0[id] = true end
   local costs = {}
   measuring = true
   collectgarbage("collect")
@@ -91,10 +92,13 @@ local function bench(n)
   socket.sleep(0.05); srv:poll()
   measuring = false
   local seconds = frames / 30
+  -- refresh rate of each unit over the time it was seen (units seen for at least 2 s): refreshes between
+  -- its first and last appearance per second
   local minRefresh = math.huge
-  for id in pairs(E.units) do
-    if alive0[id] then
-      local hz = (counts[id] or 0) / seconds
+  for id, c in pairs(counts) do
+    local span = (last[id] - first[id]) / 30
+    if span >= 2 then
+      local hz = (c - 1) / span
       if hz < minRefresh then minRefresh = hz end
     end
   end
