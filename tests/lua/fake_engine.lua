@@ -674,9 +674,10 @@ function FE:step(dt)
   -- Recoil collects each Lua state's garbage once a frame outside the call-ins, within a time budget
   -- (CLuaHandle::CollectGarbage, MaxLuaGarbageCollectionTime default 5 ms). Do the same so the widget is not
   -- charged for a whole GC cycle of the shared heap at random.
-  if self.engineGC ~= false then
+  local budget = (self.opts.gcBudgetMs or 5) / 1000
+  if budget > 0 then
     local t = os.clock()
-    while os.clock() - t < 0.005 do
+    while os.clock() - t < budget do
       if collectgarbage("step", 0) then break end
     end
   end

@@ -36,7 +36,8 @@ local function setup(opts)
   if not opts.noServer then srv = wire.server(opts.serverPort) end
   local port = srv and srv.port or opts.port
   local E = FE.new({ root = ROOT, units = opts.units or 150, view = opts.view or "spectator", seed = opts.seed,
-                     names = opts.names, options = opts.options, noUnits = opts.noUnits })
+                     names = opts.names, options = opts.options, noUnits = opts.noUnits,
+                     gcBudgetMs = 1 })
   if opts.before then opts.before(E) end
   local cfg = { port = port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB }
   E:loadWidget(WIDGET, cfg, true)
