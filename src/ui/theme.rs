@@ -94,10 +94,3 @@ mod tests {
         assert!(navy.b() > navy.r(), "keeps its hue: {navy:?}");
     }
 }
-
-/// A small filled square in `color`: the legend key of a line (painted, so it needs no glyph in the font).
-pub fn swatch(ui: &mut egui::Ui, color: Color32) {
-    let h = ui.text_style_height(&egui::TextStyle::Body) * 0.7;
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(h, h), egui::Sense::hover());
-    ui.painter().rect_filled(rect, 2.0, color);
-}

@@ -161,17 +161,19 @@ pub fn reduce(points: &[PlotPoint], from: f64, to: f64) -> Vec<PlotPoint> {
         return points.to_vec();
     }
     let width = ((to - from) / BUCKETS as f64).max(1e-9);
-    let mut out = Vec::with_capacity(BUCKETS * 2);
+    let mut out = Vec::with_capacity(BUCKETS * 2 + 2);
     let mut i = 0;
     while i < points.len() {
-        let bucket = ((points[i].x - from) / width).floor();
+        // The bucket's right edge; points are in time order, so one comparison per point finds the bucket's end.
+        let edge = from + (((points[i].x - from) / width).floor() + 1.0) * width;
         let (mut lo, mut hi) = (i, i);
         let mut j = i + 1;
-        while j < points.len() && ((points[j].x - from) / width).floor() == bucket {
-            if points[j].y < points[lo].y {
+        while j < points.len() && points[j].x < edge {
+            let y = points[j].y;
+            if y < points[lo].y {
                 lo = j;
             }
-            if points[j].y > points[hi].y {
+            if y > points[hi].y {
                 hi = j;
             }
             j += 1;
@@ -195,11 +197,7 @@ pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_heig
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 8.0;
         for l in &cache.lines {
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 3.0;
-                theme::swatch(ui, l.color);
-                ui.label(RichText::new(&l.name).color(l.color));
-            });
+            legend_item(ui, &l.name, l.color);
         }
         ui.label(RichText::new(window.label()).color(theme::DIM));
     });
@@ -240,6 +238,24 @@ pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_heig
                 }
             });
     }
+}
+
+/// A color key and a name as one widget, so a wrapping legend never splits them and never grows wider than the
+/// panel (16 players' names must wrap, not push the graphs off the window).
+fn legend_item(ui: &mut egui::Ui, name: &str, color: Color32) {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let galley = ui.painter().layout_no_wrap(name.to_owned(), font, color);
+    let key = galley.size().y * 0.7;
+    let size = egui::vec2(key + 3.0 + galley.size().x, galley.size().y);
+    let (rect, resp) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let key_rect = egui::Rect::from_center_size(
+        egui::pos2(rect.left() + key / 2.0, rect.center().y),
+        egui::vec2(key, key),
+    );
+    ui.painter().rect_filled(key_rect, 2.0, color);
+    ui.painter()
+        .galley(egui::pos2(rect.left() + key + 3.0, rect.top()), galley, color);
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, name));
 }
 
 /// Game-time grid marks at whole minutes (1, 2, 5, 10, 15, 30, 60), about four across the plot, so the axis
