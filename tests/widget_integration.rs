@@ -345,7 +345,9 @@ fn stalled_run(units: &str, frames: &str, queue_kb: &str) -> Value {
         std::thread::sleep(Duration::from_secs(60));
         drop(sock);
     });
-    let mut h = harness(&["--port", &port, "--frames", frames, "--units", units, "--queue-kb", queue_kb, "--drain", "0"]);
+    let mut h = harness(&[
+        "--port", &port, "--frames", frames, "--units", units, "--queue-kb", queue_kb, "--drain", "0", "--realtime",
+    ]);
     while !h.exited() {
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -356,9 +358,11 @@ fn stalled_run(units: &str, frames: &str, queue_kb: &str) -> Value {
 
 #[test]
 fn stalled_receiver_keeps_queue_bounded_and_counts_drops() {
-    // baseline with a reading receiver, same game
-    let (_, _, base, _) = run_view("spectator", "2000", "600", &["--queue-kb", "512", "--seed", "5"]);
-    let stalled = stalled_run("2000", "600", "512");
+    // baseline with a reading receiver, same game, both paced at 30 frames a second like the game
+    let (seen, _, base, _) = run_view("spectator", "2000", "180", &["--queue-kb", "512", "--realtime"]);
+    assert_eq!(base["dropped_total"], 0, "a reading receiver keeps up at game pace: {base}");
+    assert_eq!(seen.feed.game().seq_gaps, 0);
+    let stalled = stalled_run("2000", "180", "512");
     assert_eq!(stalled["errors"], 0);
     assert_eq!(stalled["connections"], 1);
     assert_eq!(stalled["state"], "connected", "a slow reader is not a lost connection");
