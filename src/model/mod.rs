@@ -12,7 +12,7 @@ mod team;
 pub use composition::{Composition, DefTotals, Totals, compute as compute_composition};
 pub use game::{Applied, Game, GameInfo, GameOver};
 pub use series::Series;
-pub use team::{Team, TeamSeries, TeamStats};
+pub use team::{TEAM_PALETTE, Team, TeamSeries, TeamStats};
 
 pub use crate::protocol::{Health, Resource, Unit, Vec3};
 

@@ -72,8 +72,26 @@ impl TeamStats {
     }
 }
 
-/// Colors for teams a sender did not describe (no hello): distinct on dark and light backgrounds.
-const FALLBACK_COLORS: [[u8; 3]; 8] = [
+/// Team colors for senders that do not describe teams (no hello) and for the simulator: distinct on dark and light
+/// backgrounds, in BAR's usual order.
+pub const TEAM_PALETTE: [[u8; 3]; 16] = [
+    [0, 90, 255],
+    [255, 40, 40],
+    [40, 200, 40],
+    [255, 200, 0],
+    [200, 0, 200],
+    [0, 200, 200],
+    [255, 130, 0],
+    [150, 150, 255],
+    [255, 120, 180],
+    [120, 80, 30],
+    [180, 255, 120],
+    [90, 90, 90],
+    [255, 255, 255],
+    [0, 110, 60],
+    [130, 0, 0],
+    [60, 0, 140],
+]; 8] = [
     [0, 90, 255],
     [255, 40, 40],
     [40, 200, 40],
@@ -97,7 +115,7 @@ impl Team {
             id,
             ally_team: id,
             name: format!("Team {id}"),
-            color: FALLBACK_COLORS[id as usize % FALLBACK_COLORS.len()],
+            color: TEAM_PALETTE[id as usize % TEAM_PALETTE.len()],
             is_ai: false,
             is_dead: false,
             metal: None,

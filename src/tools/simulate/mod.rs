@@ -42,7 +42,7 @@ impl SimConfig {
             rate_hz: 30.0,
             seconds: 3.0 * 3600.0,
             speed: Speed::Factor(1.0),
-            seed: fastrand::u64(..),
+            seed: fastrand::u64(1..10_000),
             detail: Detail::Standard,
         }
     }

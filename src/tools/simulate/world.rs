@@ -2,6 +2,7 @@
 //! their armies to the front and lose them there. Deterministic for a seed.
 
 use super::units::{DEFS, Faction, SimDef};
+use crate::model::TEAM_PALETTE;
 use crate::protocol::{Category, Health, Resource, TeamInfo, TeamState, Unit, UnitDef, Vec3};
 use std::collections::BTreeMap;
 
@@ -25,7 +26,7 @@ const NAMES: [&str; 16] = [
     "Ember",
     "Lumen",
 ];
-const COLORS: [[u8; 3]; 16] = [
+ 16] = [
     [0, 90, 255],
     [255, 40, 40],
     [40, 200, 40],
@@ -215,7 +216,7 @@ impl World {
                 team_id: t.id,
                 ally_team_id: t.ally,
                 name: t.name.clone(),
-                color: COLORS[t.id as usize % COLORS.len()],
+                color: TEAM_PALETTE[t.id as usize % TEAM_PALETTE.len()],
                 is_ai: t.id % 5 == 4,
                 is_dead: Some(t.dead),
             })
