@@ -27,6 +27,10 @@ pub struct Cli {
     /// Listen on this port instead of the configured one.
     #[arg(long)]
     pub port: Option<u16>,
+    /// Also pass the game's lines on to other programs connecting to this port on 127.0.0.1, so they can run beside
+    /// the overlay. See docs/integration.md.
+    #[arg(long, value_name = "P")]
+    pub relay_port: Option<u16>,
     /// Use this settings file instead of the one in the OS config directory.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -54,11 +58,19 @@ pub struct BindArgs {
     /// Port to listen on.
     #[arg(long, default_value_t = crate::protocol::DEFAULT_PORT)]
     pub port: u16,
+    /// Also pass the game's lines on to other programs connecting to this port (on the same address), so they can run
+    /// beside this one. See docs/integration.md.
+    #[arg(long, value_name = "P")]
+    pub relay_port: Option<u16>,
 }
 
 impl BindArgs {
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::new(self.bind, self.port)
+    }
+
+    pub fn relay_addr(&self) -> Option<SocketAddr> {
+        self.relay_port.map(|p| SocketAddr::new(self.bind, p))
     }
 }
 

@@ -16,6 +16,7 @@ fn main() -> std::process::ExitCode {
             demo: cli.demo,
             replay: cli.replay.map(|f| (f, cli.speed)),
             port: cli.port,
+            relay_port: cli.relay_port,
             config: cli.config,
         }),
     };

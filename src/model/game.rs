@@ -3,8 +3,8 @@
 use super::composition::{self, Composition};
 use super::team::Team;
 use crate::protocol::{
-    Category, DefId, Detail, Event, EventKind, Hello, Message, Snapshot, TeamId, Unit, UnitDef,
-    UnitId, View, WidgetStatus,
+    Category, DefId, Detail, Event, EventKind, Hello, Message, Snapshot, TeamId, TeamState, Unit,
+    UnitDef, UnitId, View, WidgetStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -96,6 +96,38 @@ impl Game {
 
     pub fn def(&self, id: DefId) -> Option<&UnitDef> {
         self.defs.get(&id)
+    }
+
+    /// The game now as one full snapshot: what a reader that missed the stream so far needs, after the hello, to hold
+    /// the same units and team resources (the relay sends it to a client that joins mid-game). History is not in it.
+    pub fn to_full_snapshot(&self) -> Snapshot {
+        let mut units: Vec<Unit> = self.units.values().cloned().collect();
+        // Ordered so that the same game always gives the same line.
+        units.sort_unstable_by_key(|u| u.id);
+        Snapshot {
+            schema_version: crate::protocol::SCHEMA_VERSION.to_owned(),
+            seq: None,
+            game_frame: self.frame,
+            game_seconds: self.seconds,
+            is_paused: self.paused,
+            detail: self.detail,
+            teams: self
+                .teams
+                .values()
+                .map(|t| TeamState {
+                    team_id: t.id,
+                    metal: t.metal,
+                    energy: t.energy,
+                    damage_dealt: t.damage_dealt,
+                    damage_received: t.damage_received,
+                    is_dead: Some(t.is_dead),
+                })
+                .collect(),
+            units_full: Some(true),
+            units: Some(units),
+            destroyed: Vec::new(),
+            hidden: Vec::new(),
+        }
     }
 
     fn apply_hello(&mut self, h: Hello) -> Applied {
@@ -239,7 +271,9 @@ impl Game {
     /// Counts a unit seen finishing as built for its team (first seen unfinished, now finished). Returns whether
     /// the update changes the team compositions.
     fn note_update(&mut self, new: &Unit) -> bool {
-        let Some(old) = self.units.get(&new.id) else { return true };
+        let Some(old) = self.units.get(&new.id) else {
+            return true;
+        };
         let finished_now = !old.is_finished() && new.is_finished();
         let changed = finished_now || old.team != new.team || old.def_id != new.def_id;
         if finished_now {

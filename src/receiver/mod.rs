@@ -4,8 +4,12 @@
 //! (and shows) rather than a log line from a background thread.
 
 mod framing;
+mod relay;
 
 pub use framing::{Frame, LineFramer};
+pub use relay::RELAY_QUEUE_BYTES;
+
+use relay::Relay;
 
 use crate::protocol::{self, Message, Parsed};
 use std::net::SocketAddr;
@@ -26,6 +30,10 @@ pub struct ReceiverConfig {
     pub channel_capacity: usize,
     /// Attach each accepted line's bytes to its event (for `record`, which must write lines exactly as sent).
     pub keep_raw: bool,
+    /// Also serve the game's lines to other programs on this address (see [`relay`]).
+    pub relay: Option<SocketAddr>,
+    /// How far (bytes) a relay client may fall behind before it is dropped.
+    pub relay_queue_bytes: usize,
 }
 
 impl ReceiverConfig {
@@ -35,6 +43,8 @@ impl ReceiverConfig {
             max_line: protocol::MAX_LINE_BYTES,
             channel_capacity: 4096,
             keep_raw: false,
+            relay: None,
+            relay_queue_bytes: RELAY_QUEUE_BYTES,
         }
     }
 }
@@ -97,6 +107,15 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(
+        "cannot open the relay port {addr}: the address is already in use (choose another relay port, or stop the program using it)"
+    )]
+    RelayInUse { addr: SocketAddr },
+    #[error("cannot open the relay port {addr}: {source}")]
+    RelayBind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot start the receiver thread: {0}")]
     Thread(std::io::Error),
 }
@@ -104,6 +123,7 @@ pub enum StartError {
 /// A running receiver. Dropping it stops listening and closes every connection.
 pub struct Receiver {
     local_addr: SocketAddr,
+    relay_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -115,28 +135,30 @@ impl Receiver {
         config: ReceiverConfig,
         wake: impl Fn() + Send + Sync + 'static,
     ) -> Result<(Receiver, mpsc::Receiver<ReceiverEvent>), StartError> {
-        let addr = config.bind;
-        let std_listener =
-            std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
-                std::io::ErrorKind::AddrInUse => StartError::InUse { addr },
-                _ => StartError::Bind { addr, source },
-            })?;
-        let local_addr = std_listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { addr, source })?;
-        std_listener
-            .set_nonblocking(true)
-            .map_err(|source| StartError::Bind { addr, source })?;
+        let (std_listener, local_addr) = bind(config.bind, |addr, source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::InUse { addr },
+            _ => StartError::Bind { addr, source },
+        })?;
+        let relay = match config.relay {
+            Some(addr) => Some(bind(addr, |addr, source| match source.kind() {
+                std::io::ErrorKind::AddrInUse => StartError::RelayInUse { addr },
+                _ => StartError::RelayBind { addr, source },
+            })?),
+            None => None,
+        };
+        let relay_addr = relay.as_ref().map(|(_, a)| *a);
+        let relay_listener = relay.map(|(l, _)| l);
         let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
         let thread = std::thread::Builder::new()
             .name("bar-overlay-receiver".into())
-            .spawn(move || serve(std_listener, config, tx, wake, shutdown_rx))
+            .spawn(move || serve(std_listener, relay_listener, config, tx, wake, shutdown_rx))
             .map_err(StartError::Thread)?;
         Ok((
             Receiver {
                 local_addr,
+                relay_addr,
                 shutdown: Some(shutdown_tx),
                 thread: Some(thread),
             },
@@ -146,6 +168,11 @@ impl Receiver {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where relay clients connect, when the relay is on.
+    pub fn relay_addr(&self) -> Option<SocketAddr> {
+        self.relay_addr
     }
 
     /// Stops listening, closes every connection and waits for the thread.
@@ -169,8 +196,20 @@ impl Drop for Receiver {
     }
 }
 
+/// Binds now so that the caller sees the error; `err` says which port it was.
+fn bind(
+    addr: SocketAddr,
+    err: impl Fn(SocketAddr, std::io::Error) -> StartError,
+) -> Result<(std::net::TcpListener, SocketAddr), StartError> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| err(addr, e))?;
+    let local = listener.local_addr().map_err(|e| err(addr, e))?;
+    listener.set_nonblocking(true).map_err(|e| err(addr, e))?;
+    Ok((listener, local))
+}
+
 fn serve(
     std_listener: std::net::TcpListener,
+    relay_listener: Option<std::net::TcpListener>,
     config: ReceiverConfig,
     tx: mpsc::Sender<ReceiverEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
@@ -195,6 +234,18 @@ fn serve(
                 return;
             }
         };
+        let relay = match relay_listener.map(tokio::net::TcpListener::from_std) {
+            Some(Ok(l)) => {
+                let relay = Relay::new(config.relay_queue_bytes);
+                tokio::spawn(relay.clone().serve(l));
+                Some(relay)
+            }
+            Some(Err(e)) => {
+                tracing::error!("receiver: cannot use the relay socket: {e}");
+                None
+            }
+            None => None,
+        };
         let next_id = AtomicU64::new(1);
         let accept_loop = async {
             loop {
@@ -207,6 +258,7 @@ fn serve(
                             peer,
                             stream,
                             config.clone(),
+                            relay.clone(),
                             tx.clone(),
                             wake.clone(),
                         ));
@@ -232,6 +284,7 @@ async fn connection(
     peer: SocketAddr,
     stream: tokio::net::TcpStream,
     config: ReceiverConfig,
+    relay: Option<Relay>,
     tx: mpsc::Sender<ReceiverEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
 ) {
@@ -244,6 +297,7 @@ async fn connection(
             ok
         }
     };
+    let leaving = Leaving(relay.as_ref(), conn);
     if !emit(ReceiverEvent::Connected { conn, peer }).await {
         return;
     }
@@ -284,7 +338,15 @@ async fn connection(
                     continue;
                 }
                 let raw = config.keep_raw.then(|| line.to_vec());
-                match protocol::parse_line(line) {
+                let parsed = protocol::parse_line(line);
+                if let Some(relay) = &relay {
+                    match &parsed {
+                        Ok(Parsed::Message { msg, .. }) => relay.forward(conn, line, Some(msg)),
+                        Ok(Parsed::UnknownType(_)) => relay.forward(conn, line, None),
+                        Err(_) => {}
+                    }
+                }
+                match parsed {
                     Ok(Parsed::Message {
                         msg,
                         unknown_fields,
@@ -314,5 +376,17 @@ async fn connection(
             return;
         }
     };
+    drop(leaving);
     let _ = emit(ReceiverEvent::Disconnected { conn, reason }).await;
+}
+
+/// Tells the relay a connection is gone however its task ends (closed, consumer gone, runtime shut down).
+struct Leaving<'a>(Option<&'a Relay>, ConnId);
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        if let Some(relay) = self.0 {
+            relay.closed(self.1);
+        }
+    }
 }

@@ -8,6 +8,7 @@ use crate::receiver::ReceiverEvent;
 pub fn run(args: &ListenArgs) -> anyhow::Result<()> {
     super::receive_loop(
         args.bind.addr(),
+        args.bind.relay_addr(),
         false,
         args.seconds,
         &mut Listen::default(),

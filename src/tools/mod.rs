@@ -26,15 +26,21 @@ pub(crate) trait Consumer {
 /// Feeds `consumer` until Ctrl-C, `seconds` have passed, or it asks to stop. The loop `listen` and `record` share.
 pub(crate) fn receive_loop(
     bind: SocketAddr,
+    relay: Option<SocketAddr>,
     keep_raw: bool,
     seconds: Option<f64>,
     consumer: &mut impl Consumer,
 ) -> anyhow::Result<()> {
     let mut cfg = ReceiverConfig::new(bind);
     cfg.keep_raw = keep_raw;
+    cfg.relay = relay;
     let (receiver, mut events): (Receiver, mpsc::Receiver<ReceiverEvent>) =
         Receiver::start(cfg, || {})?;
+    // Scripts and tests read the port from this first line: keep its form.
     eprintln!("listening on {} (Ctrl-C to stop)", receiver.local_addr());
+    if let Some(addr) = receiver.relay_addr() {
+        eprintln!("relay on {addr}");
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

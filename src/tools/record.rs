@@ -22,7 +22,13 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<()> {
         path: args.file.display().to_string(),
         until_bye: args.until_bye,
     };
-    let result = super::receive_loop(args.bind.addr(), true, args.seconds, &mut rec);
+    let result = super::receive_loop(
+        args.bind.addr(),
+        args.bind.relay_addr(),
+        true,
+        args.seconds,
+        &mut rec,
+    );
     rec.tick()?;
     eprintln!("recorded {} lines to {}", rec.lines, rec.path);
     result

@@ -28,6 +28,8 @@ pub struct LaunchOptions {
     pub replay: Option<(PathBuf, Speed)>,
     /// Listen on this port instead of the configured one (not saved).
     pub port: Option<u16>,
+    /// Also serve the game's lines to other programs on this port of 127.0.0.1 (`ReceiverConfig::relay`; not saved).
+    pub relay_port: Option<u16>,
     /// A settings file to use instead of the one in the OS config directory.
     pub config: Option<PathBuf>,
 }

@@ -1,0 +1,206 @@
+//! The relay: every accepted line of the game's connection, passed on raw to any number of other programs (a second
+//! overlay, a browser source, a Python script) on a port of their own, so they can run beside the overlay.
+//!
+//! A client that connects mid-game first gets the game's hello and a full snapshot made from a model of the game
+//! kept here, then the live lines, so its view is consistent from its first line on. The game's connection never
+//! waits for a relay client: each has a queue bounded in bytes, and a client that lets it fill is dropped (it may
+//! reconnect, and is caught up again).
+
+use super::ConnId;
+use crate::model::Game;
+use crate::protocol::{self, Event, EventKind, Hello, Message, SCHEMA_VERSION};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+/// Bytes a relay client may fall behind by before it is dropped. Bytes rather than lines because a line may be a few
+/// hundred bytes or half a MiB; 64 MiB is over ten seconds of the heaviest stream (5000 units) and minutes of a
+/// usual one, so only a stuck client hits it, or one reading a `--speed max` stream slower than it comes.
+pub const RELAY_QUEUE_BYTES: usize = 64 * 1024 * 1024;
+
+type Line = Arc<[u8]>;
+
+struct Client {
+    peer: SocketAddr,
+    tx: mpsc::UnboundedSender<Line>,
+    /// Bytes sent to `tx` that the writer has not yet written.
+    queued: Arc<AtomicUsize>,
+    writer: tokio::task::AbortHandle,
+}
+
+impl Client {
+    /// Queues a line; false when the client is gone or too far behind.
+    fn send(&self, line: &Line, cap: usize) -> bool {
+        if self.queued.load(Ordering::Relaxed) + line.len() > cap {
+            tracing::warn!(
+                "relay: {} fell more than {} MiB behind and was dropped (it may reconnect)",
+                self.peer,
+                cap >> 20
+            );
+            self.writer.abort();
+            return false;
+        }
+        self.queued.fetch_add(line.len(), Ordering::Relaxed);
+        self.tx.send(line.clone()).is_ok()
+    }
+}
+
+/// What the relay knows, shared by the game's connection tasks and the relay's accept loop (one runtime thread, so
+/// the lock is never contended for long and never held across an await).
+#[derive(Default)]
+struct State {
+    /// The connection whose lines are relayed; the same rule as `model::Feed`, so relay clients see what the overlay
+    /// models.
+    source: Option<ConnId>,
+    /// Each connection's hello, so one that takes over mid-stream can be described first.
+    hellos: HashMap<ConnId, Hello>,
+    /// The hello line relay clients were last sent: what a newcomer gets first.
+    hello_line: Option<Line>,
+    game: Game,
+    clients: Vec<Client>,
+    queue_cap: usize,
+}
+
+#[derive(Clone)]
+pub(super) struct Relay {
+    state: Arc<Mutex<State>>,
+}
+
+impl Relay {
+    pub(super) fn new(queue_cap: usize) -> Relay {
+        Relay {
+            state: Arc::new(Mutex::new(State {
+                queue_cap: queue_cap.max(1),
+                ..State::default()
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while holding the lock leaves plain data behind; carrying on is safe.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Called by a connection task for every accepted line, before the overlay hears of it. `msg` is `None` for a
+    /// well-formed line of a type this version does not know: relayed, not modelled.
+    pub(super) fn forward(&self, conn: ConnId, raw: &[u8], msg: Option<&Message>) {
+        let mut st = self.lock();
+        if let Some(Message::Hello(h)) = msg {
+            st.hellos.insert(conn, h.clone());
+        }
+        if st.source.is_none() {
+            st.source = Some(conn);
+            if !matches!(msg, Some(Message::Hello(_)))
+                && let Some(mut h) = st.hellos.get(&conn).cloned()
+            {
+                // Taking over mid-stream: as the Feed does, describe the game first, as of now.
+                let frame = msg.and_then(Message::game_frame).unwrap_or(0);
+                h.game_frame = h.game_frame.max(frame);
+                let hello = Message::Hello(h);
+                let line = encode(&hello);
+                st.game.apply(hello);
+                st.hello_line = Some(line.clone());
+                st.broadcast(&line);
+            }
+        }
+        if st.source != Some(conn) {
+            return;
+        }
+        let mut line = Vec::with_capacity(raw.len() + 1);
+        line.extend_from_slice(raw);
+        line.push(b'\n');
+        let line: Line = line.into();
+        if let Some(msg) = msg {
+            if matches!(msg, Message::Hello(_)) {
+                st.hello_line = Some(line.clone());
+            }
+            st.game.apply(msg.clone());
+        }
+        st.broadcast(&line);
+    }
+
+    pub(super) fn closed(&self, conn: ConnId) {
+        let mut st = self.lock();
+        st.hellos.remove(&conn);
+        if st.source == Some(conn) {
+            st.source = None;
+        }
+    }
+
+    /// Accepts relay clients until the runtime shuts down.
+    pub(super) async fn serve(self, listener: tokio::net::TcpListener) {
+        loop {
+            match listener.accept().await {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    self.add(stream, peer);
+                }
+                Err(e) => {
+                    tracing::warn!("relay: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn add(&self, stream: tokio::net::TcpStream, peer: SocketAddr) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let writer = tokio::spawn(write_lines(stream, rx, queued.clone(), peer)).abort_handle();
+        let client = Client {
+            peer,
+            tx,
+            queued,
+            writer,
+        };
+        let mut st = self.lock();
+        let cap = st.queue_cap;
+        // Under the same lock as `forward`: nothing can come between the catch-up and the live lines.
+        if let Some(hello) = st.hello_line.clone() {
+            client.send(&hello, cap);
+            let full = Message::Snapshot(st.game.to_full_snapshot());
+            client.send(&encode(&full), cap);
+            if let Some(over) = &st.game.over {
+                let ev = Message::Event(Event {
+                    schema_version: SCHEMA_VERSION.to_owned(),
+                    game_frame: over.frame,
+                    kind: EventKind::GameOver {
+                        winners: over.winners.clone(),
+                    },
+                });
+                client.send(&encode(&ev), cap);
+            }
+        }
+        tracing::info!("relay: {peer} connected");
+        st.clients.push(client);
+    }
+}
+
+impl State {
+    fn broadcast(&mut self, line: &Line) {
+        let cap = self.queue_cap;
+        self.clients.retain(|c| c.send(line, cap));
+    }
+}
+
+fn encode(msg: &Message) -> Line {
+    protocol::encode_line(msg).into()
+}
+
+async fn write_lines(
+    mut stream: tokio::net::TcpStream,
+    mut rx: mpsc::UnboundedReceiver<Line>,
+    queued: Arc<AtomicUsize>,
+    peer: SocketAddr,
+) {
+    while let Some(line) = rx.recv().await {
+        if let Err(e) = stream.write_all(&line).await {
+            tracing::info!("relay: {peer} gone: {e}");
+            return;
+        }
+        queued.fetch_sub(line.len(), Ordering::Relaxed);
+    }
+}
