@@ -96,6 +96,8 @@ pub struct World {
     created: Vec<u32>,
     destroyed: Vec<u32>,
     pub died: Vec<u32>,
+    /// Where in its swing the battle's momentum starts, per seed.
+    phase: f64,
 }
 
 impl World {
@@ -154,7 +156,9 @@ impl World {
             created: Vec::new(),
             destroyed: Vec::new(),
             died: Vec::new(),
+            phase: 0.0,
         };
+        w.phase = w.rng.f64() * std::f64::consts::TAU;
         for t in 0..w.teams.len() {
             let com = DEFS
                 .iter()
@@ -506,7 +510,12 @@ impl World {
         }
         for side in 0..2 {
             let enemy = 1 - side;
-            let damage = 12.0 * power[enemy].sqrt() * (0.6 + self.rng.f64() * 0.8);
+            // Both sides bleed in proportion to the size of the fight; the stronger side only mildly less (a
+            // square law would let the first side ahead snowball), and a slow swing of momentum gives comebacks.
+            let (own, theirs) = (power[side].max(1.0), power[enemy]);
+            let momentum = 1.0 + 0.35 * (self.seconds() / 90.0 + self.phase + side as f64 * std::f64::consts::PI).sin();
+            let damage = 0.05 * (own * theirs).sqrt() * (theirs / own).powf(0.25) * momentum
+                * (0.6 + self.rng.f64() * 0.8);
             if front[side].is_empty() || damage <= 0.0 {
                 continue;
             }
