@@ -158,3 +158,62 @@ fn errors_are_one_clear_line_and_a_non_zero_exit() {
     assert_one_line_error(&run(&["simulate", "--speed", "fast"]), 2, "speed must be a positive number or `max`");
     assert_one_line_error(&run(&["listen", "--port", "99999"]), 2, "invalid value");
 }
+
+#[test]
+fn a_killed_recorder_loses_at_most_the_last_second() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("crash.ndjson");
+    let (mut recorder, port) = spawn_listening(&["record", file.to_str().expect("utf8")]);
+    let to = format!("127.0.0.1:{port}");
+    let mut sim = Command::new(BIN)
+        .args(["simulate", "--to", &to, "--speed", "1", "--seconds", "60", "--units", "50", "--rate", "10"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("simulate");
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    recorder.kill().expect("SIGKILL the recorder"); // no chance to flush: only what was flushed survives
+    let _ = recorder.wait();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let text = std::fs::read_to_string(&file).expect("recording");
+    let frames: Vec<u32> = text
+        .lines()
+        .filter_map(|l| match protocol::parse_line(l.as_bytes()) {
+            Ok(Parsed::Message { msg, .. }) => msg.game_frame(),
+            other => panic!("a torn or invalid line in the file: {other:?}"),
+        })
+        .collect();
+    let last = frames.iter().max().copied().unwrap_or(0);
+    // About 3.5 s of game were sent; flushed once a second, at least the first ~2 s must be on disk.
+    assert!(last >= 60, "only {last} frames survived the crash");
+    assert!(text.starts_with(r#"{"type":"hello""#));
+}
+
+#[test]
+fn replay_keeps_the_recorded_game_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("paced.ndjson");
+    let mut world = World::new(9, 2, 40, 30.0);
+    let mut enc = Encoder::new(Detail::Minimal, 10.0, 9);
+    let mut text = String::from_utf8(protocol::encode_line(&enc.hello(&world))).expect("utf8");
+    while world.frame < 30 * 30 {
+        world.step();
+        if world.frame.is_multiple_of(3) {
+            text += std::str::from_utf8(&protocol::encode_line(&enc.snapshot(&mut world))).expect("utf8");
+        }
+    }
+    std::fs::write(&file, text).expect("write");
+    let (rx_handle, mut rx) =
+        Receiver::start(ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")), || {}).expect("receiver");
+    let to = rx_handle.local_addr().to_string();
+    let started = std::time::Instant::now();
+    let out = run(&["replay", file.to_str().expect("utf8"), "--to", &to, "--speed", "10"]);
+    let took = started.elapsed();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // 30 s of game at 10x: at least 3 s (sleeps never end early); the upper bound is generous for a loaded machine.
+    assert!(took.as_secs_f64() >= 2.9, "replayed 30 s of game at 10x in {took:?}");
+    assert!(took.as_secs_f64() < 20.0, "replay took {took:?}");
+    let evs = common::events_until(&mut rx, 10, |e| matches!(e.last(), Some(ReceiverEvent::Disconnected { .. })));
+    let snapshots = evs.iter().filter(|e| matches!(e, ReceiverEvent::Message { msg, .. } if msg.kind() == "snapshot")).count();
+    assert_eq!(snapshots, 300);
+}
