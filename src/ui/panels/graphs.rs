@@ -12,8 +12,8 @@ use crate::ui::theme;
 use egui::{Color32, RichText};
 use egui_plot::{Line, Plot, PlotPoint, PlotPoints};
 
-/// Buckets per line: two points each, enough for a plot up to ~600 px wide at full detail.
-const BUCKETS: usize = 300;
+/// Buckets per line: two points each, about one point per pixel column of a plot 400 px wide.
+const BUCKETS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
