@@ -304,7 +304,7 @@ impl Game {
     fn recompute(&mut self) {
         let mut all = composition::compute(&self.units, &self.defs);
         for (id, team) in self.teams.iter_mut() {
-            team.army = all.remove(id).unwrap_or_else(Composition::default);
+            team.army = all.remove(id).unwrap_or_default();
         }
     }
 

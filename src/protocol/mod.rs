@@ -21,6 +21,8 @@ pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 pub const DEFAULT_PORT: u16 = 47800;
 
 /// A line that was understood.
+// Unknown types are rare, so the size difference costs nothing; boxing would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
     Message {
