@@ -1,6 +1,6 @@
 //! The game as the overlay sees it, built by applying protocol messages in order.
 
-use super::composition::{self, Composition};
+use super::composition;
 use super::team::Team;
 use crate::protocol::{
     Category, DefId, Detail, Event, EventKind, Hello, Message, Snapshot, TeamId, TeamState, Unit,
