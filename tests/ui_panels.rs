@@ -255,3 +255,43 @@ fn idle_frames_schedule_no_repaint() {
         "live: one repaint when it would turn stale, got {d:?}"
     );
 }
+
+/// `--relay-port`: the window passes the game on to other programs on 127.0.0.1; a busy relay port is shown, not fatal.
+#[test]
+fn relay_port_is_served_and_its_errors_shown() {
+    let free_port = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let relay = free_port();
+    let mut h = harness_with(
+        &config_path(&dir),
+        Startup {
+            listen: true,
+            port_override: Some(free_port()),
+            relay_port: Some(relay),
+            ..Startup::default()
+        },
+    );
+    frames(&mut h);
+    assert!(shown(&h, "WAITING FOR GAME"));
+    assert!(shown(&h, &format!("Relaying to programs on 127.0.0.1:{relay}")));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", relay)).is_ok());
+    drop(h);
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let busy = taken.local_addr().expect("addr").port();
+    let mut h = harness_with(
+        &config_path(&dir),
+        Startup {
+            listen: true,
+            port_override: Some(free_port()),
+            relay_port: Some(busy),
+            ..Startup::default()
+        },
+    );
+    frames(&mut h);
+    assert!(shown(&h, "NOT LISTENING"));
+    assert!(h.query_all_by_label_contains("relay port").next().is_some(), "the relay error is on screen");
+}

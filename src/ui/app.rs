@@ -41,6 +41,8 @@ enum Running {
 pub struct Startup {
     pub listen: bool,
     pub port_override: Option<u16>,
+    /// Also pass the game's lines on to other programs on this port of 127.0.0.1 (`--relay-port`, not saved).
+    pub relay_port: Option<u16>,
     pub feeder: Option<Feeder>,
     pub tray: bool,
     /// Set by a signal handler (SIGTERM, Ctrl-C): close the window cleanly.
@@ -58,6 +60,7 @@ pub struct OverlayApp {
     events: Option<mpsc::Receiver<ReceiverEvent>>,
     listen_error: Option<String>,
     port_override: Option<u16>,
+    relay_port: Option<u16>,
     feeder: Option<Feeder>,
     running: Option<Running>,
     feeder_error: Option<String>,
@@ -98,6 +101,7 @@ impl OverlayApp {
             events: None,
             listen_error: None,
             port_override: startup.port_override,
+            relay_port: startup.relay_port,
             feeder: startup.feeder,
             running: None,
             feeder_error: None,
@@ -173,10 +177,18 @@ impl OverlayApp {
                 return;
             }
         };
+        let mut config = ReceiverConfig::new(addr);
+        // Local only, whatever the listen address: the relay is for programs beside the overlay.
+        config.relay = self
+            .relay_port
+            .map(|p| SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), p));
         let wake_ctx = ctx.clone();
-        match Receiver::start(ReceiverConfig::new(addr), move || wake_ctx.request_repaint()) {
+        match Receiver::start(config, move || wake_ctx.request_repaint()) {
             Ok((r, rx)) => {
                 tracing::info!("listening on {}", r.local_addr());
+                if let Some(relay) = r.relay_addr() {
+                    tracing::info!("relaying the game to programs connecting to {relay}");
+                }
                 let local = r.local_addr();
                 self.receiver = Some(r);
                 self.events = Some(rx);
@@ -356,6 +368,9 @@ impl OverlayApp {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 status::show(ui, &self.feed, link);
+                if let Some(relay) = self.receiver.as_ref().and_then(Receiver::relay_addr) {
+                    ui.label(RichText::new(format!("Relaying to programs on {relay}")).color(theme::DIM));
+                }
             });
             ui.add_space(gap);
         }

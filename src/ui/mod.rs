@@ -53,6 +53,7 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
     let startup = app::Startup {
         listen: true,
         port_override: opts.port,
+        relay_port: opts.relay_port,
         feeder,
         tray: true,
         quit: Some(quit.clone()),
