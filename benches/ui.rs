@@ -159,7 +159,8 @@ fn main() {
     match Xvfb::start() {
         Some(x) => {
             let bin = env!("CARGO_BIN_EXE_bar-overlay");
-            let cpu = |args: &[&str], tag: &str| -> Option<f64> {
+            // CPU share over 10 s, and resident memory (all, and the part that is mapped files: GL driver, libraries).
+            let cpu = |args: &[&str], tag: &str| -> Option<(f64, u64, u64)> {
                 let cfg = dir.path().join(format!("{tag}.toml"));
                 std::fs::write(&cfg, "renderer = \"glow\"\n").ok()?;
                 let mut child = x.spawn(bin, args, &cfg)?;
@@ -167,19 +168,28 @@ fn main() {
                 let a = cpu_ticks(child.id())?;
                 std::thread::sleep(Duration::from_secs(10));
                 let b = cpu_ticks(child.id())?;
+                let rss = rss_kb(child.id()).unwrap_or(0);
+                let files = status_kb(child.id(), "RssFile:").unwrap_or(0);
                 stop(&mut child);
-                Some((b - a) as f64 / ticks_per_second() / 10.0 * 100.0)
+                Some(((b - a) as f64 / ticks_per_second() / 10.0 * 100.0, rss, files))
             };
             let idle_cpu = cpu(&["--port", "0"], "idle");
             rows.push((
                 "Real binary, idle, nothing connected (CPU over 10 s)".into(),
-                idle_cpu.map_or("n/a".into(), |c| format!("{c:.2} % of a core")),
+                idle_cpu.map_or("n/a".into(), |c| format!("{:.2} % of a core", c.0)),
                 "~0".into(),
+            ));
+            rows.push((
+                "Real binary RSS at start, idle (of which mapped files: GL driver, libraries)".into(),
+                idle_cpu.map_or("n/a".into(), |c| {
+                    format!("{:.0} MB ({:.0} MB)", c.1 as f64 / 1024.0, c.2 as f64 / 1024.0)
+                }),
+                "-".into(),
             ));
             let demo_cpu = cpu(&["--demo", "--port", "0"], "demo");
             rows.push((
                 "Real binary, demo game at 30 snapshots/s (software GL, for scale)".into(),
-                demo_cpu.map_or("n/a".into(), |c| format!("{c:.1} % of a core")),
+                demo_cpu.map_or("n/a".into(), |c| format!("{:.1} % of a core", c.0)),
                 "-".into(),
             ));
             rows.push((
