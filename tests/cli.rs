@@ -94,7 +94,7 @@ fn record_then_summary_round_trip() {
     assert!(s["winners"].as_array().is_some_and(|w| w.len() == 1), "game_over names a winner");
     let table = run(&["summary", file_arg]);
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("Simulated Isthmus (seed 5) | 05:00 of game") && text.contains("(won)"), "{text}");
+    assert!(text.contains("Simulated Isthmus (seed 5) | 5:00 of game") && text.contains("(won)"), "{text}");
 
     // replay sends the recording back out; a receiver ends with the same game.
     let (rx_handle, mut rx) =

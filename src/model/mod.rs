@@ -22,6 +22,16 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Instant;
 
+/// Game time as people read it: m:ss, or h:mm:ss past an hour. Used by the panels, the graphs' axis and the tools.
+pub fn game_clock(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Connection {
     pub peer: SocketAddr,

@@ -71,15 +71,7 @@ pub(crate) fn receive_loop(
     })
 }
 
-/// `mm:ss` (or `h:mm:ss`) of game time.
-pub fn clock(seconds: f64) -> String {
-    let s = seconds.max(0.0) as u64;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{:02}:{:02}", s / 60, s % 60)
-    }
-}
+pub(crate) use crate::model::game_clock as clock;
 
 /// A sender (`simulate`, `replay`) running on its own thread; stopping or dropping the handle ends it.
 pub struct Background<T: Send + 'static> {

@@ -59,15 +59,7 @@ pub fn income(v: f64) -> String {
     }
 }
 
-/// Game time on the axis and the clock: m:ss, or h:mm:ss past an hour.
-pub fn clock(seconds: f64) -> String {
-    let s = seconds.max(0.0) as u64;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
+pub use crate::model::game_clock as clock;
 
 #[cfg(test)]
 mod tests {

@@ -85,13 +85,10 @@ pub fn show(ui: &mut egui::Ui, feed: &Feed, link: &Link) {
         Link::NotListening(err) => {
             ui.label(RichText::new(err).color(theme::BAD));
         }
-        Link::Waiting { addr, .. } => {
-            if let Some(a) = addr {
-                ui.label(
-                    RichText::new(format!("Listening on {a}; start BAR with the widget enabled"))
-                        .color(theme::DIM),
-                );
-            }
+        Link::Waiting { addr: Some(a), .. } => {
+            ui.label(
+                RichText::new(format!("Listening on {a}; start BAR with the widget enabled")).color(theme::DIM),
+            );
         }
         _ => {}
     }
