@@ -58,7 +58,7 @@ fn assert_same(a: &Game, b: &Game, who: &str) {
 }
 
 /// Reads protocol lines into a model until a bye (or EOF), checking every line parses.
-fn read_game(stream: TcpStream, mut lines: Vec<String>) -> JoinHandle<(Game, Vec<String>)> {
+fn read_game(stream: TcpStream, lines: Vec<String>) -> JoinHandle<(Game, Vec<String>)> {
     std::thread::spawn(move || {
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
@@ -67,17 +67,22 @@ fn read_game(stream: TcpStream, mut lines: Vec<String>) -> JoinHandle<(Game, Vec
         for l in &lines {
             apply(&mut game, l);
         }
-        for line in BufReader::new(stream).lines() {
-            let line = line.expect("relay line");
-            apply(&mut game, &line);
-            let bye = line.starts_with(r#"{"type":"bye""#);
-            lines.push(line);
-            if bye {
-                break;
-            }
-        }
-        (game, lines)
+        follow_until_bye(BufReader::new(stream), game, lines)
     })
+}
+
+/// Applies every further line of `reader` to `game` (keeping the lines) until a bye or EOF.
+fn follow_until_bye(reader: impl BufRead, mut game: Game, mut lines: Vec<String>) -> (Game, Vec<String>) {
+    for line in reader.lines() {
+        let line = line.expect("relay line");
+        apply(&mut game, &line);
+        let bye = line.starts_with(r#"{"type":"bye""#);
+        lines.push(line);
+        if bye {
+            break;
+        }
+    }
+    (game, lines)
 }
 
 fn apply(game: &mut Game, line: &str) {
@@ -204,20 +209,7 @@ fn early_and_mid_game_relay_clients_end_with_the_overlays_model() {
         caught_up.units.len()
     );
     // Lines already buffered by `reader` belong to the same stream: hand it over whole.
-    let mid = std::thread::spawn(move || {
-        let mut game = caught_up;
-        let mut lines = first;
-        for line in reader.lines() {
-            let line = line.expect("relay line");
-            apply(&mut game, &line);
-            let bye = line.starts_with(r#"{"type":"bye""#);
-            lines.push(line);
-            if bye {
-                break;
-            }
-        }
-        (game, lines)
-    });
+    let mid = std::thread::spawn(move || follow_until_bye(reader, caught_up, first));
     go_tx.send(()).expect("resume the game");
 
     drain_until_closed(&mut events, &mut feed, 120);
