@@ -2,7 +2,7 @@
 -- fake_engine.lua: a fake Recoil engine + simulated BAR game for testing
 -- widget/export_livedata.lua under real Lua 5.1 and real LuaSocket.
 --
--- Return shapes follow ../shared/reference/bar-engine.md: nine values from
+-- Return shapes follow the real engine's (Recoil / Spring 106): nine values from
 -- GetTeamResources, nil health outside line of sight, Gaia in GetTeamList,
 -- GetGameFrame returning frame and days, GetSpectatingState's three values...
 --
@@ -36,10 +36,10 @@ local function rng(seed)
 end
 
 --------------------------------------------------------------------------------
--- UnitDefs from ../shared/reference/bar-units.tsv
+-- UnitDefs from data/bar-units.tsv
 --------------------------------------------------------------------------------
 function FE.loadUnitDefs(root)
-  local path = root .. "/../shared/reference/bar-units.tsv"
+  local path = root .. "/data/bar-units.tsv"
   local f = assert(io.open(path, "r"), "cannot open " .. path)
   local header
   local defs, rows = {}, {}

@@ -141,7 +141,7 @@ end
 --------------------------------------------------------------------------------
 test("every Spring.X and gl.X the widget calls is registered by the engine", function()
   local known = {}
-  for l in io.lines(ROOT .. "/../shared/reference/engine-lua-functions.txt") do known[l] = true end
+  for l in io.lines(ROOT .. "/data/engine-lua-functions.txt") do known[l] = true end
   local src = assert(io.open(WIDGET)):read("*a")
   local n = 0
   for name in src:gmatch("Spring%.(%w+)") do

@@ -2,7 +2,7 @@
 //! snapshot on every new connection, deltas that refresh every unit at least five times a second, events, bye).
 //! It is also the demo feed of the window and the load generator of the tests and benchmarks.
 
-mod units;
+pub mod units;
 mod world;
 
 pub use units::{DEFS, SimDef};
