@@ -26,7 +26,12 @@ fn lines(units: u32) -> Lines {
         world.step();
     }
     let mut enc = Encoder::new(Detail::Standard, 30.0, 42);
-    let text = |m| String::from_utf8(protocol::encode_line(&m)).expect("utf8").trim_end().to_owned();
+    let text = |m| {
+        String::from_utf8(protocol::encode_line(&m))
+            .expect("utf8")
+            .trim_end()
+            .to_owned()
+    };
     let hello = text(enc.hello(&world));
     world.step();
     let full = text(enc.snapshot(&mut world));
@@ -38,7 +43,12 @@ fn lines(units: u32) -> Lines {
         }
         deltas.push(text(enc.snapshot(&mut world)));
     }
-    Lines { hello, full, deltas, units: world.unit_count() }
+    Lines {
+        hello,
+        full,
+        deltas,
+        units: world.unit_count(),
+    }
 }
 
 /// Mean time per line over enough repetitions to take about `budget`.
@@ -92,8 +102,11 @@ fn pipeline(lines: &Lines, stream: &[String], budget: Duration) -> Duration {
 
 /// Lines through a real socket, the receiver thread and the feed: end-to-end messages per second.
 fn over_tcp(lines: &Lines) -> f64 {
-    let (receiver, mut rx) =
-        Receiver::start(ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")), || {}).expect("receiver");
+    let (receiver, mut rx) = Receiver::start(
+        ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")),
+        || {},
+    )
+    .expect("receiver");
     let addr = receiver.local_addr();
     let mut payload = Vec::new();
     for l in std::iter::once(&lines.hello).chain(std::iter::once(&lines.full)) {
@@ -129,8 +142,14 @@ fn over_tcp(lines: &Lines) -> f64 {
 }
 
 fn main() {
-    let budget = Duration::from_millis(if std::env::var_os("QUICK").is_some() { 100 } else { 1500 });
-    println!("| units | stream | bytes/msg | serde_json::Value | protocol::parse_line | parse + apply | msgs/s (parse + apply) | CPU at 30 msg/s | over TCP msgs/s |");
+    let budget = Duration::from_millis(if std::env::var_os("QUICK").is_some() {
+        100
+    } else {
+        1500
+    });
+    println!(
+        "| units | stream | bytes/msg | serde_json::Value | protocol::parse_line | parse + apply | msgs/s (parse + apply) | CPU at 30 msg/s | over TCP msgs/s |"
+    );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for units in [500, 2000, 5000] {
         let l = lines(units);
@@ -139,7 +158,11 @@ fn main() {
             let v = time_per_line(&stream, budget, value_parse);
             let p = time_per_line(&stream, budget, parse);
             let a = pipeline(&l, &stream, budget);
-            let tcp = if name == "delta" { format!("{:.0}", over_tcp(&l)) } else { "-".into() };
+            let tcp = if name == "delta" {
+                format!("{:.0}", over_tcp(&l))
+            } else {
+                "-".into()
+            };
             println!(
                 "| {} | {name} | {bytes} | {:.1} µs | {:.1} µs | {:.1} µs | {:.0} | {:.2} % | {tcp} |",
                 l.units,

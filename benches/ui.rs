@@ -79,7 +79,9 @@ impl Headless {
                 self.frame().0.as_secs_f64() * 1e3
             })
             .collect();
-        let cpu = thread_cpu_ns().zip(cpu0).map(|(b, a)| (b - a) as f64 / 1e6 / n as f64);
+        let cpu = thread_cpu_ns()
+            .zip(cpu0)
+            .map(|(b, a)| (b - a) as f64 / 1e6 / n as f64);
         ms.sort_by(f64::total_cmp);
         let mean_wall = ms.iter().sum::<f64>() / n as f64;
         (cpu.unwrap_or(mean_wall), ms[(n * 95 / 100).min(n - 1)])
@@ -113,9 +115,21 @@ fn main() {
         build.elapsed().as_secs_f64()
     );
     for (label, window, grouping) in [
-        ("whole game, per player (48 lines)", TimeWindow::WholeGame, Grouping::Team),
-        ("last 15 min, per player", TimeWindow::FifteenMinutes, Grouping::Team),
-        ("whole game, per ally team", TimeWindow::WholeGame, Grouping::AllyTeam),
+        (
+            "whole game, per player (48 lines)",
+            TimeWindow::WholeGame,
+            Grouping::Team,
+        ),
+        (
+            "last 15 min, per player",
+            TimeWindow::FifteenMinutes,
+            Grouping::Team,
+        ),
+        (
+            "whole game, per ally team",
+            TimeWindow::WholeGame,
+            Grouping::AllyTeam,
+        ),
     ] {
         h.app.settings_mut().time_window = window;
         h.app.settings_mut().grouping = grouping;
@@ -171,7 +185,11 @@ fn main() {
                 let rss = rss_kb(child.id()).unwrap_or(0);
                 let files = status_kb(child.id(), "RssFile:").unwrap_or(0);
                 stop(&mut child);
-                Some(((b - a) as f64 / ticks_per_second() / 10.0 * 100.0, rss, files))
+                Some((
+                    (b - a) as f64 / ticks_per_second() / 10.0 * 100.0,
+                    rss,
+                    files,
+                ))
             };
             let idle_cpu = cpu(&["--port", "0"], "idle");
             rows.push((
@@ -180,9 +198,14 @@ fn main() {
                 "~0".into(),
             ));
             rows.push((
-                "Real binary RSS at start, idle (of which mapped files: GL driver, libraries)".into(),
+                "Real binary RSS at start, idle (of which mapped files: GL driver, libraries)"
+                    .into(),
                 idle_cpu.map_or("n/a".into(), |c| {
-                    format!("{:.0} MB ({:.0} MB)", c.1 as f64 / 1024.0, c.2 as f64 / 1024.0)
+                    format!(
+                        "{:.0} MB ({:.0} MB)",
+                        c.1 as f64 / 1024.0,
+                        c.2 as f64 / 1024.0
+                    )
                 }),
                 "-".into(),
             ));
@@ -200,7 +223,11 @@ fn main() {
         }
         None => {
             for what in ["idle CPU", "demo CPU", "RSS after a 2 h game"] {
-                rows.push((format!("Real binary, {what}"), "n/a (no Xvfb)".into(), "".into()));
+                rows.push((
+                    format!("Real binary, {what}"),
+                    "n/a (no Xvfb)".into(),
+                    "".into(),
+                ));
             }
         }
     }

@@ -13,7 +13,10 @@ use std::process::{Child, Command, Output, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_bar-overlay");
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run bar-overlay")
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run bar-overlay")
 }
 
 /// Starts a listening command on port 0 and returns it with the port it printed.
@@ -26,7 +29,9 @@ fn spawn_listening(args: &[&str]) -> (Child, u16) {
         .spawn()
         .expect("spawn");
     let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().expect("stderr")).read_line(&mut line).expect("read stderr");
+    BufReader::new(child.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("read stderr");
     let port = line
         .trim()
         .rsplit(':')
@@ -54,9 +59,27 @@ fn record_then_summary_round_trip() {
     let file_arg = file.to_str().expect("utf8 path");
     let (recorder, port) = spawn_listening(&["record", file_arg, "--until-bye"]);
     let to = format!("127.0.0.1:{port}");
-    let sim = run(&["simulate", "--to", &to, "--speed", "max", "--seconds", "300", "--units", "300", "--seed", "5"]);
-    assert!(sim.status.success(), "{}", String::from_utf8_lossy(&sim.stderr));
-    let out = recorder.wait_with_output().expect("recorder exits after bye");
+    let sim = run(&[
+        "simulate",
+        "--to",
+        &to,
+        "--speed",
+        "max",
+        "--seconds",
+        "300",
+        "--units",
+        "300",
+        "--seed",
+        "5",
+    ]);
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    let out = recorder
+        .wait_with_output()
+        .expect("recorder exits after bye");
     assert!(out.status.success());
 
     // The same game straight from the simulator, without TCP or a file in between.
@@ -71,34 +94,76 @@ fn record_then_summary_round_trip() {
         sent += 1;
     }
     let recorded = std::fs::read_to_string(&file).expect("recording");
-    let snapshots = recorded.lines().filter(|l| l.starts_with(r#"{"type":"snapshot""#)).count();
-    assert_eq!(snapshots + 1, sent + 1, "every snapshot recorded, plus the final full one");
-    assert!(recorded.lines().next().is_some_and(|l| l.starts_with(r#"{"type":"hello""#)));
-    assert!(recorded.lines().last().is_some_and(|l| l.starts_with(r#"{"type":"bye""#)));
+    let snapshots = recorded
+        .lines()
+        .filter(|l| l.starts_with(r#"{"type":"snapshot""#))
+        .count();
+    assert_eq!(
+        snapshots + 1,
+        sent + 1,
+        "every snapshot recorded, plus the final full one"
+    );
+    assert!(
+        recorded
+            .lines()
+            .next()
+            .is_some_and(|l| l.starts_with(r#"{"type":"hello""#))
+    );
+    assert!(
+        recorded
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with(r#"{"type":"bye""#))
+    );
 
     let json = run(&["summary", file_arg, "--json"]);
-    assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
-    let s: serde_json::Value = serde_json::from_slice(&json.stdout).expect("summary --json is JSON");
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("summary --json is JSON");
     let want = summary::from_game(&direct, 1, 0);
     assert_eq!(s["duration_seconds"], 300.0);
     assert_eq!(s["teams"].as_array().map(Vec::len), Some(4));
-    for (got, want) in s["teams"].as_array().expect("teams").iter().zip(&want.teams) {
+    for (got, want) in s["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .zip(&want.teams)
+    {
         assert_eq!(got["name"], want.name.as_str());
         assert_eq!(got["peak_metal_income"], want.peak_metal_income);
-        assert_eq!(got["avg_metal_income"].as_f64().map(|v| (v * 1e6).round()), Some((want.avg_metal_income * 1e6).round()));
+        assert_eq!(
+            got["avg_metal_income"].as_f64().map(|v| (v * 1e6).round()),
+            Some((want.avg_metal_income * 1e6).round())
+        );
         assert_eq!(got["final_army_value"], want.final_army_value);
         assert_eq!(got["peak_army_value"], want.peak_army_value);
-        assert_eq!(got["built"], serde_json::to_value(&want.built).expect("json"));
+        assert_eq!(
+            got["built"],
+            serde_json::to_value(&want.built).expect("json")
+        );
         assert_eq!(got["lost"], serde_json::to_value(&want.lost).expect("json"));
     }
-    assert!(s["winners"].as_array().is_some_and(|w| w.len() == 1), "game_over names a winner");
+    assert!(
+        s["winners"].as_array().is_some_and(|w| w.len() == 1),
+        "game_over names a winner"
+    );
     let table = run(&["summary", file_arg]);
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("Simulated Isthmus (seed 5) | 5:00 of game") && text.contains("(won)"), "{text}");
+    assert!(
+        text.contains("Simulated Isthmus (seed 5) | 5:00 of game") && text.contains("(won)"),
+        "{text}"
+    );
 
     // replay sends the recording back out; a receiver ends with the same game.
-    let (rx_handle, mut rx) =
-        Receiver::start(ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")), || {}).expect("receiver");
+    let (rx_handle, mut rx) = Receiver::start(
+        ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")),
+        || {},
+    )
+    .expect("receiver");
     let to = rx_handle.local_addr().to_string();
     // Drain while it sends: a receiver that is not read pushes back on the sender, as it should.
     let replay = Command::new(BIN)
@@ -107,10 +172,18 @@ fn record_then_summary_round_trip() {
         .spawn()
         .expect("replay");
     let mut feed = bar_overlay::model::Feed::new();
-    common::events_until(&mut rx, 60, |e| matches!(e.last(), Some(ReceiverEvent::Disconnected { .. })))
-        .into_iter()
-        .for_each(|e| feed.handle(e));
-    assert!(replay.wait_with_output().expect("replay exits").status.success());
+    common::events_until(&mut rx, 60, |e| {
+        matches!(e.last(), Some(ReceiverEvent::Disconnected { .. }))
+    })
+    .into_iter()
+    .for_each(|e| feed.handle(e));
+    assert!(
+        replay
+            .wait_with_output()
+            .expect("replay exits")
+            .status
+            .success()
+    );
     let from_file = game_from_file(&file);
     assert_eq!(feed.game().units, from_file.units);
     assert_eq!(feed.game().frame, from_file.frame);
@@ -121,22 +194,41 @@ fn record_then_summary_round_trip() {
 fn listen_prints_a_status_line_a_second() {
     let (mut listener, port) = spawn_listening(&["listen", "--seconds", "3"]);
     let to = format!("127.0.0.1:{port}");
-    let sim = run(&["simulate", "--to", &to, "--speed", "10", "--seconds", "20", "--units", "100"]);
+    let sim = run(&[
+        "simulate",
+        "--to",
+        &to,
+        "--speed",
+        "10",
+        "--seconds",
+        "20",
+        "--units",
+        "100",
+    ]);
     assert!(sim.status.success());
     let out = listener.wait().expect("listen exits");
     assert!(out.success());
     let mut stdout = String::new();
-    std::io::Read::read_to_string(listener.stdout.as_mut().expect("stdout"), &mut stdout).expect("read");
+    std::io::Read::read_to_string(listener.stdout.as_mut().expect("stdout"), &mut stdout)
+        .expect("read");
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines.len() >= 2, "{stdout}");
-    assert!(lines.iter().any(|l| l.contains("msg/s") && l.contains("teams 4") && !l.contains("units 0 ")), "{stdout}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("msg/s") && l.contains("teams 4") && !l.contains("units 0 ")),
+        "{stdout}"
+    );
 }
 
 fn assert_one_line_error(out: &Output, code: i32, want: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "stderr: {err}");
     assert!(err.contains(want), "stderr: {err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "stderr: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
@@ -147,15 +239,39 @@ fn errors_are_one_clear_line_and_a_non_zero_exit() {
     assert_one_line_error(&out, 1, "already in use");
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 
-    assert_one_line_error(&run(&["summary", "/nonexistent/game.ndjson"]), 1, "cannot read /nonexistent/game.ndjson");
+    assert_one_line_error(
+        &run(&["summary", "/nonexistent/game.ndjson"]),
+        1,
+        "cannot read /nonexistent/game.ndjson",
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let junk = dir.path().join("junk.ndjson");
     std::fs::write(&junk, "hello world\n\u{0}\u{1}\n").expect("write");
-    assert_one_line_error(&run(&["summary", junk.to_str().expect("utf8")]), 1, "holds no protocol v1 messages");
-    assert_one_line_error(&run(&["record", "/nonexistent/dir/x.ndjson", "--port", "0"]), 1, "cannot open");
-    assert_one_line_error(&run(&["simulate", "--rate", "99"]), 1, "--rate must be between 1 and 30");
-    assert_one_line_error(&run(&["simulate", "--to", "no-such-host.invalid:1"]), 1, "no-such-host.invalid:1");
-    assert_one_line_error(&run(&["simulate", "--speed", "fast"]), 2, "speed must be a positive number or `max`");
+    assert_one_line_error(
+        &run(&["summary", junk.to_str().expect("utf8")]),
+        1,
+        "holds no protocol v1 messages",
+    );
+    assert_one_line_error(
+        &run(&["record", "/nonexistent/dir/x.ndjson", "--port", "0"]),
+        1,
+        "cannot open",
+    );
+    assert_one_line_error(
+        &run(&["simulate", "--rate", "99"]),
+        1,
+        "--rate must be between 1 and 30",
+    );
+    assert_one_line_error(
+        &run(&["simulate", "--to", "no-such-host.invalid:1"]),
+        1,
+        "no-such-host.invalid:1",
+    );
+    assert_one_line_error(
+        &run(&["simulate", "--speed", "fast"]),
+        2,
+        "speed must be a positive number or `max`",
+    );
     assert_one_line_error(&run(&["listen", "--port", "99999"]), 2, "invalid value");
 }
 
@@ -166,7 +282,19 @@ fn a_killed_recorder_loses_at_most_the_last_second() {
     let (mut recorder, port) = spawn_listening(&["record", file.to_str().expect("utf8")]);
     let to = format!("127.0.0.1:{port}");
     let mut sim = Command::new(BIN)
-        .args(["simulate", "--to", &to, "--speed", "1", "--seconds", "60", "--units", "50", "--rate", "10"])
+        .args([
+            "simulate",
+            "--to",
+            &to,
+            "--speed",
+            "1",
+            "--seconds",
+            "60",
+            "--units",
+            "50",
+            "--rate",
+            "10",
+        ])
         .stdout(Stdio::null())
         .spawn()
         .expect("simulate");
@@ -199,21 +327,44 @@ fn replay_keeps_the_recorded_game_time() {
     while world.frame < 30 * 30 {
         world.step();
         if world.frame.is_multiple_of(3) {
-            text += std::str::from_utf8(&protocol::encode_line(&enc.snapshot(&mut world))).expect("utf8");
+            text += std::str::from_utf8(&protocol::encode_line(&enc.snapshot(&mut world)))
+                .expect("utf8");
         }
     }
     std::fs::write(&file, text).expect("write");
-    let (rx_handle, mut rx) =
-        Receiver::start(ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")), || {}).expect("receiver");
+    let (rx_handle, mut rx) = Receiver::start(
+        ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")),
+        || {},
+    )
+    .expect("receiver");
     let to = rx_handle.local_addr().to_string();
     let started = std::time::Instant::now();
-    let out = run(&["replay", file.to_str().expect("utf8"), "--to", &to, "--speed", "10"]);
+    let out = run(&[
+        "replay",
+        file.to_str().expect("utf8"),
+        "--to",
+        &to,
+        "--speed",
+        "10",
+    ]);
     let took = started.elapsed();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // 30 s of game at 10x: at least 3 s (sleeps never end early); the upper bound is generous for a loaded machine.
-    assert!(took.as_secs_f64() >= 2.9, "replayed 30 s of game at 10x in {took:?}");
+    assert!(
+        took.as_secs_f64() >= 2.9,
+        "replayed 30 s of game at 10x in {took:?}"
+    );
     assert!(took.as_secs_f64() < 20.0, "replay took {took:?}");
-    let evs = common::events_until(&mut rx, 10, |e| matches!(e.last(), Some(ReceiverEvent::Disconnected { .. })));
-    let snapshots = evs.iter().filter(|e| matches!(e, ReceiverEvent::Message { msg, .. } if msg.kind() == "snapshot")).count();
+    let evs = common::events_until(&mut rx, 10, |e| {
+        matches!(e.last(), Some(ReceiverEvent::Disconnected { .. }))
+    });
+    let snapshots = evs
+        .iter()
+        .filter(|e| matches!(e, ReceiverEvent::Message { msg, .. } if msg.kind() == "snapshot"))
+        .count();
     assert_eq!(snapshots, 300);
 }

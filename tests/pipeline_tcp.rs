@@ -26,8 +26,11 @@ fn sim(to: std::net::SocketAddr, seed: u64, seconds: f64, detail: Detail) -> Sim
 
 #[test]
 fn the_model_matches_the_sender_at_every_snapshot() {
-    let (receiver, mut rx) = Receiver::start(ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")), || {})
-        .expect("receiver");
+    let (receiver, mut rx) = Receiver::start(
+        ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")),
+        || {},
+    )
+    .expect("receiver");
     let cfg = sim(receiver.local_addr(), 7, 150.0, Detail::Standard);
     let sender = simulate::spawn(cfg.clone()).expect("simulate");
     // The reference: the same seeded world, stepped in lockstep with the snapshots that arrive.
@@ -39,7 +42,11 @@ fn the_model_matches_the_sender_at_every_snapshot() {
         let ev = next_event(&mut rx, 30);
         let snapshot = match &ev {
             ReceiverEvent::Message { msg, .. } => match msg.as_ref() {
-                Message::Snapshot(s) => Some((s.game_frame, s.is_full(), s.units.clone().unwrap_or_default())),
+                Message::Snapshot(s) => Some((
+                    s.game_frame,
+                    s.is_full(),
+                    s.units.clone().unwrap_or_default(),
+                )),
                 _ => None,
             },
             ReceiverEvent::BadLine { error, .. } => panic!("bad line from simulate: {error}"),
@@ -47,7 +54,9 @@ fn the_model_matches_the_sender_at_every_snapshot() {
             _ => None,
         };
         feed.handle(ev);
-        let Some((frame, full, units)) = snapshot else { continue };
+        let Some((frame, full, units)) = snapshot else {
+            continue;
+        };
         snapshots += 1;
         while reference.frame < frame {
             reference.step();
@@ -65,7 +74,11 @@ fn the_model_matches_the_sender_at_every_snapshot() {
         // The model recomputes compositions only when they can change: it must agree with a fresh computation.
         let fresh = compute_composition(&game.units, &game.defs);
         for (id, team) in &game.teams {
-            assert_eq!(Some(&team.army), fresh.get(id).or(Some(&Default::default())), "team {id} at frame {frame}");
+            assert_eq!(
+                Some(&team.army),
+                fresh.get(id).or(Some(&Default::default())),
+                "team {id} at frame {frame}"
+            );
         }
         for id in &want {
             let age = frame - last_refresh.get(id).copied().unwrap_or(frame);
@@ -74,42 +87,84 @@ fn the_model_matches_the_sender_at_every_snapshot() {
         if full {
             fulls += 1;
             for id in &want {
-                assert_eq!(game.units.get(id), reference.unit(*id, false).as_ref(), "unit {id} at frame {frame}");
+                assert_eq!(
+                    game.units.get(id),
+                    reference.unit(*id, false).as_ref(),
+                    "unit {id} at frame {frame}"
+                );
             }
             let states = reference.team_states();
             for t in &states {
-                assert_eq!(game.teams[&t.team_id].metal, t.metal, "team {} metal at {frame}", t.team_id);
-                assert_eq!(game.teams[&t.team_id].energy, t.energy, "team {} energy at {frame}", t.team_id);
+                assert_eq!(
+                    game.teams[&t.team_id].metal, t.metal,
+                    "team {} metal at {frame}",
+                    t.team_id
+                );
+                assert_eq!(
+                    game.teams[&t.team_id].energy, t.energy,
+                    "team {} energy at {frame}",
+                    t.team_id
+                );
             }
         }
     }
     let report = sender.stop().expect("simulate ran");
-    assert_eq!(report.snapshots_sent, snapshots, "every snapshot sent arrived");
+    assert_eq!(
+        report.snapshots_sent, snapshots,
+        "every snapshot sent arrived"
+    );
     assert!(snapshots >= 150 * 30, "{snapshots} snapshots");
-    assert!(fulls >= 15, "a full snapshot every 10 s and at the end: {fulls}");
-    assert!(max_age <= 6, "a unit went {max_age} frames without a refresh (limit 6 = 5 per second)");
-    assert!(feed.game().units.len() > 200, "the armies grew: {}", feed.game().units.len());
+    assert!(
+        fulls >= 15,
+        "a full snapshot every 10 s and at the end: {fulls}"
+    );
+    assert!(
+        max_age <= 6,
+        "a unit went {max_age} frames without a refresh (limit 6 = 5 per second)"
+    );
+    assert!(
+        feed.game().units.len() > 200,
+        "the armies grew: {}",
+        feed.game().units.len()
+    );
     assert!(feed.game().over.is_some(), "game_over arrived");
     assert!(feed.game().ended_cleanly, "bye arrived");
-    let army: f64 = feed.game().teams.values().map(|t| t.stats.peak_army_value).sum();
+    let army: f64 = feed
+        .game()
+        .teams
+        .values()
+        .map(|t| t.stats.peak_army_value)
+        .sum();
     assert!(army > 0.0, "armies were built");
 }
 
 #[test]
 fn the_sender_reconnects_when_the_listener_comes_back() {
-    let (receiver, mut rx) = Receiver::start(ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")), || {})
-        .expect("receiver");
+    let (receiver, mut rx) = Receiver::start(
+        ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")),
+        || {},
+    )
+    .expect("receiver");
     let addr = receiver.local_addr();
     let mut cfg = sim(addr, 3, 600.0, Detail::Minimal);
     cfg.speed = Speed::Factor(20.0);
     let sender = simulate::spawn(cfg).expect("simulate");
-    assert!(matches!(next_event(&mut rx, 10), ReceiverEvent::Connected { .. }));
-    assert!(matches!(next_event(&mut rx, 10), ReceiverEvent::Message { msg, .. } if msg.kind() == "hello"));
+    assert!(matches!(
+        next_event(&mut rx, 10),
+        ReceiverEvent::Connected { .. }
+    ));
+    assert!(
+        matches!(next_event(&mut rx, 10), ReceiverEvent::Message { msg, .. } if msg.kind() == "hello")
+    );
     receiver.stop();
     drop(rx);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let (_again, mut rx) = Receiver::start(ReceiverConfig::new(addr), || {}).expect("same port again");
-    assert!(matches!(next_event(&mut rx, 15), ReceiverEvent::Connected { .. }));
+    let (_again, mut rx) =
+        Receiver::start(ReceiverConfig::new(addr), || {}).expect("same port again");
+    assert!(matches!(
+        next_event(&mut rx, 15),
+        ReceiverEvent::Connected { .. }
+    ));
     let first = next_event(&mut rx, 10);
     assert!(
         matches!(&first, ReceiverEvent::Message { msg, .. } if msg.kind() == "hello"),

@@ -72,7 +72,11 @@ fn read_game(stream: TcpStream, lines: Vec<String>) -> JoinHandle<(Game, Vec<Str
 }
 
 /// Applies every further line of `reader` to `game` (keeping the lines) until a bye or EOF.
-fn follow_until_bye(reader: impl BufRead, mut game: Game, mut lines: Vec<String>) -> (Game, Vec<String>) {
+fn follow_until_bye(
+    reader: impl BufRead,
+    mut game: Game,
+    mut lines: Vec<String>,
+) -> (Game, Vec<String>) {
     for line in reader.lines() {
         let line = line.expect("relay line");
         apply(&mut game, &line);

@@ -39,7 +39,9 @@ fn feed_golden(h: &mut Harness<'_, OverlayApp>, files: &[&str]) {
         peer: "127.0.0.1:50000".parse().expect("addr"),
     });
     for f in files {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(f);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(f);
         let text = std::fs::read_to_string(&path).expect("golden file");
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let Ok(Parsed::Message { msg, .. }) = protocol::parse_line(line.as_bytes()) else {
@@ -77,7 +79,10 @@ fn golden_game_shows_names_values_and_status() {
             assert!(shown(&h, &inc), "{}'s metal income {inc} not shown", t.name);
         }
     }
-    assert!(shown(&h, "Side 1") && shown(&h, "Side 2"), "both sides side by side");
+    assert!(
+        shown(&h, "Side 1") && shown(&h, "Side 2"),
+        "both sides side by side"
+    );
     assert!(shown(&h, "LIVE"), "a game that just sent data is live");
     assert!(shown(&h, "Spectator: full view"));
     // The top unit types of some team are listed with counts.
@@ -89,7 +94,9 @@ fn golden_game_shows_names_values_and_status() {
         .expect("the golden snapshot has army units");
     let name = &game.def(top.def_id).expect("def").human_name;
     assert!(
-        h.query_all_by_label_contains(&format!("{}× {name}", top.count)).next().is_some(),
+        h.query_all_by_label_contains(&format!("{}× {name}", top.count))
+            .next()
+            .is_some(),
         "top unit {name} with its count"
     );
 }
@@ -141,7 +148,8 @@ fn settings_toggles_change_and_save_the_config() {
     );
 
     // Click-through goes to the window as a viewport command, and closes the settings it would make unreachable.
-    h.get_by_label("Click-through (mouse goes to the game)").click();
+    h.get_by_label("Click-through (mouse goes to the game)")
+        .click();
     let mut sent = false;
     for _ in 0..4 {
         h.step();
@@ -151,7 +159,10 @@ fn settings_toggles_change_and_save_the_config() {
     }
     assert!(h.state().settings().click_through);
     assert!(sent, "MousePassthrough(true) sent to the window");
-    assert!(h.query_by_label("Graph window").is_none(), "settings closed");
+    assert!(
+        h.query_by_label("Graph window").is_none(),
+        "settings closed"
+    );
 
     // And everything survives a restart.
     let reloaded = SettingsStore::open(Some(config_path(&dir))).1;
@@ -174,7 +185,9 @@ fn a_port_in_use_is_shown_not_fatal() {
     frames(&mut h);
     assert!(shown(&h, "NOT LISTENING"));
     assert!(
-        h.query_all_by_label_contains("already in use").next().is_some(),
+        h.query_all_by_label_contains("already in use")
+            .next()
+            .is_some(),
         "the bind error is on screen"
     );
 
@@ -226,14 +239,20 @@ fn focusing_the_overlay_turns_click_through_off() {
     // The game takes focus; the focus the overlay had when click-through went on does not count.
     set_focus(&mut h, false);
     frames(&mut h);
-    assert!(h.state().settings().click_through, "still on while the game has focus");
+    assert!(
+        h.state().settings().click_through,
+        "still on while the game has focus"
+    );
     std::thread::sleep(std::time::Duration::from_millis(1100));
     frames(&mut h);
     assert!(h.state().settings().click_through);
     // Alt+Tab to the overlay.
     set_focus(&mut h, true);
     frames(&mut h);
-    assert!(!h.state().settings().click_through, "focus turned click-through off");
+    assert!(
+        !h.state().settings().click_through,
+        "focus turned click-through off"
+    );
     let saved = std::fs::read_to_string(config_path(&dir)).expect("settings saved");
     assert!(saved.contains("click_through = false"), "{saved}");
 }
@@ -245,8 +264,14 @@ fn idle_frames_schedule_no_repaint() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = harness(&dir);
     h.run_steps(10);
-    let delay = |h: &Harness<'_, OverlayApp>| h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
-    assert_eq!(delay(&h), std::time::Duration::MAX, "waiting with nothing to do");
+    let delay = |h: &Harness<'_, OverlayApp>| {
+        h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay
+    };
+    assert_eq!(
+        delay(&h),
+        std::time::Duration::MAX,
+        "waiting with nothing to do"
+    );
     feed_golden(&mut h, &["hello.ndjson", "snapshot_full.ndjson"]);
     h.run_steps(10);
     let d = delay(&h);
@@ -276,7 +301,10 @@ fn relay_port_is_served_and_its_errors_shown() {
     );
     frames(&mut h);
     assert!(shown(&h, "WAITING FOR GAME"));
-    assert!(shown(&h, &format!("Relaying to programs on 127.0.0.1:{relay}")));
+    assert!(shown(
+        &h,
+        &format!("Relaying to programs on 127.0.0.1:{relay}")
+    ));
     assert!(std::net::TcpStream::connect(("127.0.0.1", relay)).is_ok());
     drop(h);
 
@@ -293,5 +321,8 @@ fn relay_port_is_served_and_its_errors_shown() {
     );
     frames(&mut h);
     assert!(shown(&h, "NOT LISTENING"));
-    assert!(h.query_all_by_label_contains("relay port").next().is_some(), "the relay error is on screen");
+    assert!(
+        h.query_all_by_label_contains("relay port").next().is_some(),
+        "the relay error is on screen"
+    );
 }

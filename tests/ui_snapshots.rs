@@ -9,7 +9,10 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotError};
 
 /// A 15-minute, 4-team simulated game, as the built-in demo plays it, with the given settings tweak.
-fn demo_overlay(dir: &tempfile::TempDir, tweak: impl FnOnce(&mut OverlayApp)) -> Harness<'static, OverlayApp> {
+fn demo_overlay(
+    dir: &tempfile::TempDir,
+    tweak: impl FnOnce(&mut OverlayApp),
+) -> Harness<'static, OverlayApp> {
     let (store, settings) = SettingsStore::open(Some(dir.path().join("settings.toml")));
     let mut h = Harness::builder()
         .with_size([440.0, 900.0])

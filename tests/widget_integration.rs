@@ -72,12 +72,18 @@ impl Harness {
     fn finish(mut self) -> (String, Value) {
         let status = self.child.wait().expect("wait harness");
         let out = self.out.join().unwrap();
-        assert!(status.success(), "harness failed ({status}); output:\n{out}");
+        assert!(
+            status.success(),
+            "harness failed ({status}); output:\n{out}"
+        );
         let line = out
             .lines()
             .find_map(|l| l.strip_prefix("SUMMARY "))
             .unwrap_or_else(|| panic!("no SUMMARY line in harness output:\n{out}"));
-        (out.clone(), serde_json::from_str(line).expect("summary json"))
+        (
+            out.clone(),
+            serde_json::from_str(line).expect("summary json"),
+        )
     }
 }
 
@@ -111,7 +117,9 @@ impl Seen {
                     }
                 }
                 ReceiverEvent::BadLine { error, .. } => self.bad_lines.push(error.clone()),
-                ReceiverEvent::UnknownType { kind, .. } => self.bad_lines.push(format!("unknown type {kind}")),
+                ReceiverEvent::UnknownType { kind, .. } => {
+                    self.bad_lines.push(format!("unknown type {kind}"))
+                }
             }
             self.feed.handle(ev);
         }
@@ -150,26 +158,57 @@ fn assert_model_equals_truth(game: &Game, truth: &Value) -> usize {
     let units = truth["units"].as_array().unwrap();
     for tu in units {
         let id = tu["id"].as_u64().unwrap() as u32;
-        let u = game.units.get(&id).unwrap_or_else(|| panic!("unit {id} missing from the model"));
-        assert_eq!(u.team as u64, tu["team"].as_u64().unwrap(), "team of unit {id}");
-        assert_eq!(u.def_id.map(u64::from), tu["def_id"].as_u64(), "def_id of unit {id}");
+        let u = game
+            .units
+            .get(&id)
+            .unwrap_or_else(|| panic!("unit {id} missing from the model"));
+        assert_eq!(
+            u.team as u64,
+            tu["team"].as_u64().unwrap(),
+            "team of unit {id}"
+        );
+        assert_eq!(
+            u.def_id.map(u64::from),
+            tu["def_id"].as_u64(),
+            "def_id of unit {id}"
+        );
         let pos = u.pos.as_ref().unwrap_or_else(|| panic!("pos of unit {id}"));
         for (k, got) in [("x", pos.x), ("y", pos.y), ("z", pos.z)] {
             let want = f(&tu["pos"][k]);
-            assert!((got as f64 - want).abs() <= 0.5, "pos.{k} of unit {id}: {got} vs {want}");
+            assert!(
+                (got as f64 - want).abs() <= 0.5,
+                "pos.{k} of unit {id}: {got} vs {want}"
+            );
         }
         match tu.get("health") {
             Some(h) => {
-                let mh = u.health.as_ref().unwrap_or_else(|| panic!("health of unit {id} missing"));
-                assert!((mh.current as f64 - f(&h["current"])).abs() <= 0.01, "health of unit {id}");
-                assert!((mh.max as f64 - f(&h["max"])).abs() <= 0.01, "max health of unit {id}");
+                let mh = u
+                    .health
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("health of unit {id} missing"));
+                assert!(
+                    (mh.current as f64 - f(&h["current"])).abs() <= 0.01,
+                    "health of unit {id}"
+                );
+                assert!(
+                    (mh.max as f64 - f(&h["max"])).abs() <= 0.01,
+                    "max health of unit {id}"
+                );
             }
-            None => assert!(u.health.is_none(), "unit {id} has health outside line of sight"),
+            None => assert!(
+                u.health.is_none(),
+                "unit {id} has health outside line of sight"
+            ),
         }
         match tu.get("build_progress") {
             Some(b) => {
-                let got = u.build_progress.unwrap_or_else(|| panic!("build_progress of unit {id} missing"));
-                assert!((got as f64 - f(b)).abs() <= 0.001, "build_progress of unit {id}");
+                let got = u
+                    .build_progress
+                    .unwrap_or_else(|| panic!("build_progress of unit {id} missing"));
+                assert!(
+                    (got as f64 - f(b)).abs() <= 0.001,
+                    "build_progress of unit {id}"
+                );
             }
             None => assert!(u.is_finished(), "unit {id} should be finished"),
         }
@@ -177,18 +216,41 @@ fn assert_model_equals_truth(game: &Game, truth: &Value) -> usize {
     assert_eq!(game.units.len(), units.len(), "unit count");
     for tt in truth["teams"].as_array().unwrap() {
         let id = tt["team_id"].as_u64().unwrap() as u32;
-        let t = game.teams.get(&id).unwrap_or_else(|| panic!("team {id} missing"));
+        let t = game
+            .teams
+            .get(&id)
+            .unwrap_or_else(|| panic!("team {id} missing"));
         assert_eq!(t.name, tt["name"].as_str().unwrap(), "name of team {id}");
-        assert_eq!(t.ally_team as u64, tt["ally_team_id"].as_u64().unwrap(), "ally team of {id}");
+        assert_eq!(
+            t.ally_team as u64,
+            tt["ally_team_id"].as_u64().unwrap(),
+            "ally team of {id}"
+        );
         for (res, got) in [("metal", &t.metal), ("energy", &t.energy)] {
             match tt.get(res) {
                 Some(want) => {
-                    let got = got.as_ref().unwrap_or_else(|| panic!("team {id} {res} missing"));
+                    let got = got
+                        .as_ref()
+                        .unwrap_or_else(|| panic!("team {id} {res} missing"));
                     let close = |a: f64, b: f64| (a - b).abs() <= 0.001 + b.abs() * 1e-6;
-                    assert!(close(got.current, f(&want["current"])), "team {id} {res}.current: {} vs {}", got.current, want["current"]);
-                    assert!(close(got.income, f(&want["income"])), "team {id} {res}.income");
-                    assert!(close(got.expense.expect("expense"), f(&want["expense"])), "team {id} {res}.expense");
-                    assert!(close(got.storage.expect("storage"), f(&want["storage"])), "team {id} {res}.storage");
+                    assert!(
+                        close(got.current, f(&want["current"])),
+                        "team {id} {res}.current: {} vs {}",
+                        got.current,
+                        want["current"]
+                    );
+                    assert!(
+                        close(got.income, f(&want["income"])),
+                        "team {id} {res}.income"
+                    );
+                    assert!(
+                        close(got.expense.expect("expense"), f(&want["expense"])),
+                        "team {id} {res}.expense"
+                    );
+                    assert!(
+                        close(got.storage.expect("storage"), f(&want["storage"])),
+                        "team {id} {res}.storage"
+                    );
                 }
                 None => assert!(got.is_none(), "team {id} {res} readable in this view"),
             }
@@ -208,7 +270,9 @@ fn run_view(view: &str, units: &str, frames: &str, extra: &[&str]) -> (Seen, Val
     let (receiver, mut rx) = start_receiver("127.0.0.1:0".parse().unwrap());
     let port = receiver.local_addr().port().to_string();
     let (_dir, dump) = tmp("truth.json");
-    let mut args = vec!["--port", &port, "--frames", frames, "--units", units, "--view", view, "--dump"];
+    let mut args = vec![
+        "--port", &port, "--frames", frames, "--units", units, "--view", view, "--dump",
+    ];
     let dump_s = dump.to_str().unwrap().to_string();
     args.push(&dump_s);
     args.extend_from_slice(extra);
@@ -230,12 +294,18 @@ fn spectator_model_equals_engine_truth() {
     assert_eq!(summary["errors"], 0, "widget errors; output:\n{out}");
     let game = seen.feed.game();
     assert!(game.full_view());
-    assert_eq!(game.seq_gaps, 0, "no dropped snapshots with a reading receiver");
+    assert_eq!(
+        game.seq_gaps, 0,
+        "no dropped snapshots with a reading receiver"
+    );
     let n = assert_model_equals_truth(game, &truth);
     assert!(n > 900, "units compared: {n}");
     assert_eq!(game.defs.len(), 84, "every unit def in hello");
     assert_eq!(game.frame as u64, truth["frame"].as_u64().unwrap(), "frame");
-    eprintln!("spectator: {n} units equal; widget cost per frame {}", summary["cost_ms"]);
+    eprintln!(
+        "spectator: {n} units equal; widget cost per frame {}",
+        summary["cost_ms"]
+    );
 }
 
 #[test]
@@ -249,18 +319,33 @@ fn fog_of_war_player_versus_spectator() {
     let ns = assert_model_equals_truth(s, &spec_truth);
     let np = assert_model_equals_truth(p, &player_truth);
     assert!(!p.full_view() && s.full_view());
-    assert!(np < ns, "a player sees fewer units ({np}) than a full-view spectator ({ns})");
+    assert!(
+        np < ns,
+        "a player sees fewer units ({np}) than a full-view spectator ({ns})"
+    );
     // enemy resources unreadable for the player, readable for the spectator
     for id in [2u32, 3] {
-        assert!(p.teams[&id].metal.is_none() && p.teams[&id].energy.is_none(), "enemy team {id} economy hidden");
+        assert!(
+            p.teams[&id].metal.is_none() && p.teams[&id].energy.is_none(),
+            "enemy team {id} economy hidden"
+        );
         assert!(s.teams[&id].metal.is_some(), "spectator reads team {id}");
     }
     assert!(p.teams[&1].metal.is_some(), "ally economy readable");
     let enemies: Vec<_> = p.units.values().filter(|u| u.team >= 2).collect();
     assert!(!enemies.is_empty(), "some enemies in view");
-    assert!(enemies.iter().any(|u| u.health.is_none()), "radar blips without health");
-    assert!(s.units.values().all(|u| u.health.is_some()), "spectator sees every unit's health");
-    eprintln!("fog of war: player {np} units ({} enemy), spectator {ns}", enemies.len());
+    assert!(
+        enemies.iter().any(|u| u.health.is_none()),
+        "radar blips without health"
+    );
+    assert!(
+        s.units.values().all(|u| u.health.is_some()),
+        "spectator sees every unit's health"
+    );
+    eprintln!(
+        "fog of war: player {np} units ({} enemy), spectator {ns}",
+        enemies.len()
+    );
 }
 
 #[test]
@@ -277,7 +362,16 @@ fn hostile_strings_arrive_intact() {
 
 #[test]
 fn no_receiver_backs_off_quietly() {
-    let mut h = harness(&["--no-receiver", "--frames", "120", "--units", "100", "--realtime", "--progress", "30"]);
+    let mut h = harness(&[
+        "--no-receiver",
+        "--frames",
+        "120",
+        "--units",
+        "100",
+        "--realtime",
+        "--progress",
+        "30",
+    ]);
     while !h.exited() {
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -286,10 +380,16 @@ fn no_receiver_backs_off_quietly() {
     assert_eq!(summary["connections"], 0);
     assert_eq!(summary["state"], "reconnecting");
     let failures = summary["failures"].as_u64().unwrap();
-    assert!((2..=3).contains(&failures), "about 4 s: attempts at 0, ~1, ~3 s; got {failures}\n{out}");
+    assert!(
+        (2..=3).contains(&failures),
+        "about 4 s: attempts at 0, ~1, ~3 s; got {failures}\n{out}"
+    );
     let backoff = summary["backoff"].as_f64().unwrap();
     assert!(backoff >= 1.6, "backoff grew: {backoff}");
-    assert!(out.contains("retrying in"), "backoff visible in status text:\n{out}");
+    assert!(
+        out.contains("retrying in"),
+        "backoff visible in status text:\n{out}"
+    );
     eprintln!("no receiver: {failures} attempts, backoff now {backoff:.2} s");
 }
 
@@ -301,7 +401,17 @@ fn reconnects_after_receiver_restart() {
     let (_dir, dump) = tmp("truth.json");
     let dump_s = dump.to_str().unwrap().to_string();
     let mut h = harness(&[
-        "--port", &port, "--frames", "210", "--units", "300", "--realtime", "--dump", &dump_s, "--progress", "30",
+        "--port",
+        &port,
+        "--frames",
+        "210",
+        "--units",
+        "300",
+        "--realtime",
+        "--dump",
+        &dump_s,
+        "--progress",
+        "30",
     ]);
     let mut first = Seen::default();
     let t0 = Instant::now();
@@ -309,7 +419,11 @@ fn reconnects_after_receiver_restart() {
         first.take(&mut rx1);
         std::thread::sleep(Duration::from_millis(2));
     }
-    assert!(first.kinds.len() > 10, "first receiver got data: {}", first.kinds.len());
+    assert!(
+        first.kinds.len() > 10,
+        "first receiver got data: {}",
+        first.kinds.len()
+    );
     assert_eq!(first.kinds[0], "hello");
     drop(r1);
     std::thread::sleep(Duration::from_millis(700));
@@ -321,9 +435,17 @@ fn reconnects_after_receiver_restart() {
     drop(r2);
     assert_eq!(summary["errors"], 0, "{out}");
     assert_eq!(summary["connections"], 2, "{out}");
-    assert!(second.bad_lines.is_empty(), "no partial line after reconnect: {:?}", second.bad_lines);
+    assert!(
+        second.bad_lines.is_empty(),
+        "no partial line after reconnect: {:?}",
+        second.bad_lines
+    );
     assert_eq!(second.connected, 1);
-    assert_eq!(second.kinds.first(), Some(&"hello"), "new connection starts with hello");
+    assert_eq!(
+        second.kinds.first(),
+        Some(&"hello"),
+        "new connection starts with hello"
+    );
     assert_eq!(second.kinds.get(1), Some(&"snapshot"));
     assert_eq!(second.kinds.last(), Some(&"bye"));
     let n = assert_model_equals_truth(second.feed.game(), &read_truth(&dump));
@@ -342,7 +464,17 @@ fn stalled_run(units: &str, frames: &str, queue_kb: &str) -> Value {
         drop(sock);
     });
     let mut h = harness(&[
-        "--port", &port, "--frames", frames, "--units", units, "--queue-kb", queue_kb, "--drain", "0", "--realtime",
+        "--port",
+        &port,
+        "--frames",
+        frames,
+        "--units",
+        units,
+        "--queue-kb",
+        queue_kb,
+        "--drain",
+        "0",
+        "--realtime",
     ]);
     while !h.exited() {
         std::thread::sleep(Duration::from_millis(10));
@@ -355,13 +487,24 @@ fn stalled_run(units: &str, frames: &str, queue_kb: &str) -> Value {
 #[test]
 fn stalled_receiver_keeps_queue_bounded_and_counts_drops() {
     // baseline with a reading receiver, same game, both paced at 30 frames a second like the game
-    let (seen, _, base, _) = run_view("spectator", "2000", "180", &["--queue-kb", "512", "--realtime"]);
-    assert_eq!(base["dropped_total"], 0, "a reading receiver keeps up at game pace: {base}");
+    let (seen, _, base, _) = run_view(
+        "spectator",
+        "2000",
+        "180",
+        &["--queue-kb", "512", "--realtime"],
+    );
+    assert_eq!(
+        base["dropped_total"], 0,
+        "a reading receiver keeps up at game pace: {base}"
+    );
     assert_eq!(seen.feed.game().seq_gaps, 0);
     let stalled = stalled_run("2000", "180", "512");
     assert_eq!(stalled["errors"], 0);
     assert_eq!(stalled["connections"], 1);
-    assert_eq!(stalled["state"], "connected", "a slow reader is not a lost connection");
+    assert_eq!(
+        stalled["state"], "connected",
+        "a slow reader is not a lost connection"
+    );
     let dropped = stalled["dropped_total"].as_u64().unwrap();
     assert!(dropped > 0, "drops counted: {stalled}");
     let qmax = stalled["queue_max"].as_u64().unwrap();
@@ -371,7 +514,11 @@ fn stalled_receiver_keeps_queue_bounded_and_counts_drops() {
     eprintln!(
         "stalled receiver: queue max {qmax} B (bound {bound}), {dropped} snapshots dropped; \
          frame cost ms reading p50/p99/max {}/{}/{} vs stalled {}/{}/{}",
-        base["cost_ms"]["p50"], base["cost_ms"]["p99"], base["cost_ms"]["max"],
-        stalled["cost_ms"]["p50"], stalled["cost_ms"]["p99"], stalled["cost_ms"]["max"]
+        base["cost_ms"]["p50"],
+        base["cost_ms"]["p99"],
+        base["cost_ms"]["max"],
+        stalled["cost_ms"]["p50"],
+        stalled["cost_ms"]["p99"],
+        stalled["cost_ms"]["max"]
     );
 }

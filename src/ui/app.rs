@@ -234,7 +234,8 @@ impl OverlayApp {
                 }
                 Err(mpsc::error::TryRecvError::Empty) => break,
                 Err(mpsc::error::TryRecvError::Disconnected) => {
-                    self.listen_error = Some("the receiver stopped; choose Listen in settings".into());
+                    self.listen_error =
+                        Some("the receiver stopped; choose Listen in settings".into());
                     self.events = None;
                     break;
                 }
@@ -297,7 +298,9 @@ impl OverlayApp {
         if self.first_frame {
             self.first_frame = false;
             // Re-apply what the builder could not: click-through (see window.rs).
-            ctx.send_viewport_cmd(ViewportCommand::MousePassthrough(self.settings.click_through));
+            ctx.send_viewport_cmd(ViewportCommand::MousePassthrough(
+                self.settings.click_through,
+            ));
             self.applied.click_through = self.settings.click_through;
             if self.settings.click_through {
                 self.click_through_since = Some(Instant::now());
@@ -333,8 +336,13 @@ impl OverlayApp {
     fn header(&mut self, ui: &mut egui::Ui, link: &status::Link) {
         // The whole bar drags the window. It is registered before the widgets on it, so the button stays on top.
         let h = ui.spacing().interact_size.y;
-        let bar_rect = egui::Rect::from_min_size(ui.cursor().min, egui::vec2(ui.available_width(), h));
-        let bar = ui.interact(bar_rect, ui.scope_id().with("header_drag"), egui::Sense::drag());
+        let bar_rect =
+            egui::Rect::from_min_size(ui.cursor().min, egui::vec2(ui.available_width(), h));
+        let bar = ui.interact(
+            bar_rect,
+            ui.scope_id().with("header_drag"),
+            egui::Sense::drag(),
+        );
         window::drag_handle(ui, &bar);
         if bar.hovered() {
             ui.ctx().set_cursor_icon(egui::CursorIcon::Grab);
@@ -369,7 +377,9 @@ impl OverlayApp {
                 ui.set_width(ui.available_width());
                 status::show(ui, &self.feed, link);
                 if let Some(relay) = self.receiver.as_ref().and_then(Receiver::relay_addr) {
-                    ui.label(RichText::new(format!("Relaying to programs on {relay}")).color(theme::DIM));
+                    ui.label(
+                        RichText::new(format!("Relaying to programs on {relay}")).color(theme::DIM),
+                    );
                 }
             });
             ui.add_space(gap);
@@ -462,7 +472,11 @@ impl OverlayApp {
 impl eframe::App for OverlayApp {
     /// Runs before every frame and also while the window is hidden: data and tray keep flowing.
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        if self.quit.as_ref().is_some_and(|q| q.load(Ordering::Relaxed)) {
+        if self
+            .quit
+            .as_ref()
+            .is_some_and(|q| q.load(Ordering::Relaxed))
+        {
             ctx.send_viewport_cmd(ViewportCommand::Close);
         }
         self.drain(ctx);
@@ -537,10 +551,14 @@ fn style(ctx: &egui::Context) {
     ctx.set_visuals(egui::Visuals::dark());
     ctx.all_styles_mut(|s| {
         use egui::{FontId, TextStyle};
-        s.text_styles.insert(TextStyle::Body, FontId::proportional(14.0));
-        s.text_styles.insert(TextStyle::Button, FontId::proportional(14.0));
-        s.text_styles.insert(TextStyle::Monospace, FontId::monospace(13.0));
-        s.text_styles.insert(TextStyle::Small, FontId::proportional(12.0));
+        s.text_styles
+            .insert(TextStyle::Body, FontId::proportional(14.0));
+        s.text_styles
+            .insert(TextStyle::Button, FontId::proportional(14.0));
+        s.text_styles
+            .insert(TextStyle::Monospace, FontId::monospace(13.0));
+        s.text_styles
+            .insert(TextStyle::Small, FontId::proportional(12.0));
         s.spacing.item_spacing = egui::vec2(6.0, 2.0);
         // Windows (the settings) stay readable on top of a transparent overlay.
         s.visuals.window_fill = egui::Color32::from_rgb(24, 26, 32);

@@ -354,13 +354,17 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
     if s.background == Background::ChromaKey {
         ui.horizontal(|ui| {
             let l = ui.label("Key color");
-            ui.color_edit_button_srgb(&mut s.chroma_key).labelled_by(l.id);
+            ui.color_edit_button_srgb(&mut s.chroma_key)
+                .labelled_by(l.id);
             ui.label("(OBS: Color Key filter with this color)");
         });
     }
     ui.add(egui::Slider::new(&mut s.scale, 0.5..=2.5).text("Scale"));
     ui.checkbox(&mut s.always_on_top, "Always on top");
-    ui.checkbox(&mut s.click_through, "Click-through (mouse goes to the game)");
+    ui.checkbox(
+        &mut s.click_through,
+        "Click-through (mouse goes to the game)",
+    );
     if cx.tray {
         ui.label("Turn click-through off from the tray icon, or Alt+Tab to the overlay.");
     } else {
@@ -375,7 +379,10 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
         ui.selectable_value(&mut s.renderer, RendererChoice::Glow, "glow (OpenGL)");
     });
     if s.renderer != cx.running_renderer {
-        ui.colored_label(super::theme::WARN, "The renderer changes at the next start.");
+        ui.colored_label(
+            super::theme::WARN,
+            "The renderer changes at the next start.",
+        );
     }
 
     ui.separator();
@@ -432,7 +439,10 @@ mod tests {
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().any(|n| n.starts_with("s.toml.corrupt-")), "{names:?}");
+        assert!(
+            names.iter().any(|n| n.starts_with("s.toml.corrupt-")),
+            "{names:?}"
+        );
         // And a fresh, valid file took its place.
         assert_eq!(load(&p), (Settings::default(), None));
     }

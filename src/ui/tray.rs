@@ -108,8 +108,11 @@ impl Tray {
             return;
         }
         self.shown = (visible, click_through);
-        self.show
-            .set_text(if visible { "Hide overlay" } else { "Show overlay" });
+        self.show.set_text(if visible {
+            "Hide overlay"
+        } else {
+            "Show overlay"
+        });
         self.click_through.set_checked(click_through);
     }
 }

@@ -271,7 +271,9 @@ impl Encoder {
         } else {
             let ids: Vec<u32> = world.unit_ids().collect();
             // One snapshot of headroom: units born during a cycle lengthen it, and none may wait past the cycle.
-            let chunk = ids.len().div_ceil(self.refresh_cycle.saturating_sub(1).max(1));
+            let chunk = ids
+                .len()
+                .div_ceil(self.refresh_cycle.saturating_sub(1).max(1));
             let mut pick: HashSet<u32> = created.iter().copied().collect();
             // The cursor is the last id refreshed, not a position: deaths must not shift it past living units.
             let start = ids.partition_point(|id| *id <= self.cursor);

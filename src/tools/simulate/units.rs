@@ -32,8 +32,9 @@ pub enum Faction {
 }
 
 /// Every unit of the table, in file order (the simulator's def ids are indices into it).
-pub static DEFS: LazyLock<Vec<SimDef>> =
-    LazyLock::new(|| parse(TABLE).unwrap_or_else(|e| panic!("data/bar-units.tsv (compiled in): {e}")));
+pub static DEFS: LazyLock<Vec<SimDef>> = LazyLock::new(|| {
+    parse(TABLE).unwrap_or_else(|e| panic!("data/bar-units.tsv (compiled in): {e}"))
+});
 
 /// Parses the unit table. The table is part of the binary and checked by a test, so an error here is a bug.
 pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
@@ -45,7 +46,19 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
             .position(|h| *h == name)
             .ok_or_else(|| format!("no column {name}"))
     };
-    let [name, human, faction, metal, energy, health, speed, can_fly, category, tech, build_speed] = [
+    let [
+        name,
+        human,
+        faction,
+        metal,
+        energy,
+        health,
+        speed,
+        can_fly,
+        category,
+        tech,
+        build_speed,
+    ] = [
         "name",
         "human_name",
         "faction",
@@ -60,7 +73,17 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
     ]
     .map(col);
     let (name, human, faction, metal, energy, health, speed, can_fly, category, tech, build_speed) = (
-        name?, human?, faction?, metal?, energy?, health?, speed?, can_fly?, category?, tech?, build_speed?,
+        name?,
+        human?,
+        faction?,
+        metal?,
+        energy?,
+        health?,
+        speed?,
+        can_fly?,
+        category?,
+        tech?,
+        build_speed?,
     );
     let mut defs = Vec::new();
     for (i, line) in lines.filter(|(_, l)| !l.trim().is_empty()) {
@@ -70,7 +93,9 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
         let number = |c: usize| -> Result<f64, String> {
             match cell(c) {
                 "" => Ok(0.0),
-                s => s.parse().map_err(|_| at(&format!("{:?} is not a number", s))),
+                s => s
+                    .parse()
+                    .map_err(|_| at(&format!("{:?} is not a number", s))),
             }
         };
         defs.push(SimDef {

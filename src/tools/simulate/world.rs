@@ -513,8 +513,14 @@ impl World {
             // Both sides bleed in proportion to the size of the fight; the stronger side only mildly less (a
             // square law would let the first side ahead snowball), and a slow swing of momentum gives comebacks.
             let (own, theirs) = (power[side].max(1.0), power[enemy]);
-            let momentum = 1.0 + 0.35 * (self.seconds() / 90.0 + self.phase + side as f64 * std::f64::consts::PI).sin();
-            let damage = 0.05 * (own * theirs).sqrt() * (theirs / own).powf(0.25) * momentum
+            let momentum = 1.0
+                + 0.35
+                    * (self.seconds() / 90.0 + self.phase + side as f64 * std::f64::consts::PI)
+                        .sin();
+            let damage = 0.05
+                * (own * theirs).sqrt()
+                * (theirs / own).powf(0.25)
+                * momentum
                 * (0.6 + self.rng.f64() * 0.8);
             if front[side].is_empty() || damage <= 0.0 {
                 continue;

@@ -31,7 +31,11 @@ pub fn show(ui: &mut egui::Ui, game: &Game, top_units: usize) {
 fn team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64, top_units: usize) {
     let a = &t.army;
     ui.horizontal(|ui| {
-        ui.label(RichText::new(&t.name).color(theme::team_color(t.color)).strong());
+        ui.label(
+            RichText::new(&t.name)
+                .color(theme::team_color(t.color))
+                .strong(),
+        );
         let (text, color) = if a.commander_alive {
             ("Com alive", theme::GOOD)
         } else {
@@ -98,10 +102,18 @@ fn split_bar(ui: &mut egui::Ui, parts: [f64; 3], max_army: f64) {
     for (v, c) in parts.iter().zip([theme::LAND, theme::AIR, theme::SEA]) {
         let w = (v / max_army) as f32 * rect.width();
         if w > 0.0 {
-            let r = egui::Rect::from_min_max(egui::pos2(x, rect.top()), egui::pos2(x + w, rect.bottom()));
+            let r = egui::Rect::from_min_max(
+                egui::pos2(x, rect.top()),
+                egui::pos2(x + w, rect.bottom()),
+            );
             p.rect_filled(r, 0.0, c);
             x += w;
         }
     }
-    p.rect_stroke(rect, 2.0, Stroke::new(1.0, Color32::from_white_alpha(30)), egui::StrokeKind::Inside);
+    p.rect_stroke(
+        rect,
+        2.0,
+        Stroke::new(1.0, Color32::from_white_alpha(30)),
+        egui::StrokeKind::Inside,
+    );
 }

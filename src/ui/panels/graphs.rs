@@ -72,7 +72,12 @@ impl GraphCache {
     /// Rebuilds when the game gained a sample or the view changed. Cheap to call every frame.
     pub fn update(&mut self, game: &Game, new_games: u64, grouping: Grouping, window: TimeWindow) {
         let key = Key {
-            samples: game.teams.values().map(|t| t.stats.samples).max().unwrap_or(0),
+            samples: game
+                .teams
+                .values()
+                .map(|t| t.stats.samples)
+                .max()
+                .unwrap_or(0),
             second: game.seconds.floor() as i64,
             teams: game.teams.len(),
             grouping,
@@ -136,7 +141,10 @@ fn sum_series(teams: &[&Team], m: Metric, from: f64) -> Vec<PlotPoint> {
     else {
         return Vec::new();
     };
-    let others: Vec<&[PlotPoint]> = teams.iter().map(|t| m.series(&t.series).since(from)).collect();
+    let others: Vec<&[PlotPoint]> = teams
+        .iter()
+        .map(|t| m.series(&t.series).since(from))
+        .collect();
     let mut cursors = vec![0usize; others.len()];
     base.iter()
         .map(|p| {
@@ -253,8 +261,11 @@ fn legend_item(ui: &mut egui::Ui, name: &str, color: Color32) {
         egui::vec2(key, key),
     );
     ui.painter().rect_filled(key_rect, 2.0, color);
-    ui.painter()
-        .galley(egui::pos2(rect.left() + key + 3.0, rect.top()), galley, color);
+    ui.painter().galley(
+        egui::pos2(rect.left() + key + 3.0, rect.top()),
+        galley,
+        color,
+    );
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, name));
 }
 

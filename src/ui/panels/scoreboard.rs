@@ -74,7 +74,11 @@ fn resource(ui: &mut egui::Ui, tag: &str, color: egui::Color32, r: Option<crate:
     match r {
         Some(r) => {
             ui.label(RichText::new(theme::amount(r.current)).monospace());
-            ui.label(RichText::new(theme::income(r.income)).monospace().color(color));
+            ui.label(
+                RichText::new(theme::income(r.income))
+                    .monospace()
+                    .color(color),
+            );
         }
         None => {
             ui.label(RichText::new("?").color(theme::DIM));

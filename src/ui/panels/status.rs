@@ -13,7 +13,10 @@ pub enum Link {
     /// The listener could not start (the reason is one user-facing line).
     NotListening(String),
     /// Listening; no game has connected yet, or the last one left.
-    Waiting { addr: Option<SocketAddr>, had_game: bool },
+    Waiting {
+        addr: Option<SocketAddr>,
+        had_game: bool,
+    },
     /// A connected game that sent something recently.
     Live,
     /// A connected game that went quiet (game hung, alt-tabbed loading, widget throttled hard).
@@ -64,7 +67,11 @@ pub fn show(ui: &mut egui::Ui, feed: &Feed, link: &Link) {
         dot(ui, color);
         ui.label(RichText::new(text).color(color).strong());
         if game.started || game.snapshots > 0 {
-            ui.label(RichText::new(theme::clock(game.seconds)).strong().monospace());
+            ui.label(
+                RichText::new(theme::clock(game.seconds))
+                    .strong()
+                    .monospace(),
+            );
         }
         if game.paused {
             ui.label(RichText::new("PAUSED").color(theme::WARN).strong());
@@ -78,7 +85,11 @@ pub fn show(ui: &mut egui::Ui, feed: &Feed, link: &Link) {
                     format!(" – {} won", sides.join(", "))
                 })
                 .unwrap_or_default();
-            ui.label(RichText::new(format!("GAME OVER{who}")).color(theme::WARN).strong());
+            ui.label(
+                RichText::new(format!("GAME OVER{who}"))
+                    .color(theme::WARN)
+                    .strong(),
+            );
         }
     });
     match link {
@@ -87,7 +98,10 @@ pub fn show(ui: &mut egui::Ui, feed: &Feed, link: &Link) {
         }
         Link::Waiting { addr: Some(a), .. } => {
             ui.label(
-                RichText::new(format!("Listening on {a}; start BAR with the widget enabled")).color(theme::DIM),
+                RichText::new(format!(
+                    "Listening on {a}; start BAR with the widget enabled"
+                ))
+                .color(theme::DIM),
             );
         }
         _ => {}
