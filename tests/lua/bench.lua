@@ -1,17 +1,23 @@
 --------------------------------------------------------------------------------
 -- bench.lua: the widget's cost per game frame in the fake engine, beside dkjson.
 --
---   lua5.1 tests/lua/bench.lua [--frames N] [--sizes 500,1000,2000,5000] [--detail D]
+--   lua5.1 tests/lua/bench.lua [--frames N] [--sizes 500,1000,2000,5000] [--detail D] [--budget MS]
+--   target/recoil-lua/recoil-lua tests/lua/bench.lua [same options]     (the engine's own Lua)
+--   scripts/bench-lua                                                   (both, one table each)
 --
 -- For each unit count: a full-view spectator, 30 Hz standard detail (the defaults), a
 -- LuaSocket server in this process reading everything. Measures every widget call-in
 -- of each game frame (GameFrame + Update + unit call-ins, including the fake engine's
--- Spring calls made from inside them; the simulation itself is not counted).
--- Reports p50/p99/max ms per frame, bytes per second on the wire, the slowest unit
--- refresh rate seen (every unit must be refreshed >= 5 times a second), the cost of
--- a full snapshot, and dkjson (Debian lua-dkjson) encoding the SAME snapshots taken
--- off the wire (decoded untimed, then encoded timed). Prints a markdown table.
--- Timing numbers are measurements, not assertions.
+-- Spring calls made from inside them; the simulation itself is not counted), in CPU
+-- time of this thread, with the garbage collector stopped during call-ins and run
+-- between frames as the engine does (tests/lua/fake_engine.lua), so "KB/frame" is
+-- exactly what the widget's call-ins allocate per game frame (collectgarbage("count")
+-- deltas) and the collector's work is not in the times.
+-- Reports p50/p99/max ms per frame, KB allocated per frame, bytes per second on the
+-- wire, the slowest unit refresh rate seen (every unit must be refreshed >= 5 times a
+-- second), the cost of a full snapshot, and dkjson (Debian lua-dkjson) encoding the
+-- SAME snapshots taken off the wire (decoded untimed, then encoded timed) as a plain
+-- baseline. Prints a markdown table. Timing numbers are measurements, not assertions.
 --------------------------------------------------------------------------------
 local function scriptDir()
   local src = debug.getinfo(1, "S").source:sub(2)
@@ -19,12 +25,12 @@ local function scriptDir()
 end
 local DIR = scriptDir()
 local ROOT = DIR .. "/../.."
-package.path = DIR .. "/?.lua;" .. package.path
-
-local socket = require("socket")
-local dkjson = require("dkjson")
+local RT = dofile(DIR .. "/runtime.lua")
+local socket = RT.socket
+local dkjson = RT.require("dkjson")
 local FE = dofile(DIR .. "/fake_engine.lua")
-local wire = require("wire")
+local wire = RT.require("wire")
+local cpuStart, cpuMs = RT.cpuStart, RT.cpuMs
 
 -- throttling is off by default here so the table shows the full 6 Hz refresh cost (--budget 1.5 to see it act)
 local frames, sizes, detail, budget = 600, { 500, 1000, 2000, 5000 }, "standard", 0
@@ -56,12 +62,12 @@ local function bench(n)
   E:initialize()
   -- lines are looked at as they arrive and not kept: a growing heap would slow the GC the widget pays for
   local measuring, snapIndex, lastFull = false, 0, nil
-  local bytes, counts, dk, first, last = 0, {}, {}, {}, {}
+  local kib, counts, dk, first, last = 0, {}, {}, {}, {}
   srv.onLine = function(l)
     if not l:sub(1, 20):find("snapshot", 1, true) then return end
     if l:find('"units_full":true', 1, true) then lastFull = l end
     if not measuring then return end
-    bytes = bytes + #l + 1
+    kib = kib + (#l + 1) / 1024 -- KiB: a byte count passes 2^24 (exact in 32-bit floats) within the run
     snapIndex = snapIndex + 1
     local gf = tonumber(l:match('"game_frame":(%d+)'))
     for id in l:gmatch('{"id":(%d+)') do
@@ -73,20 +79,21 @@ local function bench(n)
     if snapIndex % 5 == 0 then
       -- dkjson on the same delta snapshot: decoded untimed, encoded timed
       local obj = dkjson.decode(l)
-      local t = os.clock()
+      local t = cpuStart()
       local s = dkjson.encode(obj)
-      dk[#dk + 1] = (os.clock() - t) * 1000
+      dk[#dk + 1] = cpuMs(t)
       assert(#s > 0)
     end
   end
   -- warm up: connect, first full snapshot
   for _ = 1, 60 do E:step(); srv:poll() end
   socket.sleep(0.05); srv:poll()
-  local costs = {}
+  local costs, allocs = {}, {}
   measuring = true
   collectgarbage("collect")
   for f = 1, frames do
     costs[f] = E:step()
+    allocs[f] = E.allocKB
     srv:poll()
   end
   socket.sleep(0.05); srv:poll()
@@ -113,31 +120,35 @@ local function bench(n)
     socket.sleep(0.02); srv:poll()
     if lastFull then
       local obj = dkjson.decode(lastFull)
-      local t = os.clock()
+      local t = cpuStart()
       dkjson.encode(obj)
-      dkFull[#dkFull + 1] = (os.clock() - t) * 1000
+      dkFull[#dkFull + 1] = cpuMs(t)
     end
   end
   local st = E:status()
   E:shutdown()
   srv:close()
+  local allocSum = 0
+  for f = 1, #allocs do allocSum = allocSum + allocs[f] end
   return {
-    n = n, p50 = pct(costs, 0.5), p99 = pct(costs, 0.99), max = pct(costs, 1), bps = bytes / seconds,
+    n = n, p50 = pct(costs, 0.5), p99 = pct(costs, 0.99), max = pct(costs, 1), kibps = kib / seconds,
+    alloc = allocSum / #allocs, alloc99 = pct(allocs, 0.99),
     refresh = minRefresh, dk50 = pct(dk, 0.5), dk99 = pct(dk, 0.99), full = pct(fullCosts, 0.5),
     dkfull = pct(dkFull, 0.5), throttled = st.throttled, dropped = st.dropped_total, errors = st.errors,
   }
 end
 
-print(string.format("widget CPU time per game frame (os.clock), %d frames (%.0f s of game) per size, 30 Hz %s detail, full-view spectator, throttle budget %s ms",
-  frames, frames / 30, detail, budget == 0 and "off" or tostring(budget)))
-print(string.format("Lua %s, %s, dkjson %s; one core of this machine", _VERSION, socket._VERSION, dkjson.version))
+print(string.format("%s: widget CPU time per game frame, %d frames (%.0f s of game) per size, 30 Hz %s detail, full-view spectator, GC outside call-ins, throttle budget %s ms",
+  RT.name, frames, frames / 30, detail, budget == 0 and "off" or tostring(budget)))
+print(string.format("%s, %s, %d-bit numbers, dkjson %s; one core of this machine", _VERSION, socket._VERSION, RT.floatBits,
+  dkjson.version))
 print("")
-print("| units | widget p50 ms | widget p99 ms | widget max ms | KiB/s on the wire | slowest unit refresh | dkjson encode of the same delta p50 / p99 ms | full snapshot: widget collect+encode ms | full snapshot: dkjson encode only ms |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| runtime | units | widget p50 ms | widget p99 ms | widget max ms | KB allocated per frame (mean / p99) | KiB/s on the wire | slowest unit refresh | dkjson encode of the same delta p50 / p99 ms | full snapshot: widget collect+encode ms | full snapshot: dkjson encode only ms |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for _, n in ipairs(sizes) do
   local r = bench(n)
-  print(string.format("| %d | %.3f | %.3f | %.3f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f |%s",
-    r.n, r.p50, r.p99, r.max, r.bps / 1024, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
+  print(string.format("| %s | %d | %.3f | %.3f | %.3f | %.1f / %.1f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f |%s",
+    RT.name, r.n, r.p50, r.p99, r.max, r.alloc, r.alloc99, r.kibps, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
     (r.throttled or r.dropped > 0 or r.errors > 0) and string.format(" throttled=%s dropped=%d errors=%d", tostring(r.throttled), r.dropped, r.errors) or ""))
   io.stdout:flush()
 end

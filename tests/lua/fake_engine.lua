@@ -5,13 +5,27 @@
 -- Return shapes follow the real engine's (Recoil / Spring 106): nine values from
 -- GetTeamResources, nil health outside line of sight, Gaia in GetTeamList,
 -- GetGameFrame returning frame and days, GetSpectatingState's three values...
+-- It also behaves like the engine where the widget's cost and correctness depend on it:
+--   timers: GetTimer has 1 ms resolution, GetTimerMicros microseconds (absent with
+--     engine = "spring106", as in Spring 106.0), DiffTimers(a, b, inMs, fromMicros);
+--     under recoil-lua they are light userdata like the engine's
+--   GC: stopped during every call-in and run between frames within a time budget
+--     (CLuaHandle's RunCallIn / CollectGarbage); E.allocKB is what the call-ins of the
+--     last step allocated (collectgarbage("count") deltas, nothing collected meanwhile)
+--   UnitDefs: moveDef.smClass is a number (Game.speedModClasses), no moveDef.family
+-- Runs under lua5.1 and under recoil-lua (tests/lua/runtime.lua).
 --
 -- local FE = dofile("tests/lua/fake_engine.lua")
 -- local E = FE.new{ root = repoRoot, units = 1000, view = "spectator" }
 -- local W = E:loadWidget(repoRoot .. "/widget/export_livedata.lua", { port = 47800 })
 -- E:initialize(); for i = 1, 300 do E:step() end; E:shutdown()
 --------------------------------------------------------------------------------
-local socket = require("socket")
+local function scriptDir()
+  local src = debug.getinfo(1, "S").source:sub(2)
+  return src:match("^(.*)/[^/]*$") or "."
+end
+local RT = dofile(scriptDir() .. "/runtime.lua")
+local socket = RT.socket
 
 local FE = {}
 FE.__index = FE
@@ -21,19 +35,28 @@ local MAP = 8192
 local CELL = 512
 
 --------------------------------------------------------------------------------
--- deterministic RNG (independent of math.random, which the widget uses for jitter)
+-- deterministic RNG (independent of math.random, which the widget uses for jitter).
+-- Wichmann-Hill: every product stays below 2^24, so it is exact in 32-bit floats too.
 --------------------------------------------------------------------------------
 local function rng(seed)
-  local s = (seed or 1) % 2147483647
-  if s <= 0 then s = s + 2147483646 end
+  seed = math.abs(seed or 1)
+  local s1 = seed % 30268 + 1
+  local s2 = (seed - seed % 30268) / 30268 % 30306 + 1
+  local s3 = 7 + seed % 1000
   return function(a, b)
-    s = (s * 16807) % 2147483647
-    local f = (s - 1) / 2147483646
+    s1 = (171 * s1) % 30269
+    s2 = (172 * s2) % 30307
+    s3 = (170 * s3) % 30323
+    local f = (s1 / 30269 + s2 / 30307 + s3 / 30323) % 1
+    if f >= 1 then f = 0 end -- float rounding of the sum
     if a == nil then return f end
     if b == nil then return math.floor(f * a) + 1 end
     return a + math.floor(f * (b - a + 1))
   end
 end
+
+-- MoveDef::SpeedModClass as the engine exports it in Game.speedModClasses (Boat is an alias of Ship)
+local SPEED_MOD_CLASSES = { Tank = 0, KBot = 1, Hover = 2, Ship = 3, Boat = 3 }
 
 --------------------------------------------------------------------------------
 -- UnitDefs from data/bar-units.tsv
@@ -55,8 +78,20 @@ function FE.loadUnitDefs(root)
     end
   end
   f:close()
+  local ships = 0
   for i, r in ipairs(rows) do
     local speed = tonumber(r.speed) or 0
+    -- ground and sea units have a move type; aircraft and buildings an empty moveDef table
+    local moveDef, minWaterDepth = {}, 0
+    if speed > 0 and r.can_fly ~= "yes" then
+      if r.category == "army_sea" then
+        ships = ships + 1
+        moveDef = { id = i, name = "boat", smClass = SPEED_MOD_CLASSES.Ship }
+        minWaterDepth = 15
+      else
+        moveDef = { id = i, name = "tank", smClass = (i % 2 == 0) and SPEED_MOD_CLASSES.Tank or SPEED_MOD_CLASSES.KBot }
+      end
+    end
     local isBuilding = r.is_building == "yes"
     local isBuilder = r.is_builder == "yes"
     local cp = { unitgroup = r.unitgroup ~= "" and r.unitgroup or nil }
@@ -79,7 +114,8 @@ function FE.loadUnitDefs(root)
       buildSpeed = isBuilder and (r.category == "commander" and 300 or (r.category == "factory" and 150 or 85)) or 0,
       canFly = r.can_fly == "yes",
       isAirUnit = r.can_fly == "yes",
-      minWaterDepth = r.category == "army_sea" and 15 or 0,
+      minWaterDepth = minWaterDepth,
+      moveDef = moveDef,
       weapons = r.has_weapons == "yes" and { { weaponDef = 1 } } or {},
       customParams = cp,
       isCommander = false, -- deprecated in the engine: always false
@@ -419,14 +455,23 @@ function FE:buildGlobals()
     if E.verbose then io.stderr:write(line, "\n") end
   end
   S.Log = function(section, level, ...) S.Echo(...) end
-  E.clockOffset = 0 -- tests may move the clock forward
-  -- the engine's timer is an opaque light userdata (no garbage); a number plays that role here
-  S.GetTimer = function() return socket.gettime() + E.clockOffset end
-  S.DiffTimers = function(a, b, inMs)
-    local d = a - b
-    if inMs then return d * 1000 end
-    return d
+  -- The engine's timers are light userdata (no garbage) holding integer milliseconds (GetTimer) or microseconds
+  -- (GetTimerMicros); DiffTimers(a, b, inMs, fromMicros) subtracts them and returns seconds or milliseconds.
+  -- recoil-lua makes the same; under lua5.1 a double of whole ms / us plays that role.
+  if RT.timers then
+    S.GetTimer, S.GetTimerMicros, S.DiffTimers = RT.timers.GetTimer, RT.timers.GetTimerMicros, RT.timers.DiffTimers
+  else
+    local gettime, floor = socket.gettime, math.floor
+    E.clockOffset = 0
+    S.GetTimer = function() return floor((gettime() + E.clockOffset) * 1e3) end
+    S.GetTimerMicros = function() return floor((gettime() + E.clockOffset) * 1e6) end
+    S.DiffTimers = function(a, b, inMs, fromMicros)
+      local d = (a - b) / (fromMicros and 1e6 or 1e3)
+      if inMs then return d * 1000 end
+      return d
+    end
   end
+  if self.opts.engine == "spring106" then S.GetTimerMicros = nil end -- Recoil added it
   S.GetGameFrame = function() return E.frame % DAY_FRAMES, math.floor(E.frame / DAY_FRAMES) end
   S.GetGameSeconds = function() return E.frame / 30 end
   S.GetGameSpeed = function() return 1, E.paused and 0 or 1, E.paused end
@@ -573,7 +618,10 @@ function FE:buildGlobals()
   local UD = {}
   for i, d in ipairs(self.defs) do UD[i] = d end
   self.UnitDefs = UD
-  self.Game = { gameName = "Beyond All Reason", gameVersion = "test-27301-3a1c2e4", mapName = "Supreme Isthmus v1.8" }
+  local smc = {}
+  for k, v in pairs(SPEED_MOD_CLASSES) do smc[k] = v end
+  self.Game = { gameName = "Beyond All Reason", gameVersion = "test-27301-3a1c2e4", mapName = "Supreme Isthmus v1.8",
+                speedModClasses = smc }
   self.Engine = { version = "2025.04.08" }
 end
 
@@ -619,16 +667,28 @@ function FE:loadWidget(path, config, strict)
   return env
 end
 
--- call a widget call-in and add its wall time to self.cost (ms)
+-- move the engine's clock forward (timeouts and backoff without waiting)
+function FE:advanceClock(seconds)
+  if RT.timers then RT.timers.AdvanceTimers(seconds) else self.clockOffset = self.clockOffset + seconds end
+end
+
+-- Call a widget call-in as the engine does: the garbage collector is stopped while it runs (the engine stops it
+-- after every call-in and collects only in its own CollectGarbage step), so collectgarbage("count") grows by
+-- exactly what the call-in allocated. Adds its CPU time to self.cost (ms) and its allocation to self.allocKB.
+-- CPU time, not wall time: on a loaded machine wall time adds other processes' slices.
+local cpuStart, cpuMs = RT.cpuStart, RT.cpuMs
 function FE:call(name, ...)
   local w = self.widget
   local fn = w and rawget(w, name)
   if not fn then return end
-  -- process CPU time (os.clock) by default: on a loaded machine wall time adds other processes' slices
-  local clock = self.wallClock and socket.gettime or os.clock
-  local t = clock()
+  collectgarbage("stop")
+  local kb = collectgarbage("count")
+  local t = cpuStart()
   fn(w, ...)
-  self.cost = (self.cost or 0) + (clock() - t) * 1000
+  self.cost = (self.cost or 0) + cpuMs(t)
+  self.allocKB = (self.allocKB or 0) + (collectgarbage("count") - kb)
+  -- the test's own code (servers, readers) runs with the collector on, as the engine's C++ does not count
+  collectgarbage("restart")
 end
 
 function FE:initialize()
@@ -656,6 +716,7 @@ end
 -- widget's cost for this frame in ms (DrawScreen excluded: it is drawn per render frame).
 function FE:step(dt)
   self.cost = 0
+  self.allocKB = 0
   if not self.paused then
     self.frame = self.frame + 1
     if not self.frozen then self:simStep() end
@@ -671,13 +732,12 @@ function FE:step(dt)
   end
   self:call("Update", dt or 1 / 30)
   local c = self.cost
-  -- Recoil collects each Lua state's garbage once a frame outside the call-ins, within a time budget
-  -- (CLuaHandle::CollectGarbage, MaxLuaGarbageCollectionTime default 5 ms). Do the same so the widget is not
-  -- charged for a whole GC cycle of the shared heap at random.
-  local budget = (self.opts.gcBudgetMs or 5) / 1000
+  -- The engine collects each Lua state's garbage once a frame outside the call-ins, within a time budget
+  -- (CLuaHandle::CollectGarbage). Do the same so the widget is not charged for GC work in its call-ins.
+  local budget = self.opts.gcBudgetMs or 5
   if budget > 0 then
-    local t = os.clock()
-    while os.clock() - t < budget do
+    local t = cpuStart()
+    while cpuMs(t) < budget do
       if collectgarbage("step", 0) then break end
     end
   end

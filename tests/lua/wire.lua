@@ -2,8 +2,13 @@
 -- wire.lua: test-side helpers: a LuaSocket line server, a protocol v1 validator
 -- (field by field from SCHEMA.md) and a reader model that applies snapshots.
 --------------------------------------------------------------------------------
-local socket = require("socket")
-local json = require("dkjson")
+local function scriptDir()
+  local src = debug.getinfo(1, "S").source:sub(2)
+  return src:match("^(.*)/[^/]*$") or "."
+end
+local RT = dofile(scriptDir() .. "/runtime.lua")
+local socket = RT.socket
+local json = RT.require("dkjson")
 
 local M = {}
 M.json = json
