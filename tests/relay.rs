@@ -5,8 +5,9 @@
 mod common;
 
 use bar_overlay::model::{Feed, Game};
+use bar_overlay::outputs::relay::{RELAY_QUEUE_BYTES, Relay, RelayError};
 use bar_overlay::protocol::{self, Detail, Message, Parsed};
-use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent, StartError};
+use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use bar_overlay::tools::simulate::{Encoder, World};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -23,11 +24,26 @@ fn start_with_relay(
     SocketAddr,
 ) {
     let mut cfg = ReceiverConfig::new("127.0.0.1:0".parse().expect("addr"));
-    cfg.relay_queue_bytes = queue_bytes;
-    cfg.relay = Some("127.0.0.1:0".parse().expect("addr"));
-    let (rx, events) = Receiver::start(cfg, || {}).expect("receiver starts");
-    let relay = rx.relay_addr().expect("relay address");
-    (rx, events, relay)
+    cfg.keep_raw = true;
+    let (rx, mut events) = Receiver::start(cfg, || {}).expect("receiver starts");
+    let relay = Relay::start(
+        "127.0.0.1:0".parse().expect("addr"),
+        queue_bytes,
+        rx.runtime(),
+    )
+    .expect("relay starts");
+    let addr = relay.addr();
+    // As the hub does: the relay sees each event before the model (here, the test's own feed).
+    let (tx, out) = tokio::sync::mpsc::channel(4096);
+    rx.runtime().spawn(async move {
+        while let Some(ev) = events.recv().await {
+            relay.observe(&ev);
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+        }
+    });
+    (rx, out, addr)
 }
 
 /// Asserts two models hold the same game now: units, clock, and every team's economy and army.
@@ -169,7 +185,7 @@ fn drain_until_closed(
 #[test]
 fn early_and_mid_game_relay_clients_end_with_the_overlays_model() {
     // The game is sent as fast as possible, far faster than 30 Hz: the default queue lets the clients lag behind.
-    let (_rx, mut events, relay) = start_with_relay(bar_overlay::receiver::RELAY_QUEUE_BYTES);
+    let (_rx, mut events, relay) = start_with_relay(RELAY_QUEUE_BYTES);
     let early = TcpStream::connect(relay).expect("early relay client");
     // Accepted before the game begins, so it hears the game from its hello on.
     std::thread::sleep(Duration::from_millis(200));
@@ -287,10 +303,13 @@ fn a_relay_client_that_never_reads_is_dropped_without_stalling_the_game() {
 fn relay_port_in_use_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr");
-    let mut cfg = ReceiverConfig::new("127.0.0.1:0".parse().expect("addr"));
-    cfg.relay = Some(addr);
-    match Receiver::start(cfg, || {}) {
-        Err(e @ StartError::RelayInUse { .. }) => {
+    let (rx, _events) = Receiver::start(
+        ReceiverConfig::new("127.0.0.1:0".parse().expect("addr")),
+        || {},
+    )
+    .expect("receiver starts");
+    match Relay::start(addr, RELAY_QUEUE_BYTES, rx.runtime()) {
+        Err(e @ RelayError::InUse { .. }) => {
             let text = e.to_string();
             assert!(
                 text.contains("relay port") && text.contains("in use"),

@@ -2,15 +2,20 @@
 //!
 //! Data flows one way: receiver events -> [`Feed::handle`] -> [`Game::apply`]. One connection at a time is the
 //! source of the game; others are counted and ignored until the source goes away, so two game clients connected at
-//! once never mix their games.
+//! once never mix their games. With a stream delay, what is shown is a second game that lags the live one
+//! ([`delay`]); [`Feed::shown`] is what panels and pages read. The [`hub`] runs a feed for the app.
 
 mod composition;
+pub mod delay;
 mod game;
+pub mod hub;
 mod series;
 mod team;
 
 pub use composition::{Composition, DefTotals, Totals, compute as compute_composition};
+pub use delay::{DelayLine, MAX_DELAY};
 pub use game::{Applied, Game, GameInfo, GameOver};
+pub use hub::{Hub, LineTap};
 pub use series::Series;
 pub use team::{TEAM_PALETTE, Team, TeamSeries, TeamStats};
 
@@ -20,7 +25,7 @@ use crate::protocol::{Hello, Message};
 use crate::receiver::{ConnId, ReceiverEvent};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Game time as people read it: m:ss, or h:mm:ss past an hour. Used by the panels, the graphs' axis and the tools.
 pub fn game_clock(seconds: f64) -> String {
@@ -62,6 +67,10 @@ pub struct Feed {
     stats: FeedStats,
     last_message: Option<Instant>,
     last_error: Option<String>,
+    /// Present while a stream delay is set.
+    delayed: Option<DelayLine>,
+    /// The live count of new games when the delay line started.
+    new_games_before_delay: u64,
 }
 
 impl Feed {
@@ -69,8 +78,63 @@ impl Feed {
         Feed::default()
     }
 
+    /// The live game: what the receiver has applied so far. What to show is [`Feed::shown`].
     pub fn game(&self) -> &Game {
         &self.game
+    }
+
+    /// The game as it is to be shown: the live one, or with a delay the one `delay` behind it.
+    pub fn shown(&self) -> &Game {
+        self.delayed.as_ref().map_or(&self.game, DelayLine::shown)
+    }
+
+    /// New games the shown game has seen (a graph cache rebuilds on a change).
+    pub fn shown_new_games(&self) -> u64 {
+        match &self.delayed {
+            Some(line) => self.new_games_before_delay + line.new_games(),
+            None => self.stats.new_games,
+        }
+    }
+
+    pub fn delay(&self) -> Duration {
+        self.delayed
+            .as_ref()
+            .map_or(Duration::ZERO, DelayLine::delay)
+    }
+
+    pub fn delay_line(&self) -> Option<&DelayLine> {
+        self.delayed.as_ref()
+    }
+
+    /// Shows the game `delay` (at most [`MAX_DELAY`]) late from `now` on. Nothing is lost either way: a longer delay
+    /// holds the shown game still until it is that far behind; a shorter one catches up at once; zero shows the live
+    /// game.
+    pub fn set_delay(&mut self, delay: Duration, now: Instant) {
+        let delay = delay.min(MAX_DELAY);
+        match (&mut self.delayed, delay.is_zero()) {
+            (None, true) => {}
+            (Some(_), true) => self.delayed = None,
+            (Some(line), false) => {
+                line.set_delay(delay);
+                line.advance(now);
+            }
+            (None, false) => {
+                self.new_games_before_delay = self.stats.new_games;
+                self.delayed = Some(DelayLine::new(&self.game, delay));
+            }
+        }
+    }
+
+    /// Applies to the shown game what has become due at `now`.
+    pub fn advance(&mut self, now: Instant) {
+        if let Some(line) = &mut self.delayed {
+            line.advance(now);
+        }
+    }
+
+    /// When the shown game next changes on its own (a delayed message falls due).
+    pub fn next_due(&self) -> Option<Instant> {
+        self.delayed.as_ref().and_then(DelayLine::next_due)
     }
 
     pub fn stats(&self) -> FeedStats {
@@ -110,6 +174,9 @@ impl Feed {
     /// Starts over with an empty game, keeping connections (the UI's "reset").
     pub fn reset_game(&mut self) {
         self.game = Game::new();
+        if let Some(line) = &mut self.delayed {
+            *line = DelayLine::new(&self.game, line.delay());
+        }
     }
 
     pub fn handle(&mut self, ev: ReceiverEvent) {
@@ -199,6 +266,9 @@ impl Feed {
     }
 
     fn apply(&mut self, msg: Message) {
+        if let Some(line) = &mut self.delayed {
+            line.push(Instant::now(), &msg, &self.game);
+        }
         if self.game.apply(msg) == Applied::NewGame {
             self.stats.new_games += 1;
         }

@@ -2,14 +2,13 @@
 //!
 //! The listener is bound synchronously in [`Receiver::start`] so that "address in use" is an error the caller sees
 //! (and shows) rather than a log line from a background thread.
+//!
+//! The receiver knows nothing of what consumes its events. Its runtime is the process's one runtime for network work:
+//! the model's hub and the outputs (relay, web pages) are spawned on it through [`Receiver::runtime`].
 
 mod framing;
-mod relay;
 
 pub use framing::{Frame, LineFramer};
-pub use relay::RELAY_QUEUE_BYTES;
-
-use relay::Relay;
 
 use crate::protocol::{self, Message, Parsed};
 use std::net::SocketAddr;
@@ -28,12 +27,9 @@ pub struct ReceiverConfig {
     pub max_line: usize,
     /// Events buffered before connection tasks wait for the consumer (and TCP pushes back on the sender).
     pub channel_capacity: usize,
-    /// Attach each accepted line's bytes to its event (for `record`, which must write lines exactly as sent).
+    /// Attach each accepted line's bytes to its event (for `record` and the relay, which pass lines on exactly as
+    /// sent).
     pub keep_raw: bool,
-    /// Also serve the game's lines to other programs on this address (see [`relay`]).
-    pub relay: Option<SocketAddr>,
-    /// How far (bytes) a relay client may fall behind before it is dropped.
-    pub relay_queue_bytes: usize,
 }
 
 impl ReceiverConfig {
@@ -43,8 +39,6 @@ impl ReceiverConfig {
             max_line: protocol::MAX_LINE_BYTES,
             channel_capacity: 4096,
             keep_raw: false,
-            relay: None,
-            relay_queue_bytes: RELAY_QUEUE_BYTES,
         }
     }
 }
@@ -107,15 +101,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error(
-        "cannot open the relay port {addr}: the address is already in use (choose another relay port, or stop the program using it)"
-    )]
-    RelayInUse { addr: SocketAddr },
-    #[error("cannot open the relay port {addr}: {source}")]
-    RelayBind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("cannot start the receiver thread: {0}")]
     Thread(std::io::Error),
 }
@@ -123,7 +110,7 @@ pub enum StartError {
 /// A running receiver. Dropping it stops listening and closes every connection.
 pub struct Receiver {
     local_addr: SocketAddr,
-    relay_addr: Option<SocketAddr>,
+    runtime: tokio::runtime::Handle,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -139,26 +126,24 @@ impl Receiver {
             std::io::ErrorKind::AddrInUse => StartError::InUse { addr },
             _ => StartError::Bind { addr, source },
         })?;
-        let relay = match config.relay {
-            Some(addr) => Some(bind(addr, |addr, source| match source.kind() {
-                std::io::ErrorKind::AddrInUse => StartError::RelayInUse { addr },
-                _ => StartError::RelayBind { addr, source },
-            })?),
-            None => None,
-        };
-        let relay_addr = relay.as_ref().map(|(_, a)| *a);
-        let relay_listener = relay.map(|(l, _)| l);
+        // Built here rather than on the thread so that its handle can be given out before it runs.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let handle = runtime.handle().clone();
         let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
         let thread = std::thread::Builder::new()
             .name("bar-overlay-receiver".into())
-            .spawn(move || serve(std_listener, relay_listener, config, tx, wake, shutdown_rx))
+            .spawn(move || serve(runtime, std_listener, config, tx, wake, shutdown_rx))
             .map_err(StartError::Thread)?;
         Ok((
             Receiver {
                 local_addr,
-                relay_addr,
+                runtime: handle,
                 shutdown: Some(shutdown_tx),
                 thread: Some(thread),
             },
@@ -170,9 +155,10 @@ impl Receiver {
         self.local_addr
     }
 
-    /// Where relay clients connect, when the relay is on.
-    pub fn relay_addr(&self) -> Option<SocketAddr> {
-        self.relay_addr
+    /// The runtime the receiver runs on, for the tasks that consume its events (the hub, the outputs). They stop
+    /// with the receiver.
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
     }
 
     /// Stops listening, closes every connection and waits for the thread.
@@ -208,24 +194,13 @@ fn bind(
 }
 
 fn serve(
+    runtime: tokio::runtime::Runtime,
     std_listener: std::net::TcpListener,
-    relay_listener: Option<std::net::TcpListener>,
     config: ReceiverConfig,
     tx: mpsc::Sender<ReceiverEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
     shutdown: oneshot::Receiver<()>,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tracing::error!("receiver: cannot start the async runtime: {e}");
-            return;
-        }
-    };
     runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::from_std(std_listener) {
             Ok(l) => l,
@@ -233,18 +208,6 @@ fn serve(
                 tracing::error!("receiver: cannot use the listening socket: {e}");
                 return;
             }
-        };
-        let relay = match relay_listener.map(tokio::net::TcpListener::from_std) {
-            Some(Ok(l)) => {
-                let relay = Relay::new(config.relay_queue_bytes);
-                tokio::spawn(relay.clone().serve(l));
-                Some(relay)
-            }
-            Some(Err(e)) => {
-                tracing::error!("receiver: cannot use the relay socket: {e}");
-                None
-            }
-            None => None,
         };
         let next_id = AtomicU64::new(1);
         let accept_loop = async {
@@ -258,7 +221,6 @@ fn serve(
                             peer,
                             stream,
                             config.clone(),
-                            relay.clone(),
                             tx.clone(),
                             wake.clone(),
                         ));
@@ -284,7 +246,6 @@ async fn connection(
     peer: SocketAddr,
     stream: tokio::net::TcpStream,
     config: ReceiverConfig,
-    relay: Option<Relay>,
     tx: mpsc::Sender<ReceiverEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
 ) {
@@ -297,7 +258,6 @@ async fn connection(
             ok
         }
     };
-    let leaving = Leaving(relay.as_ref(), conn);
     if !emit(ReceiverEvent::Connected { conn, peer }).await {
         return;
     }
@@ -338,15 +298,7 @@ async fn connection(
                     continue;
                 }
                 let raw = config.keep_raw.then(|| line.to_vec());
-                let parsed = protocol::parse_line(line);
-                if let Some(relay) = &relay {
-                    match &parsed {
-                        Ok(Parsed::Message { msg, .. }) => relay.forward(conn, line, Some(msg)),
-                        Ok(Parsed::UnknownType(_)) => relay.forward(conn, line, None),
-                        Err(_) => {}
-                    }
-                }
-                match parsed {
+                match protocol::parse_line(line) {
                     Ok(Parsed::Message {
                         msg,
                         unknown_fields,
@@ -376,17 +328,5 @@ async fn connection(
             return;
         }
     };
-    drop(leaving);
     let _ = emit(ReceiverEvent::Disconnected { conn, reason }).await;
-}
-
-/// Tells the relay a connection is gone however its task ends (closed, consumer gone, runtime shut down).
-struct Leaving<'a>(Option<&'a Relay>, ConnId);
-
-impl Drop for Leaving<'_> {
-    fn drop(&mut self) {
-        if let Some(relay) = self.0 {
-            relay.closed(self.1);
-        }
-    }
 }

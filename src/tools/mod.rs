@@ -7,6 +7,7 @@ pub mod sender;
 pub mod simulate;
 pub mod summary;
 
+use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,14 +33,17 @@ pub(crate) fn receive_loop(
     consumer: &mut impl Consumer,
 ) -> anyhow::Result<()> {
     let mut cfg = ReceiverConfig::new(bind);
-    cfg.keep_raw = keep_raw;
-    cfg.relay = relay;
+    // The relay passes lines on byte for byte.
+    cfg.keep_raw = keep_raw || relay.is_some();
     let (receiver, mut events): (Receiver, mpsc::Receiver<ReceiverEvent>) =
         Receiver::start(cfg, || {})?;
+    let relay = relay
+        .map(|addr| Relay::start(addr, RELAY_QUEUE_BYTES, receiver.runtime()))
+        .transpose()?;
     // Scripts and tests read the port from this first line: keep its form.
     eprintln!("listening on {} (Ctrl-C to stop)", receiver.local_addr());
-    if let Some(addr) = receiver.relay_addr() {
-        eprintln!("relay on {addr}");
+    if let Some(relay) = &relay {
+        eprintln!("relay on {}", relay.addr());
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -59,7 +63,12 @@ pub(crate) fn receive_loop(
             };
             tokio::select! {
                 ev = events.recv() => match ev {
-                    Some(ev) => if !consumer.event(ev)? { break },
+                    Some(ev) => {
+                        if let Some(relay) = &relay {
+                            relay.observe(&ev);
+                        }
+                        if !consumer.event(ev)? { break }
+                    }
                     None => break,
                 },
                 _ = tick.tick() => consumer.tick()?,

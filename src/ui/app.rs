@@ -1,28 +1,24 @@
-//! The eframe app: owns the listener, the feed (model) and the settings; drains receiver events once per frame;
-//! lays out the panels; applies and saves setting changes; answers the tray.
+//! The eframe app: owns the listener, the hub (the model, fed on the receiver's runtime) and the settings; lays out
+//! the panels from the hub's feed; applies and saves setting changes; answers the tray.
 //!
 //! Repaint policy ("idle costs nothing"): nothing here asks for a repaint on a timer. Frames come from input, from
-//! the receiver's wake-up after it queues a batch (egui merges wake-ups that arrive before the frame), from the tray,
+//! the hub's wake-up after it applied a batch (egui merges wake-ups that arrive before the frame), from the tray,
 //! and from one scheduled repaint at the moment a live feed would turn stale.
 
 use super::panels::{army, graphs, scoreboard, status};
 use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
 use super::{theme, tray, window};
 use crate::cli::Speed;
-use crate::model::Feed;
+use crate::model::{Feed, Hub};
+use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use crate::tools::{Background, replay, simulate};
 use egui::{RichText, ViewportCommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-
-/// Events handled per frame at most, so a flood (a replay at max speed) cannot freeze the UI; the rest wait for the
-/// next frame, which is requested at once.
-const MAX_EVENTS_PER_FRAME: usize = 20_000;
 
 /// A built-in sender feeding our own listener.
 #[derive(Debug, Clone)]
@@ -55,9 +51,9 @@ pub struct OverlayApp {
     applied: Settings,
     store: SettingsStore,
     unsaved: bool,
-    feed: Feed,
+    hub: Hub,
     receiver: Option<Receiver>,
-    events: Option<mpsc::Receiver<ReceiverEvent>>,
+    relay: Option<Relay>,
     listen_error: Option<String>,
     port_override: Option<u16>,
     relay_port: Option<u16>,
@@ -96,9 +92,9 @@ impl OverlayApp {
             settings,
             store,
             unsaved: false,
-            feed: Feed::new(),
+            hub: Hub::new(),
             receiver: None,
-            events: None,
+            relay: None,
             listen_error: None,
             port_override: startup.port_override,
             relay_port: startup.relay_port,
@@ -138,13 +134,19 @@ impl OverlayApp {
         &mut self.settings
     }
 
-    pub fn feed(&self) -> &Feed {
-        &self.feed
+    /// The model, locked: release it before the next frame.
+    pub fn feed(&self) -> MutexGuard<'_, Feed> {
+        self.hub.feed()
+    }
+
+    /// The shared model the window draws (the web pages read the same one).
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     /// Feeds one event as if the receiver had queued it (tests and benches build the model this way).
     pub fn handle_event(&mut self, ev: ReceiverEvent) {
-        self.feed.handle(ev);
+        self.hub.handle(ev);
     }
 
     pub fn notice(&self) -> Option<&str> {
@@ -167,8 +169,9 @@ impl OverlayApp {
     /// (Re)binds the listener. The old one is dropped first, which closes it and its connections, so rebinding to
     /// the same port works. A failure is kept for the status panel, never raised.
     fn listen(&mut self, ctx: &egui::Context) {
+        self.hub.set_taps(Vec::new());
+        self.relay = None;
         self.receiver = None;
-        self.events = None;
         self.running = None;
         let addr = match self.listen_addr() {
             Ok(a) => a,
@@ -178,20 +181,34 @@ impl OverlayApp {
             }
         };
         let mut config = ReceiverConfig::new(addr);
-        // Local only, whatever the listen address: the relay is for programs beside the overlay.
-        config.relay = self
-            .relay_port
-            .map(|p| SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), p));
-        let wake_ctx = ctx.clone();
-        match Receiver::start(config, move || wake_ctx.request_repaint()) {
+        config.keep_raw = self.relay_port.is_some();
+        match Receiver::start(config, || {}) {
             Ok((r, rx)) => {
                 tracing::info!("listening on {}", r.local_addr());
-                if let Some(relay) = r.relay_addr() {
-                    tracing::info!("relaying the game to programs connecting to {relay}");
+                // Local only, whatever the listen address: the relay is for programs beside the overlay.
+                if let Some(port) = self.relay_port {
+                    let at = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port);
+                    match Relay::start(at, RELAY_QUEUE_BYTES, r.runtime()) {
+                        Ok(relay) => {
+                            tracing::info!(
+                                "relaying the game to programs connecting to {}",
+                                relay.addr()
+                            );
+                            self.hub.set_taps(vec![Arc::new(relay.clone())]);
+                            self.relay = Some(relay);
+                        }
+                        Err(e) => {
+                            tracing::warn!("{e}");
+                            self.listen_error = Some(e.to_string());
+                            return;
+                        }
+                    }
                 }
+                let wake_ctx = ctx.clone();
+                self.hub
+                    .attach(r.runtime(), rx, move || wake_ctx.request_repaint());
                 let local = r.local_addr();
                 self.receiver = Some(r);
-                self.events = Some(rx);
                 self.listen_error = None;
                 self.start_feeder(local);
             }
@@ -218,33 +235,6 @@ impl OverlayApp {
             }
             Err(e) => self.feeder_error = Some(format!("{e:#}")),
         }
-    }
-
-    /// Takes what the receiver queued. Returns whether anything arrived.
-    fn drain(&mut self, ctx: &egui::Context) -> bool {
-        let Some(rx) = self.events.as_mut() else {
-            return false;
-        };
-        let mut n = 0;
-        while n < MAX_EVENTS_PER_FRAME {
-            match rx.try_recv() {
-                Ok(ev) => {
-                    self.feed.handle(ev);
-                    n += 1;
-                }
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => {
-                    self.listen_error =
-                        Some("the receiver stopped; choose Listen in settings".into());
-                    self.events = None;
-                    break;
-                }
-            }
-        }
-        if n == MAX_EVENTS_PER_FRAME {
-            ctx.request_repaint();
-        }
-        n > 0
     }
 
     fn tray_commands(&mut self, ctx: &egui::Context) {
@@ -330,7 +320,7 @@ impl OverlayApp {
             (None, r) => Ok(r.as_ref().map(Receiver::local_addr)),
         };
         let stale = Duration::from_secs_f32(self.settings.stale_after_secs.max(0.5));
-        status::link(&self.feed, listen, Instant::now(), stale)
+        status::link(&self.hub.feed(), listen, Instant::now(), stale)
     }
 
     fn header(&mut self, ui: &mut egui::Ui, link: &status::Link) {
@@ -372,11 +362,15 @@ impl OverlayApp {
         let frame = window::card_frame(&self.settings);
         let p = self.settings.panels;
         let gap = 4.0;
+        // Held for the frame's panels: the hub applies the next batch after them.
+        let hub = self.hub.clone();
+        let feed = hub.feed();
+        let game = feed.shown();
         if p.status {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                status::show(ui, &self.feed, link);
-                if let Some(relay) = self.receiver.as_ref().and_then(Receiver::relay_addr) {
+                status::show(ui, &feed, link);
+                if let Some(relay) = self.relay.as_ref().map(Relay::addr) {
                     ui.label(
                         RichText::new(format!("Relaying to programs on {relay}")).color(theme::DIM),
                     );
@@ -387,14 +381,14 @@ impl OverlayApp {
         if p.scoreboard {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                scoreboard::show(ui, self.feed.game());
+                scoreboard::show(ui, game);
             });
             ui.add_space(gap);
         }
         if p.graphs {
             self.graphs.update(
-                self.feed.game(),
-                self.feed.stats().new_games,
+                game,
+                feed.shown_new_games(),
                 self.settings.grouping,
                 self.settings.time_window,
             );
@@ -407,7 +401,7 @@ impl OverlayApp {
         if p.army {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                army::show(ui, self.feed.game(), self.settings.top_units);
+                army::show(ui, game, self.settings.top_units);
             });
         }
     }
@@ -463,7 +457,7 @@ impl OverlayApp {
                 self.port_override = None;
                 self.listen(ctx);
             }
-            SettingsAction::ResetGame => self.feed.reset_game(),
+            SettingsAction::ResetGame => self.hub.feed().reset_game(),
             SettingsAction::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
     }
@@ -479,7 +473,6 @@ impl eframe::App for OverlayApp {
         {
             ctx.send_viewport_cmd(ViewportCommand::Close);
         }
-        self.drain(ctx);
         self.tray_commands(ctx);
         self.click_through_escape(ctx);
         self.apply_settings(ctx);

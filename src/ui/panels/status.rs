@@ -55,7 +55,7 @@ pub fn link(
 }
 
 pub fn show(ui: &mut egui::Ui, feed: &Feed, link: &Link) {
-    let game = feed.game();
+    let game = feed.shown();
     ui.horizontal_wrapped(|ui| {
         let (text, color) = match link {
             Link::NotListening(_) => ("NOT LISTENING".to_owned(), theme::BAD),
@@ -75,6 +75,14 @@ pub fn show(ui: &mut egui::Ui, feed: &Feed, link: &Link) {
         }
         if game.paused {
             ui.label(RichText::new("PAUSED").color(theme::WARN).strong());
+        }
+        let delay = feed.delay();
+        if !delay.is_zero() {
+            ui.label(
+                RichText::new(format!("DELAYED {}", theme::clock(delay.as_secs_f64())))
+                    .color(theme::WARN)
+                    .strong(),
+            );
         }
         if let Some(over) = &game.over {
             let who = over

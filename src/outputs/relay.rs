@@ -5,10 +5,18 @@
 //! kept here, then the live lines, so its view is consistent from its first line on. The game's connection never
 //! waits for a relay client: each has a queue bounded in bytes, and a client that lets it fill is dropped (it may
 //! reconnect, and is caught up again).
+//!
+//! It sees every connection's lines (through [`LineTap`], from the model's hub, or straight from `listen` and
+//! `record`) and picks the game's connection by the same rule as `model::Feed`.
+//!
+//! With a stream delay the relay is held: passing the live game on would defeat the delay (a delayed overlay exists so
+//! that nothing leaves the process sooner), and holding 600 s of raw lines does not fit the memory budget. While held
+//! it keeps its model current but sends nothing: its clients are dropped and newcomers refused, each with a log line;
+//! once the delay is back to 0 they may connect and are caught up as usual.
 
-use super::ConnId;
-use crate::model::Game;
+use crate::model::{Game, LineTap};
 use crate::protocol::{self, Event, EventKind, Hello, Message, SCHEMA_VERSION};
+use crate::receiver::{ConnId, ReceiverEvent};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,20 +70,101 @@ struct State {
     game: Game,
     clients: Vec<Client>,
     queue_cap: usize,
+    /// The overlay is delayed: send nothing (see the module's doc).
+    held: bool,
+}
+
+/// Why the relay could not start. One line that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error(
+        "cannot open the relay port {addr}: the address is already in use (choose another relay port, or stop the program using it)"
+    )]
+    InUse { addr: SocketAddr },
+    #[error("cannot open the relay port {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Clone)]
-pub(super) struct Relay {
+pub struct Relay {
     state: Arc<Mutex<State>>,
+    addr: SocketAddr,
 }
 
 impl Relay {
-    pub(super) fn new(queue_cap: usize) -> Relay {
-        Relay {
+    /// Binds `addr` now (so a busy port is the caller's error) and accepts relay clients on `runtime` until it stops.
+    pub fn start(
+        addr: SocketAddr,
+        queue_cap: usize,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Relay, RelayError> {
+        let err = |source: std::io::Error| match source.kind() {
+            std::io::ErrorKind::AddrInUse => RelayError::InUse { addr },
+            _ => RelayError::Bind { addr, source },
+        };
+        let std_listener = std::net::TcpListener::bind(addr).map_err(err)?;
+        let local = std_listener.local_addr().map_err(err)?;
+        std_listener.set_nonblocking(true).map_err(err)?;
+        let relay = Relay {
             state: Arc::new(Mutex::new(State {
                 queue_cap: queue_cap.max(1),
                 ..State::default()
             })),
+            addr: local,
+        };
+        let accepting = relay.clone();
+        runtime.spawn(async move {
+            // from_std needs the runtime's reactor, so it runs inside the task.
+            match tokio::net::TcpListener::from_std(std_listener) {
+                Ok(l) => accepting.serve(l).await,
+                Err(e) => tracing::error!("relay: cannot use the relay socket: {e}"),
+            }
+        });
+        Ok(relay)
+    }
+
+    /// Where relay clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Passes one receiver event on: lines of the game's connection go out, a closed connection is forgotten.
+    pub fn observe(&self, ev: &ReceiverEvent) {
+        match ev {
+            ReceiverEvent::Message {
+                conn,
+                msg,
+                raw: Some(raw),
+                ..
+            } => self.forward(*conn, raw, Some(msg)),
+            ReceiverEvent::UnknownType {
+                conn,
+                raw: Some(raw),
+                ..
+            } => self.forward(*conn, raw, None),
+            ReceiverEvent::Disconnected { conn, .. } => self.closed(*conn),
+            _ => {}
+        }
+    }
+
+    /// Holds the relay while the overlay is delayed (see the module's doc).
+    pub fn hold(&self, held: bool) {
+        let mut st = self.lock();
+        if st.held == held {
+            return;
+        }
+        st.held = held;
+        if held {
+            for c in st.clients.drain(..) {
+                tracing::info!(
+                    "relay: {} dropped: the overlay is delayed, and the relay passes on only the live game",
+                    c.peer
+                );
+                c.writer.abort();
+            }
         }
     }
 
@@ -84,9 +173,9 @@ impl Relay {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Called by a connection task for every accepted line, before the overlay hears of it. `msg` is `None` for a
-    /// well-formed line of a type this version does not know: relayed, not modelled.
-    pub(super) fn forward(&self, conn: ConnId, raw: &[u8], msg: Option<&Message>) {
+    /// Called for every accepted line, in order. `msg` is `None` for a well-formed line of a type this version does
+    /// not know: relayed, not modelled.
+    fn forward(&self, conn: ConnId, raw: &[u8], msg: Option<&Message>) {
         let mut st = self.lock();
         if let Some(Message::Hello(h)) = msg {
             st.hellos.insert(conn, h.clone());
@@ -122,7 +211,7 @@ impl Relay {
         st.broadcast(&line);
     }
 
-    pub(super) fn closed(&self, conn: ConnId) {
+    fn closed(&self, conn: ConnId) {
         let mut st = self.lock();
         st.hellos.remove(&conn);
         if st.source == Some(conn) {
@@ -131,7 +220,7 @@ impl Relay {
     }
 
     /// Accepts relay clients until the runtime shuts down.
-    pub(super) async fn serve(self, listener: tokio::net::TcpListener) {
+    async fn serve(self, listener: tokio::net::TcpListener) {
         loop {
             match listener.accept().await {
                 Ok((stream, peer)) => {
@@ -157,6 +246,13 @@ impl Relay {
             writer,
         };
         let mut st = self.lock();
+        if st.held {
+            tracing::info!(
+                "relay: {peer} refused: the overlay is delayed, and the relay passes on only the live game"
+            );
+            client.writer.abort();
+            return;
+        }
         let cap = st.queue_cap;
         // Under the same lock as `forward`: nothing can come between the catch-up and the live lines.
         if let Some(hello) = st.hello_line.clone() {
@@ -179,8 +275,20 @@ impl Relay {
     }
 }
 
+impl LineTap for Relay {
+    fn event(&self, ev: &ReceiverEvent) {
+        self.observe(ev);
+    }
+    fn hold(&self, held: bool) {
+        Relay::hold(self, held);
+    }
+}
+
 impl State {
     fn broadcast(&mut self, line: &Line) {
+        if self.held {
+            return;
+        }
         let cap = self.queue_cap;
         self.clients.retain(|c| c.send(line, cap));
     }
