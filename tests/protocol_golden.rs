@@ -1,6 +1,8 @@
 //! Every golden file of SCHEMA.md parses as the message it documents, and survives a write-read round trip.
 
-use bar_overlay::protocol::{self, Category, Detail, EventKind, Message, ParseError, Parsed};
+use bar_overlay::protocol::{
+    self, Category, Detail, EventKind, Message, ParseError, Parsed, PlayerStatus,
+};
 use std::path::PathBuf;
 
 fn data(name: &str) -> String {
@@ -50,6 +52,9 @@ fn every_golden_file_round_trips() {
         "snapshot_comprehensive.ndjson",
         "events.ndjson",
         "bye.ndjson",
+        "hello_v1_1.ndjson",
+        "snapshot_v1_1.ndjson",
+        "events_v1_1.ndjson",
     ] {
         for msg in lines(name) {
             let line = protocol::encode_line(&msg);
@@ -224,4 +229,186 @@ fn bad_lines_say_what_is_wrong() {
             String::from_utf8_lossy(line)
         );
     }
+}
+
+#[test]
+fn v1_1_hello_carries_player_cards_and_ai() {
+    let Message::Hello(h) = one("hello_v1_1.ndjson") else {
+        panic!("not a hello")
+    };
+    assert_eq!(h.schema_version, "1.1");
+    let alice = &h.teams[0];
+    assert_eq!(alice.faction.as_deref(), Some("armada"));
+    let card = &alice.players[0];
+    assert_eq!(
+        (card.name.as_str(), card.country.as_deref(), card.rank),
+        ("Alice", Some("DE"), Some(5))
+    );
+    assert_eq!(
+        (card.skill, card.skill_uncertainty),
+        (Some(32.41), Some(1.92))
+    );
+    assert_eq!(
+        card.status(),
+        PlayerStatus::Playing,
+        "absent status is playing"
+    );
+    let bob = &h.teams[1];
+    assert_eq!(bob.players.len(), 2, "a shared team lists every player");
+    assert_eq!(bob.players[0].skill_estimated, Some(true));
+    assert_eq!(bob.players[1].status(), PlayerStatus::Disconnected);
+    assert_eq!(bob.players[1].country, None);
+    let ai = h.teams[2].ai.as_ref().expect("AI card");
+    assert_eq!(
+        (
+            ai.name.as_str(),
+            ai.short_name.as_deref(),
+            ai.version.as_deref()
+        ),
+        ("BARbarianAI(3)", Some("BARb"), Some("stable"))
+    );
+    assert!(h.teams[2].players.is_empty());
+}
+
+#[test]
+fn v1_1_snapshot_carries_hud_stats_and_production() {
+    let Message::Snapshot(s) = one("snapshot_v1_1.ndjson") else {
+        panic!("not a snapshot")
+    };
+    let t0 = &s.teams[0];
+    let m = t0.metal.expect("metal");
+    assert_eq!(
+        (m.used, m.reclaim, m.converted),
+        (Some(408.0), Some(1.5), Some(0.0))
+    );
+    let e = t0.energy.expect("energy");
+    assert_eq!(
+        (e.used, e.reclaim, e.converted),
+        (Some(4150.0), Some(0.0), None)
+    );
+    assert_eq!((t0.units_killed, t0.units_died), (Some(3), Some(1)));
+    assert_eq!(
+        (t0.utility_value, t0.economy_value),
+        (Some(0.0), Some(50.0))
+    );
+    let p0 = t0.production.as_ref().expect("production");
+    assert!(p0.factories.is_empty());
+    assert_eq!(
+        (
+            p0.constructing[0].id,
+            p0.constructing[0].def_id,
+            p0.constructing[0].progress
+        ),
+        (105, 4, 0.5)
+    );
+    let p1 = s.teams[1].production.as_ref().expect("production");
+    let lab = &p1.factories[0];
+    assert_eq!(
+        (lab.id, lab.building, lab.progress, lab.queued),
+        (203, Some(5), Some(0.35), Some(4))
+    );
+    assert_eq!(p1.idle_builders, 2);
+    // Team 2 is written as a 1.0 sender would: every 1.1 field absent.
+    let t2 = &s.teams[2];
+    assert!(t2.production.is_none() && t2.units_killed.is_none() && t2.utility_value.is_none());
+    assert_eq!(t2.metal.and_then(|m| m.used), None);
+}
+
+#[test]
+fn v1_1_team_changed_event_replaces_a_team_description() {
+    let events: Vec<_> = lines("events_v1_1.ndjson")
+        .into_iter()
+        .map(|m| match m {
+            Message::Event(e) => e.kind,
+            other => panic!("not an event: {other:?}"),
+        })
+        .collect();
+    let EventKind::TeamChanged { team } = &events[0] else {
+        panic!("{:?}", events[0])
+    };
+    assert_eq!(team.team_id, 1);
+    assert_eq!(team.players[0].status(), PlayerStatus::Resigned);
+    assert_eq!(team.players[1].status(), PlayerStatus::Playing);
+    assert!(
+        matches!(&events[1], EventKind::TeamChanged { team } if team.players[0].status() == PlayerStatus::Disconnected)
+    );
+}
+
+/// What a later 1.x sender may add inside the 1.1 objects is counted and skipped, and an unknown player status is
+/// read as `Other`: nothing of it rejects the line.
+#[test]
+fn fields_of_a_later_minor_inside_1_1_objects_are_counted_not_fatal() {
+    let line = r#"{"type":"snapshot","schema_version":"1.2","game_frame":30,"game_seconds":1,"teams":[{"team_id":0,"metal":{"current":1,"income":2,"used":3,"taxed":4},"production":{"factories":[{"id":9,"def_id":4,"building":5,"progress":0.5,"eta":12}],"constructing":[],"idle_builders":0,"assisting":3},"mood":"tilted"}]}"#;
+    let Ok(Parsed::Message {
+        msg: Message::Snapshot(s),
+        unknown_fields,
+    }) = protocol::parse_line(line.as_bytes())
+    else {
+        panic!("a 1.2 line must parse")
+    };
+    assert_eq!(unknown_fields, 4, "taxed, eta, assisting, mood");
+    assert_eq!(s.teams[0].metal.and_then(|m| m.used), Some(3.0));
+    let line = r#"{"type":"event","schema_version":"1.3","event":"team_changed","game_frame":5,"team":{"team_id":0,"ally_team_id":0,"name":"x","color":[1,2,3],"players":[{"player_id":0,"name":"x","status":"afk","hat":"red"}]}}"#;
+    // (Fields inside events are not counted: the event kind is flattened, which hides them from the counter.)
+    let Ok(Parsed::Message {
+        msg: Message::Event(e),
+        ..
+    }) = protocol::parse_line(line.as_bytes())
+    else {
+        panic!("a 1.3 event must parse")
+    };
+    let EventKind::TeamChanged { team } = e.kind else {
+        panic!()
+    };
+    assert_eq!(team.players[0].status(), PlayerStatus::Other);
+}
+
+/// 1.1 only adds: the 1.1 hello with its additions removed is the 1.0 golden hello, and the 1.1 snapshot without
+/// them is a line the types read completely (every remaining field is a 1.0 field).
+#[test]
+fn v1_1_lines_without_their_additions_are_1_0_lines() {
+    const ADDED: [&str; 11] = [
+        "faction",
+        "players",
+        "ai",
+        "used",
+        "reclaim",
+        "converted",
+        "units_killed",
+        "units_died",
+        "utility_value",
+        "economy_value",
+        "production",
+    ];
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                map.retain(|k, _| !ADDED.contains(&k.as_str()));
+                if map.contains_key("schema_version") {
+                    map.insert("schema_version".into(), "1.0".into());
+                }
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let json = |name: &str| -> serde_json::Value {
+        serde_json::from_str(data(name).trim()).expect("json")
+    };
+    let mut hello = json("hello_v1_1.ndjson");
+    strip(&mut hello);
+    hello["widget"]["version"] = "1.0.0".into();
+    assert_eq!(hello, json("hello.ndjson"));
+    let mut snapshot = json("snapshot_v1_1.ndjson");
+    strip(&mut snapshot);
+    // `parse` fails on any field the types do not know.
+    let Message::Snapshot(s) = parse(&snapshot.to_string()) else {
+        panic!("not a snapshot")
+    };
+    assert!(
+        s.teams
+            .iter()
+            .all(|t| t.production.is_none() && t.units_died.is_none())
+    );
 }

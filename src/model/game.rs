@@ -115,12 +115,12 @@ impl Game {
                 .teams
                 .values()
                 .map(|t| TeamState {
-                    team_id: t.id,
                     metal: t.metal,
                     energy: t.energy,
                     damage_dealt: t.damage_dealt,
                     damage_received: t.damage_received,
                     is_dead: Some(t.is_dead),
+                    ..TeamState::new(t.id)
                 })
                 .collect(),
             units_full: Some(true),
@@ -263,6 +263,12 @@ impl Game {
                 }
             }
             EventKind::ViewChanged { view } => self.view = Some(view),
+            EventKind::TeamChanged { team } => {
+                self.teams
+                    .entry(team.team_id)
+                    .and_modify(|t| t.update_info(&team))
+                    .or_insert_with(|| Team::from_info(&team));
+            }
             EventKind::Status(status) => self.widget = Some(status),
             EventKind::Other => {}
         }

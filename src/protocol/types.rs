@@ -85,6 +85,70 @@ pub struct TeamInfo {
     pub is_ai: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dead: Option<bool>,
+    /// 1.1: the team's side as the game names it (`armada`, `cortex`, `legion`, `random`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faction: Option<String>,
+    /// 1.1: the people controlling the team (one, or several in a shared team); empty for an AI team.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub players: Vec<PlayerCard>,
+    /// 1.1: the AI controlling the team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai: Option<AiCard>,
+}
+
+/// 1.1: who plays, as a caster introduces them. Every field but the id and name is where BAR provides it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlayerCard {
+    pub player_id: u32,
+    pub name: String,
+    /// Two-letter country code (ISO 3166-1 alpha-2, upper case) as the lobby reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Lobby rank (0 = newest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    /// Skill rating (OpenSkill mu) and its uncertainty (sigma).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skill: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skill_uncertainty: Option<f64>,
+    /// The rating was inferred from the lobby rank, not earned in rated games.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skill_estimated: Option<bool>,
+    /// `playing` (absent means this), `resigned` or `disconnected`; later versions may add values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl PlayerCard {
+    pub fn status(&self) -> PlayerStatus {
+        match self.status.as_deref() {
+            None | Some("playing") => PlayerStatus::Playing,
+            Some("resigned") => PlayerStatus::Resigned,
+            Some("disconnected") => PlayerStatus::Disconnected,
+            Some(_) => PlayerStatus::Other,
+        }
+    }
+}
+
+/// A player card's `status`, read leniently: a value of a later minor version is `Other`, not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayerStatus {
+    Playing,
+    Resigned,
+    Disconnected,
+    Other,
+}
+
+/// 1.1: the AI of an AI team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AiCard {
+    /// What BAR shows (`BARbarianAI(3)`), else the AI's own name.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,6 +279,84 @@ pub struct TeamState {
     pub damage_received: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dead: Option<bool>,
+    /// 1.1: units this team destroyed and lost, since the game started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units_killed: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units_died: Option<u32>,
+    /// 1.1: metal cost of finished units in the Spectator HUD's utility (unitgroup `util`) and economy (unitgroup
+    /// `metal`/`energy`) groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utility_value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economy_value: Option<f64>,
+    /// 1.1: what the team is building now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<Production>,
+}
+
+impl TeamState {
+    /// A team state with only its id: every optional field absent.
+    pub fn new(team_id: TeamId) -> TeamState {
+        TeamState {
+            team_id,
+            metal: None,
+            energy: None,
+            damage_dealt: None,
+            damage_received: None,
+            is_dead: None,
+            units_killed: None,
+            units_died: None,
+            utility_value: None,
+            economy_value: None,
+            production: None,
+        }
+    }
+}
+
+/// 1.1: a team's production at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Production {
+    /// Every finished factory, idle ones included.
+    #[serde(default)]
+    pub factories: Vec<FactoryJob>,
+    /// Units under construction by constructors (mobile builders, construction turrets, commanders), not factories.
+    #[serde(default)]
+    pub constructing: Vec<Construction>,
+    /// Finished builders (not factories) with no command.
+    #[serde(default)]
+    pub idle_builders: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactoryJob {
+    /// The factory's unit id and type.
+    pub id: UnitId,
+    pub def_id: DefId,
+    /// The type of the unit in progress; absent while the factory is idle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<DefId>,
+    /// Build progress of that unit, 0-1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<f32>,
+    /// Units in the factory's queue, the one in progress included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Construction {
+    /// The unit under construction.
+    pub id: UnitId,
+    pub def_id: DefId,
+    pub progress: f32,
+    /// Constructors working on it.
+    #[serde(default = "one_u32")]
+    pub builders: u32,
+}
+
+fn one_u32() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -229,6 +371,15 @@ pub struct Resource {
     pub produced: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excess: Option<f64>,
+    /// 1.1: cumulative amount spent since the game started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<f64>,
+    /// 1.1: per second gained by reclaiming (the Spectator HUD's reclaim income).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reclaim: Option<f64>,
+    /// 1.1, metal only: per second made by energy converters (the HUD's energy-conversion metal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converted: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,6 +449,10 @@ pub enum EventKind {
     },
     ViewChanged {
         view: View,
+    },
+    /// 1.1: a team's description changed (a player resigned, disconnected or came back): `team` replaces it.
+    TeamChanged {
+        team: TeamInfo,
     },
     Status(WidgetStatus),
     /// A kind this reader does not know (a later minor version): ignored, counted.

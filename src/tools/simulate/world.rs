@@ -62,6 +62,9 @@ impl Stock {
             storage: Some(r1(self.storage)),
             produced: Some(r1(self.produced)),
             excess: Some(r1(self.excess)),
+            used: None,
+            reclaim: None,
+            converted: None,
         }
     }
 }
@@ -205,6 +208,9 @@ impl World {
                 color: TEAM_PALETTE[t.id as usize % TEAM_PALETTE.len()],
                 is_ai: t.id % 5 == 4,
                 is_dead: Some(t.dead),
+                faction: None,
+                players: Vec::new(),
+                ai: None,
             })
             .collect()
     }
@@ -213,12 +219,12 @@ impl World {
         self.teams
             .iter()
             .map(|t| TeamState {
-                team_id: t.id,
                 metal: Some(t.metal.resource()),
                 energy: Some(t.energy.resource()),
                 damage_dealt: Some(t.damage_dealt.round()),
                 damage_received: Some(t.damage_received.round()),
                 is_dead: t.dead.then_some(true),
+                ..TeamState::new(t.id)
             })
             .collect()
     }
