@@ -294,7 +294,15 @@ impl Xvfb {
         let n = (140..180).find(|n| !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists())?;
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .args([
+                &display,
+                "-screen",
+                "0",
+                "1280x900x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

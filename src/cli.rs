@@ -1,5 +1,6 @@
 //! Command-line arguments. The binary is a thin shell over this and the library.
 
+use crate::ui::settings::RendererChoice;
 use clap::{Args, Parser, Subcommand};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -34,6 +35,18 @@ pub struct Cli {
     /// Use this settings file instead of the one in the OS config directory.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Start the window on this renderer (wgpu or glow), skipping the check that moves wgpu to glow on a software-only
+    /// graphics driver. Not saved.
+    #[arg(long, value_name = "wgpu|glow", value_parser = parse_renderer)]
+    pub renderer: Option<RendererChoice>,
+}
+
+fn parse_renderer(s: &str) -> Result<RendererChoice, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "wgpu" => Ok(RendererChoice::Wgpu),
+        "glow" | "opengl" | "gl" => Ok(RendererChoice::Glow),
+        _ => Err(format!("the renderer is wgpu or glow, not `{s}`")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

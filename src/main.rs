@@ -18,6 +18,7 @@ fn main() -> std::process::ExitCode {
             port: cli.port,
             relay_port: cli.relay_port,
             config: cli.config,
+            renderer: cli.renderer,
         }),
     };
     match result {

@@ -7,7 +7,7 @@
 
 use super::panels::{army, graphs, scoreboard, status};
 use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
-use super::{theme, tray, window};
+use super::{renderer, theme, tray, window};
 use crate::cli::Speed;
 use crate::model::{Feed, Hub};
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
@@ -43,6 +43,8 @@ pub struct Startup {
     pub tray: bool,
     /// Set by a signal handler (SIGTERM, Ctrl-C): close the window cleanly.
     pub quit: Option<Arc<AtomicBool>>,
+    /// The renderer the window was started on, when known (else the setting's).
+    pub renderer: Option<renderer::Started>,
 }
 
 pub struct OverlayApp {
@@ -64,6 +66,8 @@ pub struct OverlayApp {
     tray_error: Option<String>,
     quit: Option<Arc<AtomicBool>>,
     running_renderer: RendererChoice,
+    /// Why the window runs on another renderer than the setting asks (see renderer.rs).
+    renderer_fallback: Option<String>,
     show_settings: bool,
     visible: bool,
     first_frame: bool,
@@ -88,7 +92,11 @@ impl OverlayApp {
                 click_through: false,
                 ..settings.clone()
             },
-            running_renderer: settings.renderer,
+            running_renderer: startup
+                .renderer
+                .as_ref()
+                .map_or(settings.renderer, |r| r.renderer),
+            renderer_fallback: startup.renderer.and_then(|r| r.fallback),
             settings,
             store,
             unsaved: false,
@@ -434,6 +442,7 @@ impl OverlayApp {
             listen_error: self.listen_error.as_deref(),
             tray: self.tray.is_some(),
             running_renderer: self.running_renderer,
+            renderer_fallback: self.renderer_fallback.as_deref(),
             path: self.store.path(),
         };
         let settings = &mut self.settings;

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod demo;
 pub mod panels;
+pub mod renderer;
 pub mod settings;
 pub mod theme;
 pub mod tray;
@@ -32,6 +33,8 @@ pub struct LaunchOptions {
     pub relay_port: Option<u16>,
     /// A settings file to use instead of the one in the OS config directory.
     pub config: Option<PathBuf>,
+    /// Start on this renderer, without the software-adapter check (not saved).
+    pub renderer: Option<settings::RendererChoice>,
 }
 
 pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
@@ -43,7 +46,11 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
     let (store, settings) = settings::SettingsStore::open(opts.config.clone());
     // Window position and size (eframe's own store) live beside the settings file.
     let geometry = store.path().map(|p| p.with_file_name("window.ron"));
-    let native = window::native_options(&settings, geometry);
+    let started = renderer::choose(settings.renderer, opts.renderer, renderer::probe_wgpu);
+    if let Some(why) = &started.fallback {
+        tracing::warn!("{why}");
+    }
+    let native = window::native_options(&settings, started.eframe(), geometry);
     let feeder = if opts.demo {
         Some(app::Feeder::Demo)
     } else {
@@ -57,6 +64,7 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
         feeder,
         tray: true,
         quit: Some(quit.clone()),
+        renderer: Some(started),
     };
     eframe::run_native(
         window::TITLE,
@@ -73,7 +81,7 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
     )
     .map_err(|e| {
         anyhow::anyhow!(
-            "cannot open the overlay window: {e}. Try the other renderer (settings file: renderer = \"glow\" or \
+            "cannot open the overlay window: {e}. Try the other renderer (--renderer glow or wgpu; settings file: renderer = \"glow\" or \
              \"wgpu\"), or use the headless commands (see --help)"
         )
     })

@@ -282,6 +282,8 @@ pub struct SettingsContext<'a> {
     pub tray: bool,
     /// The renderer this window was started with.
     pub running_renderer: RendererChoice,
+    /// Why it differs from the setting, when the start-up check overrode it.
+    pub renderer_fallback: Option<&'a str>,
     pub path: Option<&'a Path>,
 }
 
@@ -378,7 +380,9 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
         ui.selectable_value(&mut s.renderer, RendererChoice::Wgpu, "wgpu");
         ui.selectable_value(&mut s.renderer, RendererChoice::Glow, "glow (OpenGL)");
     });
-    if s.renderer != cx.running_renderer {
+    if let Some(why) = cx.renderer_fallback {
+        ui.colored_label(super::theme::WARN, format!("{why}."));
+    } else if s.renderer != cx.running_renderer {
         ui.colored_label(
             super::theme::WARN,
             "The renderer changes at the next start.",

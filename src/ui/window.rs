@@ -1,7 +1,7 @@
 //! The OS window: how it is built (borderless, transparent, on top), its background modes, moving and resizing it
 //! without decorations, and the viewport commands that apply setting changes at run time.
 
-use super::settings::{Background, RendererChoice, Settings};
+use super::settings::{Background, Settings};
 use egui::{Color32, ViewportCommand};
 use std::path::PathBuf;
 
@@ -23,7 +23,11 @@ pub fn icon() -> Option<egui::IconData> {
 }
 
 /// Window options from the settings. Position and size are restored by eframe from `persistence_path`.
-pub fn native_options(s: &Settings, persistence_path: Option<PathBuf>) -> eframe::NativeOptions {
+pub fn native_options(
+    s: &Settings,
+    renderer: eframe::Renderer,
+    persistence_path: Option<PathBuf>,
+) -> eframe::NativeOptions {
     let mut vp = egui::ViewportBuilder::default()
         .with_title(TITLE)
         .with_app_id(APP_ID)
@@ -44,10 +48,7 @@ pub fn native_options(s: &Settings, persistence_path: Option<PathBuf>) -> eframe
     }
     eframe::NativeOptions {
         viewport: vp,
-        renderer: match s.renderer {
-            RendererChoice::Wgpu => eframe::Renderer::Wgpu,
-            RendererChoice::Glow => eframe::Renderer::Glow,
-        },
+        renderer,
         persist_window: persistence_path.is_some(),
         persistence_path,
         ..Default::default()
