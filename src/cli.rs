@@ -61,6 +61,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Post-game report from a recording.
     Summary(SummaryArgs),
+    /// Recordings as tidy tables (Parquet or CSV) for DuckDB, Polars, pandas, Spark. See docs/datasets.md.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -157,6 +159,28 @@ pub struct SummaryArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 everything exported; 3 exported what was valid, but lines or files were \
+                        skipped (listed on stderr); 1 nothing exported or the output could not be written."
+)]
+pub struct ExportArgs {
+    /// Recordings made by `record`: files, folders (every .ndjson inside, at any depth) or patterns like
+    /// 'games/*.ndjson'.
+    #[arg(required = true, value_name = "RECORDING")]
+    pub recordings: Vec<String>,
+    /// The dataset folder: one subfolder per table, one file per game in each. A game exported again replaces its
+    /// files.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// File format of the tables.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: crate::tools::export::Format,
+    /// Recordings exported at once (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 /// How fast a sender plays game time.

@@ -130,7 +130,45 @@ impl Game {
         }
     }
 
+    /// Whether applying `msg` would begin another game, dropping everything before it (what [`Game::apply`] then
+    /// returns as [`Applied::NewGame`]). Lets a caller close the old game's books before it is gone.
+    pub fn starts_new_game(&self, msg: &Message) -> bool {
+        match msg {
+            Message::Hello(h) => self.hello_starts_new_game(h),
+            Message::Snapshot(s) => self.snapshot_starts_new_game(s),
+            Message::Event(_) | Message::Bye(_) => false,
+        }
+    }
+
+    /// Another game, or the same one's client reconnecting? Same game, map, versions and players, and no rewind.
+    fn hello_starts_new_game(&self, h: &Hello) -> bool {
+        let Some(info) = &self.info else {
+            return false;
+        };
+        let same_info = info.widget_version == h.widget.version
+            && info.engine_version == h.engine_version
+            && info.game_name == h.game.name
+            && info.game_version == h.game.version
+            && info.map == h.map
+            && info.is_replay == h.is_replay;
+        let same_teams = self.teams.len() == h.teams.len()
+            && h.teams
+                .iter()
+                .all(|t| self.teams.get(&t.team_id).is_some_and(|o| o.name == t.name));
+        !(same_info && same_teams && h.game_frame + NEW_GAME_REWIND_FRAMES >= self.frame)
+    }
+
+    fn snapshot_starts_new_game(&self, s: &Snapshot) -> bool {
+        s.game_frame + NEW_GAME_REWIND_FRAMES < self.frame
+    }
+
     fn apply_hello(&mut self, h: Hello) -> Applied {
+        let applied = if self.hello_starts_new_game(&h) {
+            *self = Game::new();
+            Applied::NewGame
+        } else {
+            Applied::Updated
+        };
         let info = GameInfo {
             widget_version: h.widget.version,
             engine_version: h.engine_version,
@@ -138,19 +176,6 @@ impl Game {
             game_version: h.game.version,
             map: h.map,
             is_replay: h.is_replay,
-        };
-        let same_teams = self.teams.len() == h.teams.len()
-            && h.teams
-                .iter()
-                .all(|t| self.teams.get(&t.team_id).is_some_and(|o| o.name == t.name));
-        let same_game = self.info.as_ref() == Some(&info)
-            && same_teams
-            && h.game_frame + NEW_GAME_REWIND_FRAMES >= self.frame;
-        let applied = if self.info.is_some() && !same_game {
-            *self = Game::new();
-            Applied::NewGame
-        } else {
-            Applied::Updated
         };
         self.info = Some(info);
         self.view = Some(h.view);
@@ -176,7 +201,7 @@ impl Game {
 
     fn apply_snapshot(&mut self, s: Snapshot) -> Applied {
         let mut applied = Applied::Updated;
-        if s.game_frame + NEW_GAME_REWIND_FRAMES < self.frame {
+        if self.snapshot_starts_new_game(&s) {
             self.restart_keeping_description();
             applied = Applied::NewGame;
         }

@@ -1,5 +1,6 @@
-//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`. They run without a display.
+//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `export`. They run without a display.
 
+pub mod export;
 pub mod listen;
 pub mod record;
 pub mod replay;

@@ -1,0 +1,359 @@
+//! One game's rows: what each message adds to the tables, read beside the model so that the numbers are the
+//! overlay's and `summary`'s (army value, samples once per game second, units built and lost).
+
+use super::output::{GameFiles, T};
+use crate::model::{Game, Team};
+use crate::protocol::{Category, DefId, EventKind, Message, Resource, Snapshot, TeamId};
+use parquet::data_type::ByteArray;
+use std::collections::HashMap;
+
+pub struct GameRows {
+    files: GameFiles,
+    game_id: ByteArray,
+    source: String,
+    game_in_file: u32,
+    /// Unit names by def, shared by every row that names the type.
+    names: HashMap<DefId, ByteArray>,
+    first_frame: Option<u32>,
+    last_second: Option<i64>,
+    died: HashMap<TeamId, u32>,
+    pub lines_skipped: u64,
+}
+
+fn event_name(kind: &EventKind) -> Option<&'static str> {
+    Some(match kind {
+        EventKind::GameStart => "game_start",
+        EventKind::GameOver { .. } => "game_over",
+        EventKind::Paused { .. } => "paused",
+        EventKind::Unpaused { .. } => "unpaused",
+        EventKind::TeamDied { .. } => "team_died",
+        EventKind::ViewChanged { .. } => "view_changed",
+        // The widget's own state and kinds of later versions are not game events.
+        EventKind::Status(_) | EventKind::Other => return None,
+    })
+}
+
+impl GameRows {
+    pub fn new(files: GameFiles, game_id: &str, source: &str, game_in_file: u32) -> GameRows {
+        GameRows {
+            files,
+            game_id: ByteArray::from(game_id),
+            source: source.to_owned(),
+            game_in_file,
+            names: HashMap::new(),
+            first_frame: None,
+            last_second: None,
+            died: HashMap::new(),
+            lines_skipped: 0,
+        }
+    }
+
+    /// Rows that `msg` adds, read against the game as it was before `msg` (a death needs the unit's last team and
+    /// type, a transfer its previous team). Call [`GameRows::after`] once the message is applied.
+    pub fn before(&mut self, game: &Game, msg: &Message) {
+        if let Some(f) = msg.game_frame() {
+            self.first_frame.get_or_insert(f);
+        }
+        match msg {
+            Message::Snapshot(s) => self.snapshot(game, s),
+            Message::Event(e) => {
+                let Some(name) = event_name(&e.kind) else {
+                    return;
+                };
+                let (team, player, winners) = match &e.kind {
+                    EventKind::TeamDied { team_id } => {
+                        self.died.entry(*team_id).or_insert(e.game_frame);
+                        (Some(*team_id), None, None)
+                    }
+                    EventKind::Paused { player_id } | EventKind::Unpaused { player_id } => {
+                        (None, *player_id, None)
+                    }
+                    EventKind::ViewChanged { view } => {
+                        (Some(view.team_id), Some(view.player_id), None)
+                    }
+                    EventKind::GameOver { winners } => (
+                        None,
+                        None,
+                        winners
+                            .as_ref()
+                            .map(|w| w.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
+                    ),
+                    _ => (None, None, None),
+                };
+                self.files
+                    .batch(T::Events)
+                    .row()
+                    .put(&self.game_id)
+                    .put(e.game_frame)
+                    .put(f64::from(e.game_frame) / 30.0)
+                    .put(name)
+                    .put(team)
+                    .put(None::<u32>)
+                    .put(None::<u32>)
+                    .put(None::<&ByteArray>)
+                    .put(None::<u32>)
+                    .put(player)
+                    .put(winners.as_deref())
+                    .end();
+            }
+            Message::Hello(_) | Message::Bye(_) => {}
+        }
+    }
+
+    fn snapshot(&mut self, game: &Game, s: &Snapshot) {
+        let frame = s.game_frame;
+        let seconds = s.game_seconds;
+        for id in &s.destroyed {
+            let old = game.units.get(id);
+            let def = old.and_then(|u| u.def_id);
+            self.unit_event(frame, "unit_destroyed", old.map(|u| u.team), *id, def, None);
+        }
+        let full = s.is_full();
+        for u in s.units.iter().flatten() {
+            if let Some(old) = game.units.get(&u.id) {
+                if old.team != u.team {
+                    self.unit_event(
+                        frame,
+                        "unit_transferred",
+                        Some(u.team),
+                        u.id,
+                        u.def_id,
+                        Some(old.team),
+                    );
+                }
+                if !old.is_finished() && u.is_finished() {
+                    self.unit_event(frame, "unit_finished", Some(u.team), u.id, u.def_id, None);
+                }
+            }
+            let name = u.def_id.and_then(|d| self.names.get(&d));
+            let pos = u.pos;
+            let vel = u.vel;
+            self.files
+                .batch(T::Units)
+                .row()
+                .put(&self.game_id)
+                .put(frame)
+                .put(seconds)
+                .put(u.id)
+                .put(u.def_id)
+                .put(name)
+                .put(u.team)
+                .put(pos.map(|p| p.x))
+                .put(pos.map(|p| p.y))
+                .put(pos.map(|p| p.z))
+                .put(u.health.map(|h| h.current))
+                .put(u.health.map(|h| h.max))
+                .put(u.build_progress)
+                .put(vel.map(|v| v.x))
+                .put(vel.map(|v| v.y))
+                .put(vel.map(|v| v.z))
+                .put(u.experience)
+                .put(full)
+                .end();
+        }
+    }
+
+    fn unit_event(
+        &mut self,
+        frame: u32,
+        event: &str,
+        team: Option<TeamId>,
+        unit: u32,
+        def: Option<DefId>,
+        from_team: Option<TeamId>,
+    ) {
+        let name = def.and_then(|d| self.names.get(&d));
+        self.files
+            .batch(T::Events)
+            .row()
+            .put(&self.game_id)
+            .put(frame)
+            .put(f64::from(frame) / 30.0)
+            .put(event)
+            .put(team)
+            .put(Some(unit))
+            .put(def)
+            .put(name)
+            .put(from_team)
+            .put(None::<u32>)
+            .put(None::<&str>)
+            .end();
+    }
+
+    /// Rows that need the game with `msg` applied: a team second at the first snapshot of each game second (when
+    /// the model samples its series, so `peak_army_value` and the incomes agree with `summary`).
+    pub fn after(&mut self, game: &Game, msg_was: Kind) -> anyhow::Result<()> {
+        match msg_was {
+            Kind::Hello => {
+                self.names = game
+                    .defs
+                    .values()
+                    .map(|d| (d.def_id, ByteArray::from(d.name.as_str())))
+                    .collect();
+            }
+            Kind::Snapshot => {
+                let second = game.seconds.floor() as i64;
+                if self.last_second.is_none_or(|last| second > last) {
+                    self.last_second = Some(second);
+                    for team in game.teams.values() {
+                        self.team_second(game, team, second);
+                    }
+                }
+            }
+            Kind::Other => {}
+        }
+        self.files.flush_full()
+    }
+
+    fn team_second(&mut self, game: &Game, t: &Team, second: i64) {
+        let mut row = self
+            .files
+            .batch(T::TeamSeconds)
+            .row()
+            .put(&self.game_id)
+            .put(t.id)
+            .put(i32::try_from(second).unwrap_or(i32::MAX))
+            .put(game.frame)
+            .put(game.seconds);
+        type Field = fn(&Resource) -> Option<f64>;
+        const FIELDS: [Field; 6] = [
+            |r| Some(r.current),
+            |r| Some(r.income),
+            |r| r.expense,
+            |r| r.storage,
+            |r| r.produced,
+            |r| r.excess,
+        ];
+        for res in [t.metal, t.energy] {
+            for f in FIELDS {
+                row = row.put(res.as_ref().and_then(f));
+            }
+        }
+        row = row
+            .put(t.damage_dealt)
+            .put(t.damage_received)
+            .put(t.army.army_value());
+        for c in Category::ALL {
+            let totals = t.army.category(c);
+            row = row.put(totals.count).put(totals.metal);
+        }
+        row.put(t.army.build_power)
+            .put(t.army.under_construction)
+            .put(t.army.unknown)
+            .put(t.army.commander_alive)
+            .put(t.is_dead)
+            .end();
+    }
+
+    /// The game's own rows (games, teams, unit types), then every file moved into place. Returns rows per table.
+    pub fn finish(mut self, game: &Game) -> anyhow::Result<[u64; 7]> {
+        let winners = game.over.as_ref().and_then(|o| o.winners.as_ref());
+        let winner = winners.and_then(|w| match w.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        });
+        let view = game.view;
+        let info = game.info.as_ref();
+        let ally_teams = game.ally_teams().len() as u32;
+        self.files
+            .batch(T::Games)
+            .row()
+            .put(&self.game_id)
+            .put(self.source.as_str())
+            .put(self.game_in_file)
+            .put(info.map(|i| i.map.as_str()))
+            .put(info.map(|i| i.game_name.as_str()))
+            .put(info.map(|i| i.game_version.as_str()))
+            .put(info.map(|i| i.engine_version.as_str()))
+            .put(info.map(|i| i.widget_version.as_str()))
+            .put(info.map(|i| i.is_replay))
+            .put(game.detail.map(detail_name))
+            .put(view.map(|v| v.full_view))
+            .put(view.map(|v| v.spectating))
+            .put(view.map(|v| v.team_id))
+            .put(view.map(|v| v.ally_team_id))
+            .put(self.first_frame.unwrap_or(0))
+            .put(game.frame)
+            .put(game.seconds)
+            .put(game.teams.len() as u32)
+            .put(ally_teams)
+            .put(game.over.is_some())
+            .put(winner)
+            .put(game.ended_cleanly)
+            .put(u32::try_from(game.snapshots).unwrap_or(u32::MAX))
+            .put(u32::try_from(game.seq_gaps).unwrap_or(u32::MAX))
+            .put(
+                game.widget
+                    .as_ref()
+                    .and_then(|w| w.dropped_snapshots)
+                    .map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+            )
+            .put(u32::try_from(self.lines_skipped).unwrap_or(u32::MAX))
+            .end();
+        for t in game.teams.values() {
+            let won = winners.map(|w| w.contains(&t.ally_team));
+            let [r, g, b] = t.color;
+            self.files
+                .batch(T::Teams)
+                .row()
+                .put(&self.game_id)
+                .put(t.id)
+                .put(t.ally_team)
+                .put(t.name.as_str())
+                .put(t.is_ai)
+                .put(format!("#{r:02x}{g:02x}{b:02x}").as_str())
+                .put(won)
+                .put(t.is_dead)
+                .put(self.died.get(&t.id).copied())
+                .put(t.army.army_value())
+                .put(t.stats.peak_army_value)
+                .put(t.stats.built.iter().sum::<u32>())
+                .put(t.stats.lost.iter().sum::<u32>())
+                .end();
+        }
+        let mut defs: Vec<_> = game.defs.values().collect();
+        defs.sort_unstable_by_key(|d| d.def_id);
+        for d in defs {
+            self.files
+                .batch(T::UnitDefs)
+                .row()
+                .put(&self.game_id)
+                .put(d.def_id)
+                .put(d.name.as_str())
+                .put(d.human_name.as_str())
+                .put(d.category.as_str())
+                .put(u32::from(d.tech_level))
+                .put(d.metal_cost)
+                .put(d.energy_cost)
+                .put(d.build_speed)
+                .end();
+        }
+        self.files.commit()
+    }
+}
+
+/// What kind of message was applied, kept before the message moves into the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Hello,
+    Snapshot,
+    Other,
+}
+
+impl Kind {
+    pub fn of(msg: &Message) -> Kind {
+        match msg {
+            Message::Hello(_) => Kind::Hello,
+            Message::Snapshot(_) => Kind::Snapshot,
+            _ => Kind::Other,
+        }
+    }
+}
+
+fn detail_name(d: crate::protocol::Detail) -> &'static str {
+    match d {
+        crate::protocol::Detail::Minimal => "minimal",
+        crate::protocol::Detail::Standard => "standard",
+        crate::protocol::Detail::Comprehensive => "comprehensive",
+    }
+}
