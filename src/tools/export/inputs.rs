@@ -25,7 +25,8 @@ pub fn expand(args: &[String]) -> (Vec<Recording>, Vec<String>) {
             if files.len() == before {
                 problems.push(format!("{arg}: no .ndjson recordings in this folder"));
             }
-        } else if path.is_file() {
+        } else if path.exists() {
+            // A file, or anything that reads like one: a named pipe, /dev/stdin.
             files.insert(path.to_path_buf());
         } else if arg.contains(['*', '?', '[']) {
             match glob::glob(arg) {
