@@ -28,6 +28,7 @@ fn event_name(kind: &EventKind) -> Option<&'static str> {
         EventKind::Unpaused { .. } => "unpaused",
         EventKind::TeamDied { .. } => "team_died",
         EventKind::ViewChanged { .. } => "view_changed",
+        EventKind::TeamChanged { .. } => "team_changed",
         // The widget's own state and kinds of later versions are not game events.
         EventKind::Status(_) | EventKind::Other => return None,
     })
@@ -68,6 +69,7 @@ impl GameRows {
                     EventKind::Paused { player_id } | EventKind::Unpaused { player_id } => {
                         (None, *player_id, None)
                     }
+                    EventKind::TeamChanged { team } => (Some(team.team_id), None, None),
                     EventKind::ViewChanged { view } => {
                         (Some(view.team_id), Some(view.player_id), None)
                     }
