@@ -63,6 +63,45 @@ pub enum Command {
     Summary(SummaryArgs),
     /// Recordings as tidy tables (Parquet or CSV) for DuckDB, Polars, pandas, Spark. See docs/datasets.md.
     Export(ExportArgs),
+    /// Receive the game and serve it as web pages (OBS browser sources) without a window. See docs/obs.md.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, for the game and the pages. Anything but a loopback address needs --token.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Port the widget connects to.
+    #[arg(long, default_value_t = crate::protocol::DEFAULT_PORT)]
+    pub port: u16,
+    /// Port of the web pages (http://ADDR:W/).
+    #[arg(long, default_value_t = crate::protocol::DEFAULT_WEB_PORT, value_name = "W")]
+    pub web_port: u16,
+    /// Show everything this many seconds late (0 to 600), to match a delayed stream.
+    #[arg(long, default_value_t = 0.0, value_name = "S", value_parser = parse_delay)]
+    pub delay: f64,
+    /// Also pass the live game's lines on to other programs on this port of 127.0.0.1 (held while --delay is set).
+    #[arg(long, value_name = "R")]
+    pub relay_port: Option<u16>,
+    /// A shared secret: the widget's `token` setting and the pages' `?token=` must match it.
+    #[arg(long, value_name = "T")]
+    pub token: Option<String>,
+    /// The user stylesheet served as /custom.css (default: custom.css beside the settings file).
+    #[arg(long, value_name = "FILE")]
+    pub css: Option<PathBuf>,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+}
+
+pub fn parse_delay(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..=600.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "delay must be a number of seconds from 0 to 600, not `{s}`"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Args)]

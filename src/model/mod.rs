@@ -16,7 +16,7 @@ pub use composition::{Composition, DefTotals, Totals, compute as compute_composi
 pub use delay::{DelayLine, MAX_DELAY};
 pub use game::{Applied, Game, GameInfo, GameOver};
 pub use hub::{Hub, LineTap};
-pub use series::Series;
+pub use series::{Series, reduce};
 pub use team::{TEAM_PALETTE, Team, TeamSeries, TeamStats};
 
 pub use crate::protocol::{Health, Resource, Unit, Vec3};

@@ -80,6 +80,41 @@ impl Series {
     }
 }
 
+/// Keeps the min and the max of each of `buckets` time buckets between `from` and `to`, in time order, so a line keeps
+/// its shape and its peaks at a fraction of the points (the window's graphs and the web pages draw these).
+pub fn reduce(points: &[PlotPoint], from: f64, to: f64, buckets: usize) -> Vec<PlotPoint> {
+    let buckets = buckets.max(1);
+    if points.len() <= buckets * 2 {
+        return points.to_vec();
+    }
+    let width = ((to - from) / buckets as f64).max(1e-9);
+    let mut out = Vec::with_capacity(buckets * 2 + 2);
+    let mut i = 0;
+    while i < points.len() {
+        // The bucket's right edge; points are in time order, so one comparison per point finds the bucket's end.
+        let edge = from + (((points[i].x - from) / width).floor() + 1.0) * width;
+        let (mut lo, mut hi) = (i, i);
+        let mut j = i + 1;
+        while j < points.len() && points[j].x < edge {
+            let y = points[j].y;
+            if y < points[lo].y {
+                lo = j;
+            }
+            if y > points[hi].y {
+                hi = j;
+            }
+            j += 1;
+        }
+        let (a, b) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+        out.push(points[a]);
+        if b != a {
+            out.push(points[b]);
+        }
+        i = j;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,7 +159,7 @@ impl Relay {
         st.held = held;
         if held {
             for c in st.clients.drain(..) {
-                tracing::info!(
+                tracing::warn!(
                     "relay: {} dropped: the overlay is delayed, and the relay passes on only the live game",
                     c.peer
                 );
@@ -247,7 +247,7 @@ impl Relay {
         };
         let mut st = self.lock();
         if st.held {
-            tracing::info!(
+            tracing::warn!(
                 "relay: {peer} refused: the overlay is delayed, and the relay passes on only the live game"
             );
             client.writer.abort();

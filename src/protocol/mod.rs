@@ -20,6 +20,9 @@ pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 /// Where the overlay listens unless told otherwise.
 pub const DEFAULT_PORT: u16 = 47800;
 
+/// Where the overlay serves its web pages by default (not part of the protocol; beside its port so users find it).
+pub const DEFAULT_WEB_PORT: u16 = 47801;
+
 /// A line that was understood.
 // Unknown types are rare, so the size difference costs nothing; boxing would cost an allocation per message.
 #[allow(clippy::large_enum_variant)]

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod serve;
+
 use bar_overlay::protocol::{self, Message, Parsed};
 use bar_overlay::receiver::ReceiverEvent;
 use std::path::PathBuf;

@@ -162,38 +162,9 @@ fn sum_series(teams: &[&Team], m: Metric, from: f64) -> Vec<PlotPoint> {
         .collect()
 }
 
-/// Keeps the min and the max of each of `BUCKETS` time buckets, in time order, so a line keeps its shape and its
-/// peaks at a fraction of the points.
+/// Keeps the min and the max of each of `BUCKETS` time buckets (see [`crate::model::reduce`]).
 pub fn reduce(points: &[PlotPoint], from: f64, to: f64) -> Vec<PlotPoint> {
-    if points.len() <= BUCKETS * 2 {
-        return points.to_vec();
-    }
-    let width = ((to - from) / BUCKETS as f64).max(1e-9);
-    let mut out = Vec::with_capacity(BUCKETS * 2 + 2);
-    let mut i = 0;
-    while i < points.len() {
-        // The bucket's right edge; points are in time order, so one comparison per point finds the bucket's end.
-        let edge = from + (((points[i].x - from) / width).floor() + 1.0) * width;
-        let (mut lo, mut hi) = (i, i);
-        let mut j = i + 1;
-        while j < points.len() && points[j].x < edge {
-            let y = points[j].y;
-            if y < points[lo].y {
-                lo = j;
-            }
-            if y > points[hi].y {
-                hi = j;
-            }
-            j += 1;
-        }
-        let (a, b) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-        out.push(points[a]);
-        if b != a {
-            out.push(points[b]);
-        }
-        i = j;
-    }
-    out
+    crate::model::reduce(points, from, to, BUCKETS)
 }
 
 pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_height: f32) {

@@ -1,0 +1,209 @@
+//! `serve` over real HTTP (no browser here; tests/web_browser.rs drives Chromium): every route, unknown routes,
+//! `/api/state` following the feed, tokens, the LAN-without-token refusal, custom.css, and a client that stops
+//! reading.
+
+mod common;
+
+use common::serve::{self, Serve, get};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[test]
+fn every_route_answers_and_unknown_routes_are_404() {
+    let css = tempfile::NamedTempFile::new().expect("css file");
+    std::fs::write(css.path(), ".bar-panel { border-color: red; }").expect("write css");
+    let css_arg = css.path().to_string_lossy().into_owned();
+    let srv = Serve::start(&["--css", &css_arg]);
+    let mut sim = srv.simulate(60, "2", 4);
+    let s = serve::wait_state(srv.web, None, 30, |s| {
+        s["game_seconds"].as_f64().unwrap_or(0.0) > 3.0
+    });
+    assert_eq!(s["teams"].as_array().map(Vec::len), Some(4), "{s}");
+    assert_eq!(s["status"]["link"], "live");
+    assert!(
+        s["teams"][0]["color"]
+            .as_str()
+            .is_some_and(|c| c.starts_with('#'))
+    );
+    for page in ["/", "/scoreboard", "/graphs", "/army", "/status"] {
+        let (status, head, body) = get(srv.web, page);
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            head.to_ascii_lowercase().contains("text/html"),
+            "{page}: {head}"
+        );
+        assert!(
+            body.contains("/overlay.js") && body.contains("bar-page"),
+            "{page}"
+        );
+    }
+    let (_, _, all) = get(srv.web, "/");
+    for panel in ["status", "scoreboard", "graphs", "army"] {
+        assert!(
+            all.contains(&format!("data-panel=\"{panel}\"")),
+            "/ has {panel}"
+        );
+    }
+    let (_, _, one) = get(srv.web, "/army");
+    assert!(one.contains("data-panel=\"army\"") && !one.contains("data-panel=\"graphs\""));
+    for (path, kind) in [
+        ("/overlay.js", "javascript"),
+        ("/overlay.css", "text/css"),
+        ("/custom.css", "text/css"),
+        ("/api/series", "json"),
+    ] {
+        let (status, head, _) = get(srv.web, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(head.contains(kind), "{path}: {head}");
+    }
+    let (_, _, custom) = get(srv.web, "/custom.css");
+    assert!(custom.contains("border-color: red"));
+    // Edited while running: the next request has it, and the state says to reload it.
+    let before = serve::state(srv.web, None)["css_version"].as_u64();
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(css.path(), ".bar-panel { border-color: blue; }").expect("rewrite css");
+    let (_, _, custom) = get(srv.web, "/custom.css");
+    assert!(custom.contains("border-color: blue"));
+    serve::wait_state(srv.web, None, 5, |s| s["css_version"].as_u64() != before);
+    for path in [
+        "/nope",
+        "/api",
+        "/api/nope",
+        "/scoreboard/x",
+        "/../etc/passwd",
+    ] {
+        let (status, _, _) = get(srv.web, path);
+        assert_eq!(status, 404, "{path}");
+    }
+    // The SSE stream: its first event carries the state and the graphs.
+    let mut s = TcpStream::connect(("127.0.0.1", srv.web)).expect("connect");
+    write!(s, "GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n").expect("request");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut got = String::new();
+    let mut buf = [0u8; 65536];
+    while !(got.contains("\"series\":") && got.contains("\n\n")) {
+        let n = s.read(&mut buf).expect("stream");
+        assert!(n > 0, "stream closed: {got:.300}");
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(got.contains("text/event-stream") && got.contains("event: update"));
+    let _ = sim.kill();
+    let _ = sim.wait();
+}
+
+#[test]
+fn tokens_are_required_when_set_and_a_lan_bind_needs_one() {
+    let srv = Serve::start(&["--token", "s3cret"]);
+    for path in [
+        "/",
+        "/scoreboard",
+        "/api/state",
+        "/api/stream",
+        "/custom.css",
+    ] {
+        let (status, _, body) = get(srv.web, path);
+        assert_eq!(status, 401, "{path} without a token");
+        assert!(!body.contains("game_seconds"));
+        let (status, _, _) = get(srv.web, &format!("{path}?token=wrong"));
+        assert_eq!(status, 401, "{path} with a wrong token");
+    }
+    let (status, _, _) = get(srv.web, "/scoreboard?token=s3cret");
+    assert_eq!(status, 200);
+    let (status, _, _) = get(srv.web, "/api/state?flip=1&token=s3cret");
+    assert_eq!(status, 200);
+    // The script and the style hold nothing of the game: a page can load them without repeating the token.
+    assert_eq!(get(srv.web, "/overlay.js").0, 200);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !srv.log().contains("wrong token") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = srv.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("web: refused 127.0.0.1:") && l.contains("missing token")),
+        "{log}"
+    );
+    assert!(log.contains("wrong token"), "{log}");
+
+    let out = Command::new(serve::BIN)
+        .args([
+            "serve",
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--web-port",
+            "0",
+        ])
+        .output()
+        .expect("serve");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("without a token") && err.contains("--token"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_page_client_that_stops_reading_is_dropped() {
+    let srv = Serve::start(&[]);
+    let mut sim = srv.simulate(120, "4", 16);
+    serve::wait_state(srv.web, None, 30, |s| {
+        s["game_seconds"].as_f64().unwrap_or(0.0) > 1.0
+    });
+    // A small receive buffer so the server's writes back up within seconds, then never read.
+    let sock =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    sock.set_recv_buffer_size(4096).expect("rcvbuf");
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], srv.web).into();
+    sock.connect(&addr.into()).expect("connect");
+    let mut stuck: TcpStream = sock.into();
+    write!(stuck, "GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n").expect("request");
+    let rss = |pid: u32| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    let rss_early = rss(srv.pid());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !srv.log().contains("dropped: it read nothing") {
+        assert!(Instant::now() < deadline, "never dropped: {}", srv.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let rss_late = rss(srv.pid());
+    println!(
+        "serve RSS with a stuck client: {rss_early} KB after 3 s, {rss_late} KB when it was dropped"
+    );
+    assert!(
+        rss_late < rss_early + 16 * 1024,
+        "memory grew while the client was stuck: {rss_early} -> {rss_late} KB"
+    );
+    // What it can still read ends instead of waiting forever.
+    stuck
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match stuck.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("the stuck client is still connected: {e}"),
+        }
+    }
+    // And the server still serves everyone else.
+    assert_eq!(get(srv.web, "/api/state").0, 200);
+    let _ = sim.kill();
+    let _ = sim.wait();
+}
