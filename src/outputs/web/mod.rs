@@ -313,7 +313,7 @@ async fn check_token(
     let from_query = req.uri().query().and_then(|q| {
         q.split('&')
             .find_map(|kv| kv.strip_prefix("token="))
-            .map(|v| percent_decode(v))
+            .map(percent_decode)
     });
     let from_header = req
         .headers()
