@@ -211,26 +211,67 @@ local function jstr(s)
   return '"' .. gsub(s, '[%c"\\]', escapes) .. '"'
 end
 
--- Number without float noise: integers as integers, else at most 3 decimals. nil for NaN/inf.
-local function num(v)
-  if v ~= v or v == huge or v == -huge or type(v) ~= "number" then return nil end
-  if v == floor(v) and v < 1e15 and v > -1e15 then return fmt("%d", v) end
-  local r = floor(v * 1000 + 0.5)
-  if r % 1000 == 0 then return fmt("%d", r / 1000) end
-  if r % 100 == 0 then return fmt("%.1f", r / 1000) end
-  if r % 10 == 0 then return fmt("%.2f", r / 1000) end
-  return fmt("%.3f", r / 1000)
-end
+-- Numbers. In the engine's Lua a number is a 32-bit float (about 7 significant digits), math.floor casts to a
+-- 32-bit int (math.floor(3e9) is -2147483648) and "%d" casts to a C long (32 bits on Windows). So floor and %d only
+-- ever see magnitudes below 1e7 here, and every number goes out with at most 7 significant digits and 3 decimals:
+-- the digits past the 7th are float noise (1e14 is 100000000376832 as a float), the same on every runtime.
+-- (Built in a closure: the main chunk stays well below Lua 5.1's 200 locals.)
+local num, num0, int = (function()
+  local POW10, ZEROS = {}, {}
+  for k = 0, 45 do POW10[k] = tonumber("1e" .. k); ZEROS[k] = string.rep("0", k) end -- 1e39+ is inf in floats
+  -- FRAC[d][r]: r as exactly d decimal digits, built once
+  local FRAC = { {}, {}, {} }
+  for r = 0, 999 do
+    local t = fmt("%d", r)
+    if r < 10 then FRAC[1][r] = t end
+    if r < 100 then FRAC[2][r] = (r < 10 and "0" or "") .. t end
+    FRAC[3][r] = (r < 10 and "00" or (r < 100 and "0" or "")) .. t
+  end
+  local DEC_SCALE = { [0] = 1, 10, 100, 1000 }
 
--- num() that never returns nil: "0" for non-finite (for required fields)
-local function num0(v)
-  return num(v) or "0"
-end
+  -- a >= 1e7, finite: 7 significant digits, then zeros ("123456800" for 123456789)
+  local function bigDigits(a)
+    local e = 0
+    while e < 38 and a >= POW10[e + 7] do e = e + 1 end
+    local m = floor(a / POW10[e] + 0.5) -- below 1e7 + 1: the int cast is exact
+    if m >= 10000000 then m, e = floor(m / 10 + 0.5), e + 1 end
+    return fmt("%d", m) .. ZEROS[e]
+  end
 
-local function int(v)
-  if type(v) ~= "number" or v ~= v or v == huge or v == -huge then return "0" end
-  return fmt("%d", floor(v + 0.5))
-end
+  -- Number without float noise: integers as integers, else at most 3 decimals, at most 7 significant digits.
+  -- nil for NaN/inf and non-numbers.
+  local function num(v)
+    if type(v) ~= "number" or v - v ~= 0 then return nil end -- v - v is NaN for NaN and +-inf
+    local a = v < 0 and -v or v
+    if a >= 1e7 then return (v < 0 and "-" or "") .. bigDigits(a) end
+    local ip = floor(a)
+    local f = a - ip -- exact in floats too
+    if f == 0 then return fmt("%d", v) end
+    local d = ip >= 1000000 and 0 or (ip >= 100000 and 1 or (ip >= 10000 and 2 or 3))
+    local r = floor(f * DEC_SCALE[d] + 0.5)
+    if r >= DEC_SCALE[d] then ip, r = ip + 1, 0 end
+    while r > 0 and r % 10 == 0 do r, d = r / 10, d - 1 end
+    if r == 0 then
+      if ip == 0 then return "0" end -- never "-0"
+      return fmt(v < 0 and "-%d" or "%d", ip)
+    end
+    return fmt(v < 0 and "-%d.%s" or "%d.%s", ip, FRAC[d][r])
+  end
+
+  -- num() that never returns nil: "0" for non-finite (for required fields)
+  local function num0(v)
+    return num(v) or "0"
+  end
+
+  -- nearest integer, same digit rule as num(); "0" for NaN/inf
+  local function int(v)
+    if type(v) ~= "number" or v - v ~= 0 then return "0" end
+    if v < 1e7 and v > -1e7 then return fmt("%d", floor(v + 0.5)) end
+    return (v < 0 and "-" or "") .. bigDigits(v < 0 and -v or v)
+  end
+
+  return num, num0, int
+end)()
 
 local function jbool(b) return b and "true" or "false" end
 

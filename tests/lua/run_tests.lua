@@ -326,7 +326,8 @@ test("fog of war: a player gets own ally team + LOS/radar enemies, no enemy reso
 end)
 
 test("every unit is refreshed at least 5 times per game second in delta snapshots", function()
-  local ctx = setup({ units = 1000, seed = 5 })
+  -- throttling off: it answers wall-clock cost, which a loaded test machine inflates
+  local ctx = setup({ units = 1000, seed = 5, budgetMs = 0 })
   ctx.run(60)
   local r = ctx.reader()
   local first = #r.msgs
@@ -440,29 +441,60 @@ test("NaN and inf from the engine never reach the wire", function()
   ctx.close()
 end)
 
-test("number formatting: integers as integers, at most 3 decimals, no float noise", function()
-  local ctx = setup({ units = 5, before = function(E)
-    local vals = { 0.1, 1 / 3, 2.9999999, 1e-7, 1450.5, 313.4, -0.0004, 123456789, 16777217.0 }
-    local gh = E.Spring.GetUnitHealth
+-- The same text on the wire under both runtimes: in the engine's Lua numbers are 32-bit floats, math.floor casts to
+-- a 32-bit int and %d to a C long, and digits past the 7th are noise.
+local NUMBER_CASES = {
+  { 0.1, "0.1" }, { 1 / 3, "0.333" }, { 2.9999999, "3" }, { 1e-7, "0" }, { 1450.5, "1450.5" }, { 313.4, "313.4" },
+  { -0.0004, "0" }, { 387.935486, "387.935" }, { 1234.5678, "1234.568" }, { 123456.7, "123456.7" },
+  { 2147483.5, "2147484" }, { 2500004.25, "2500004" }, { -2500004.25, "-2500004" }, { 9999999.9, "10000000" },
+  { 16777217, "16777220" }, { 99999999, "100000000" }, { 123456789, "123456800" }, { 3e9, "3000000000" },
+  { 1e14, "100000000000000" }, { -4.5e9, "-4500000000" },
+}
+
+test("number formatting: integers as integers, at most 3 decimals and 7 significant digits, same on both runtimes", function()
+  local ctx = setup({ units = 0, noUnits = true, before = function(E)
+    -- one unit per case, health current = the case's value; team 0's metal current = 2500004.25
+    for i = 1, #NUMBER_CASES do
+      local id = E:spawn(0, nil, true)
+      E.units[id].case = i
+    end
+    local gh, gr = E.Spring.GetUnitHealth, E.Spring.GetTeamResources
     E.Spring.GetUnitHealth = function(id)
       local h, m, p, c, bp = gh(id)
-      if h then return vals[id % #vals + 1], m, p, c, bp end
+      local u = E.units[id]
+      if h and u.case then return NUMBER_CASES[u.case][1], m, p, c, bp end
+      return h, m, p, c, bp
+    end
+    E.Spring.GetTeamResources = function(t, res)
+      local a, b, c, d, e, f, g, h, i = gr(t, res)
+      if a and t == 0 and res == "metal" then return 2500004.25, 3e9, c, 1e14, d, f, g, h, i end
+      return a, b, c, d, e, f, g, h, i
     end
   end })
+  ctx.E.frozen = true
   ctx.run(3)
+  ctx.E:setPaused(true, 3e9) -- a player id through int()
+  ctx.run(2)
   local r, c = ctx.reader()
   noErrors(r)
-  local want = { ["0.1"] = true, ["0.333"] = true, ["3"] = true, ["0"] = true, ["1450.5"] = true, ["313.4"] = true,
-                 ["123456789"] = true, ["16777217"] = true }
-  local got = 0
+  local got = {}
   for _, l in ipairs(c.lines) do
-    for v in l:gmatch('"health":{"current":([^,]+),') do
-      check(want[v], "health formatted as %s", v)
-      got = got + 1
+    for id, v in l:gmatch('{"id":(%d+),[^{]*{[^}]*}[^{]*{"current":([^,]+),') do got[tonumber(id)] = v end
+  end
+  local n = 0
+  for id, u in pairs(ctx.E.units) do
+    if u.case then
+      n = n + 1
+      eq(got[id], NUMBER_CASES[u.case][2], "health " .. tostring(NUMBER_CASES[u.case][1]))
     end
   end
-  check(got > 0, "health values seen")
-  check(not table.concat(c.lines):find("-0", 1, true) or true)
+  eq(n, #NUMBER_CASES, "cases on the wire")
+  local all = table.concat(c.lines, "\n")
+  check(all:find('"metal":{"current":2500004,"income":100000000000000,"expense":', 1, true), "resources: %s",
+    all:match('"metal":{[^}]*}') or "none")
+  check(all:find('"storage":3000000000', 1, true), "storage 3e9")
+  check(all:find('"event":"paused","player_id":3000000000', 1, true), "player id 3e9 (int): %s",
+    all:match('"event":"paused"[^}]*') or "no paused event")
   ctx.close()
 end)
 
