@@ -88,7 +88,7 @@ local config = {
   rate       = 30,          -- snapshots per game second, 1..30
   detail     = "standard",
   showStatus = true,
-  queueKB    = 4096,        -- send queue bound (KiB); oldest snapshots are dropped beyond it
+  queueKB    = 4096,        -- send queue bound (KiB, 16..8192); oldest snapshots are dropped beyond it
   budgetMs   = 1.5,         -- average cost per game frame before the unit rate is lowered; 0 = never
 }
 
@@ -132,7 +132,9 @@ local qOffset = 0           -- bytes of qItems[qHead] already sent
 local dropped = 0           -- snapshots dropped on this connection
 local reportedDropped = 0   -- dropped count last sent in a status event
 local droppedTotal = 0
-local bytesSent = 0
+-- bytes sent on this widget's lifetime, as whole MiB + the rest: a single counter in the engine's 32-bit floats
+-- stops counting exactly at 2^24 (16 MiB, a few minutes of a big game)
+local sentMiB, sentRest = 0, 0
 
 -- collection
 local seq = 0
@@ -469,8 +471,12 @@ local function encodeUnit(parts, n, id, detail)
   local team = spGetUnitTeam(id)
   if team == nil then return n end
   local x, y, z = spGetUnitPosition(id)
-  -- v - v is 0 for every finite number and NaN for NaN and +-inf
-  if x == nil or x - x ~= 0 or y - y ~= 0 or z - z ~= 0 then return n end
+  -- v - v is 0 for every finite number and NaN for NaN and +-inf; beyond 1e7 elmos floor would overflow (maps are
+  -- at most about 1e5)
+  if x == nil or x - x ~= 0 or y - y ~= 0 or z - z ~= 0 or x > 1e7 or x < -1e7 or y > 1e7 or y < -1e7 or z > 1e7
+     or z < -1e7 then
+    return n
+  end
   x, y, z = floor(x + 0.5), floor(y + 0.5), floor(z + 0.5)
   local ds = defStr[id]
   if not ds then
@@ -900,6 +906,14 @@ local function pollConnecting()
   end
 end
 
+local function countSent(n)
+  sentRest = sentRest + n -- n < 8 MiB (a line): the sum stays below 2^24
+  if sentRest >= 1048576 then
+    local m = floor(sentRest / 1048576)
+    sentMiB, sentRest = sentMiB + m, sentRest - m * 1048576
+  end
+end
+
 local function flush()
   if connState ~= "connected" or not sock then return end
   local budget = K.SEND_BUDGET_BYTES
@@ -913,7 +927,7 @@ local function flush()
       local last, err, partial = sock:send(item, qOffset + 1)
       if last then
         local sent = last - qOffset
-        bytesSent = bytesSent + sent
+        countSent(sent)
         budget = budget - sent
         qBytes = qBytes - #item
         qItems[qHead], qKinds[qHead] = nil, nil
@@ -921,7 +935,7 @@ local function flush()
         qOffset = 0
       elseif err == "timeout" then
         if partial and partial > qOffset then
-          bytesSent = bytesSent + (partial - qOffset)
+          countSent(partial - qOffset)
           qOffset = partial
         end
         return
@@ -1116,9 +1130,9 @@ end
 
 local function setRate(n)
   n = tonumber(n)
-  if not n then return false end
+  if not n or n ~= n then return false end
+  if n < 1 then n = 1 elseif n > 30 then n = 30 end -- before floor: it casts to a 32-bit int in the engine
   n = floor(n)
-  if n < 1 then n = 1 elseif n > 30 then n = 30 end
   config.rate = n
   return true
 end
@@ -1136,8 +1150,9 @@ local function handleCommand(words)
   local sub = words[1]
   local arg = words[2]
   if sub == nil or sub == "status" then
-    log(fmt("%s | rate %d Hz, detail %s, units %d Hz, queue %d B, dropped %d, sent %d B, cost %.2f ms/frame",
-      statusText(), config.rate, config.detail, unitHz(), qBytes, droppedTotal, bytesSent, costEma))
+    log(fmt("%s | rate %d Hz, detail %s, units %d Hz, queue %d B, dropped %d, sent %s MiB, cost %.2f ms/frame",
+      statusText(), config.rate, config.detail, unitHz(), qBytes, droppedTotal, num0(sentMiB + sentRest / 1048576),
+      costEma))
   elseif sub == "connect" then
     applyEnabled(true); reconnectNow(); log("connecting to " .. config.host .. ":" .. config.port)
   elseif sub == "disconnect" then
@@ -1246,8 +1261,11 @@ function widget:SetConfigData(data)
     if type(data.showStatus) == "boolean" then config.showStatus = data.showStatus end
     local b = tonumber(data.budgetMs)
     if b and b >= 0 and b <= 100 then config.budgetMs = b end
+    -- at most 8 MiB: the queue's byte count (plus the lines that may pass the bound) stays below 2^24, exact in the
+    -- engine's floats
     local q = tonumber(data.queueKB)
-    if q and q >= 16 and q <= 65536 then
+    if q and q == q then
+      if q < 16 then q = 16 elseif q > 8192 then q = 8192 end
       config.queueKB = floor(q)
       K.QUEUE_MAX_BYTES = config.queueKB * 1024
       K.QUEUE_SKIP_BYTES = K.QUEUE_MAX_BYTES * 3 / 4
@@ -1273,7 +1291,8 @@ function widget:Initialize()
     WG["livedata"] = {
       status = function()
         return { state = connState, text = statusText(), queue_bytes = qBytes, dropped = dropped,
-                 dropped_total = droppedTotal, bytes_sent = bytesSent, connections = connections,
+                 dropped_total = droppedTotal, bytes_sent = sentMiB * 1048576 + sentRest,
+                 bytes_sent_mib = sentMiB, bytes_sent_rest = sentRest, connections = connections,
                  backoff = backoff, failures = failures, last_error = lastError, unit_rate_hz = unitHz(),
                  throttled = unitLevel > 1, cost_ms = costEma, errors = errorCount, seq = seq,
                  rate = config.rate, detail = config.detail, host = config.host, port = config.port,

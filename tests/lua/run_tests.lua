@@ -408,13 +408,14 @@ test("hostile strings: quotes, backslashes, control chars and non-ASCII arrive i
   ctx.close()
 end)
 
-test("NaN and inf from the engine never reach the wire", function()
+test("NaN, inf and positions beyond any map from the engine never reach the wire", function()
   local ctx = setup({ units = 50, before = function(E)
     local gh, gr, gp = E.Spring.GetUnitHealth, E.Spring.GetTeamResources, E.Spring.GetUnitPosition
     E.Spring.GetUnitPosition = function(id)
       local x, y, z = gp(id)
       if x and id % 10 == 5 then return math.huge, y, z end
       if x and id % 10 == 6 then return x, y, -math.huge end
+      if x and id % 10 == 7 then return 3e9, y, z end -- floor() of it is -2147483648 in the engine
       return x, y, z
     end
     E.Spring.GetUnitHealth = function(id)
@@ -436,7 +437,7 @@ test("NaN and inf from the engine never reach the wire", function()
     check(not l:find("[:,%[]%s*%-?[nN][aA][nN]") and not l:find("[:,%[]%s*%-?[iI][nN][fF]"), "non-finite on the wire")
   end
   check(r:unitCount() > 30, "units still sent: %d", r:unitCount())
-  for id in pairs(r.units) do check(id % 10 ~= 5 and id % 10 ~= 6, "unit %d with an infinite position sent", id) end
+  for id in pairs(r.units) do check(id % 10 < 5 or id % 10 > 7, "unit %d with an infinite or huge position sent", id) end
   noWidgetErrors(ctx.E)
   ctx.close()
 end)
@@ -541,6 +542,8 @@ test("rate command: 10 Hz sends a snapshot every 3 frames and still refreshes ev
   eq(ctx.E:status().rate, 30, "rate clamped")
   ctx.E:command("livedata rate 0")
   eq(ctx.E:status().rate, 1, "rate clamped low")
+  ctx.E:command("livedata rate 1e10") -- clamped before floor: floor(1e10) is -2147483648 in the engine
+  eq(ctx.E:status().rate, 30, "rate 1e10 clamped")
   ctx.close()
 end)
 
@@ -932,6 +935,30 @@ test("slow reader: queue bounded in bytes, oldest snapshots dropped and counted,
   for _, l in ipairs(ctx.srv:last().lines) do check(wire.decode(l), "whole lines only") end
   settle(ctx)
   compareTruth(ctx.reader(), ctx.E)
+  ctx.close()
+end)
+
+test("bytes sent are counted exactly past 2^24 (16 MiB); queueKB is clamped to 16..8192 (byte counts below 2^24)", function()
+  local ctx = setup({ units = 2000, seed = 9, budgetMs = 0 })
+  ctx.srv.onLine = function() end -- count the bytes, keep no lines
+  local frames = 0
+  while ctx.srv.conns[1] == nil or ctx.srv.conns[1].mib < 17 do
+    ctx.E:step(); ctx.srv:poll()
+    frames = frames + 1
+    check(frames < 3000, "17 MiB not reached in %d frames", frames)
+  end
+  check(ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 5), "queue drained")
+  socket.sleep(0.05); ctx.srv:poll()
+  local st, c = ctx.E:status(), ctx.srv.conns[1]
+  -- the float total may differ by its own rounding (2 bytes at 16-32 MiB), not by adding every send in floats
+  local total = c.mib * 1048576 + c.rest
+  check(math.abs(st.bytes_sent - total) <= 2, "bytes_sent %s vs %s received", tostring(st.bytes_sent), tostring(total))
+  eq(st.bytes_sent_mib, c.mib, "whole MiB sent (widget) vs received (server)")
+  eq(st.bytes_sent_rest, c.rest, "bytes past the last MiB")
+  for _, v in ipairs({ { 65536, 8192 }, { 1e9, 8192 }, { 4, 16 }, { 1000.7, 1000 } }) do
+    ctx.E.widget:SetConfigData({ queueKB = v[1] })
+    eq(ctx.E.widget:GetConfigData().queueKB, v[2], "queueKB " .. tostring(v[1]))
+  end
   ctx.close()
 end)
 

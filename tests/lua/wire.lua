@@ -39,7 +39,8 @@ function Server:poll()
     local c = self.srv and self.srv:accept()
     if not c then break end
     c:settimeout(0)
-    self.conns[#self.conns + 1] = { sock = c, buf = "", lines = {}, closed = false, bytes = 0 }
+    -- bytes received, as whole MiB + the rest (exact in 32-bit floats too); bytes: the same as one approximate number
+    self.conns[#self.conns + 1] = { sock = c, buf = "", lines = {}, closed = false, bytes = 0, mib = 0, rest = 0 }
   end
   if not self.reading then return end
   for _, c in ipairs(self.conns) do
@@ -48,7 +49,9 @@ function Server:poll()
       local data, err, partial = c.sock:receive(65536)
       data = data or partial
       while data and #data > 0 do
-        c.bytes = c.bytes + #data
+        c.rest = c.rest + #data
+        if c.rest >= 1048576 then c.mib, c.rest = c.mib + 1, c.rest - 1048576 end
+        c.bytes = c.mib * 1048576 + c.rest
         chunks[#chunks + 1] = data
         data, err, partial = c.sock:receive(65536)
         data = data or partial
