@@ -26,7 +26,10 @@ end
 --------------------------------------------------------------------------------
 local Spring = Spring
 local spEcho                 = Spring.Echo
-local spGetTimer             = Spring.GetTimer
+-- Spring.GetTimer counts whole milliseconds: a frame's cost would be 0 or 1. Recoil has GetTimerMicros (Spring 106
+-- does not); DiffTimers' 4th argument says the timers are microseconds.
+local spGetTimer             = Spring.GetTimerMicros or Spring.GetTimer
+local timerMicros            = Spring.GetTimerMicros ~= nil
 local spDiffTimers           = Spring.DiffTimers
 local spGetGameFrame         = Spring.GetGameFrame
 local spGetGameSeconds       = Spring.GetGameSeconds
@@ -181,7 +184,7 @@ local lastViewCheck = 0
 -- Helpers
 --------------------------------------------------------------------------------
 local function now()
-  return spDiffTimers(spGetTimer(), t0)
+  return spDiffTimers(spGetTimer(), t0, false, timerMicros)
 end
 
 local function log(msg)
@@ -351,8 +354,12 @@ local function defCategory(ud)
   if hasWeapons then
     if mobile then
       if ud.canFly then return "army_air" end
+      -- moveDef.smClass is a number (MoveDef::SpeedModClass, named in Game.speedModClasses); minWaterDepth > 0 also
+      -- marks ships (and is all an engine without speedModClasses offers)
       local md = ud.moveDef
-      if (ud.minWaterDepth or 0) > 0 or (md and (md.family == "ship" or md.smClass == "ship")) then
+      local smc = Game and Game.speedModClasses
+      local ship = smc and (smc.Ship or smc.Boat)
+      if (ud.minWaterDepth or 0) > 0 or (ship and md and md.smClass == ship) then
         return "army_sea"
       end
       return "army_land"
@@ -1197,19 +1204,20 @@ local function addOptions()
   if not (opts and opts.addOptions) then return end
   local detailIndex = 2
   for i = 1, 3 do if DETAIL_LIST[i] == config.detail then detailIndex = i end end
+  -- no `category`: BAR's options menu shows category 2 ("advanced") only with advanced settings on
   local ok = pcall(opts.addOptions, {
-    { id = "livedata_enabled", group = "custom", category = 2, widgetname = "Live Data Export", name = "Live data export",
+    { id = "livedata_enabled", group = "custom", widgetname = "Live Data Export", name = "Live data export",
       type = "bool", value = config.enabled, description = "Stream game data to the overlay on 127.0.0.1",
       onchange = function(_, v) pcall(applyEnabled, v) end },
-    { id = "livedata_rate", group = "custom", category = 2, widgetname = "Live Data Export", name = "   snapshots per second",
+    { id = "livedata_rate", group = "custom", widgetname = "Live Data Export", name = "   snapshots per second",
       type = "slider", min = 1, max = 30, step = 1, value = config.rate,
       description = "How often the overlay gets a snapshot",
       onchange = function(_, v) pcall(setRate, v) end },
-    { id = "livedata_detail", group = "custom", category = 2, widgetname = "Live Data Export", name = "   detail",
+    { id = "livedata_detail", group = "custom", widgetname = "Live Data Export", name = "   detail",
       type = "select", options = DETAIL_LIST, value = detailIndex,
       description = "minimal: teams only; comprehensive: adds velocity and experience",
       onchange = function(_, v) pcall(setDetail, DETAIL_LIST[v] or v) end },
-    { id = "livedata_status", group = "custom", category = 2, widgetname = "Live Data Export", name = "   show status text",
+    { id = "livedata_status", group = "custom", widgetname = "Live Data Export", name = "   show status text",
       type = "bool", value = config.showStatus, description = "Small connection status line on screen",
       onchange = function(_, v) config.showStatus = v and true or false end },
   })
@@ -1240,7 +1248,7 @@ end
 local function timed(f, ...)
   local t = spGetTimer()
   f(...)
-  frameCostAcc = frameCostAcc + spDiffTimers(spGetTimer(), t, true)
+  frameCostAcc = frameCostAcc + spDiffTimers(spGetTimer(), t, true, timerMicros)
 end
 
 function widget:GetConfigData()

@@ -81,13 +81,14 @@ function FE.loadUnitDefs(root)
   local ships = 0
   for i, r in ipairs(rows) do
     local speed = tonumber(r.speed) or 0
-    -- ground and sea units have a move type; aircraft and buildings an empty moveDef table
+    -- ground and sea units have a move type; aircraft and buildings an empty moveDef table. Ships alternate between
+    -- minWaterDepth > 0 and 0 (some real ships set none), so only smClass tells every one of them apart.
     local moveDef, minWaterDepth = {}, 0
     if speed > 0 and r.can_fly ~= "yes" then
       if r.category == "army_sea" then
         ships = ships + 1
         moveDef = { id = i, name = "boat", smClass = SPEED_MOD_CLASSES.Ship }
-        minWaterDepth = 15
+        if ships % 2 == 1 then minWaterDepth = 15 end
       else
         moveDef = { id = i, name = "tank", smClass = (i % 2 == 0) and SPEED_MOD_CLASSES.Tank or SPEED_MOD_CLASSES.KBot }
       end
@@ -471,7 +472,6 @@ function FE:buildGlobals()
       return d
     end
   end
-  if self.opts.engine == "spring106" then S.GetTimerMicros = nil end -- Recoil added it
   S.GetGameFrame = function() return E.frame % DAY_FRAMES, math.floor(E.frame / DAY_FRAMES) end
   S.GetGameSeconds = function() return E.frame / 30 end
   S.GetGameSpeed = function() return 1, E.paused and 0 or 1, E.paused end
@@ -591,6 +591,23 @@ function FE:buildGlobals()
   S.IsReplay = function() return E.replay end
   S.IsGameOver = function() return E.gameOver end
   S.GetViewGeometry = function() return 1920, 1080, 0, 0 end
+  -- virtualClock = N: a clock that moves N microseconds per Spring call the widget makes and not otherwise, so the
+  -- widget's own cost measurement can be checked exactly (E.vclock, in us, stays far below 2^24 in a test)
+  if self.opts.virtualClock then
+    local per, floor = self.opts.virtualClock, math.floor
+    E.vclock = 1000000
+    for name, f in pairs(S) do
+      S[name] = function(...) E.vclock = E.vclock + per; return f(...) end
+    end
+    S.GetTimer = function() return floor(E.vclock / 1000) end
+    S.GetTimerMicros = function() return E.vclock end
+    S.DiffTimers = function(a, b, inMs, fromMicros)
+      local d = (a - b) / (fromMicros and 1e6 or 1e3)
+      if inMs then return d * 1000 end
+      return d
+    end
+  end
+  if self.opts.engine == "spring106" then S.GetTimerMicros = nil end -- Recoil added it
   self.Spring = S
 
   self.glCalls = { text = 0, color = 0, last = nil }
@@ -611,6 +628,11 @@ function FE:buildGlobals()
     self.options = {}
     self.WG["options"] = {
       addOptions = function(list) for _, o in ipairs(list) do E.options[o.id] = o end end,
+      -- BAR's gui_options.lua lists category 2 ("advanced") only when the user turned advanced settings on
+      isShown = function(id, advanced)
+        local o = E.options[id]
+        return o ~= nil and (advanced or o.category ~= 2)
+      end,
       removeOptions = function(ids) for _, id in ipairs(ids) do E.options[id] = nil end end,
     }
   end

@@ -40,6 +40,7 @@ local function setup(opts)
   local port = srv and srv.port or opts.port
   local E = FE.new({ root = ROOT, units = opts.units or 150, view = opts.view or "spectator", seed = opts.seed,
                      names = opts.names, options = opts.options, noUnits = opts.noUnits,
+                     virtualClock = opts.virtualClock, engine = opts.engine,
                      gcBudgetMs = 1 })
   if opts.before then opts.before(E) end
   -- Throttling off unless a test is about it: it decides on wall-clock frame cost, which a loaded machine (CI, or
@@ -596,7 +597,7 @@ test("console commands: status, disconnect (bye, off), connect, port change reco
   ctx.close()
 end)
 
-test("settings menu entries via WG['options'] added on Initialize, removed on Shutdown; action removed", function()
+test("settings menu entries via WG['options'] added on Initialize (shown without advanced settings), removed on Shutdown", function()
   local ctx = setup({ units = 5 })
   local n = 0
   for _, o in pairs(ctx.E.options) do
@@ -604,6 +605,9 @@ test("settings menu entries via WG['options'] added on Initialize, removed on Sh
     check(o.widgetname and o.name and o.type and o.onchange, "option fields")
   end
   eq(n, 4, "options added")
+  for id in pairs(ctx.E.options) do
+    check(ctx.E.WG.options.isShown(id, false), "option %s hidden unless advanced settings are on", id)
+  end
   ctx.E.options.livedata_rate.onchange(1, 5)
   eq(ctx.E:status().rate, 5, "slider changes rate")
   ctx.E.options.livedata_detail.onchange(1, 1)
@@ -959,6 +963,31 @@ test("bytes sent are counted exactly past 2^24 (16 MiB); queueKB is clamped to 1
     ctx.E.widget:SetConfigData({ queueKB = v[1] })
     eq(ctx.E.widget:GetConfigData().queueKB, v[2], "queueKB " .. tostring(v[1]))
   end
+  ctx.close()
+end)
+
+test("frame cost measured in microseconds with GetTimerMicros (GetTimer has 1 ms steps); Spring 106 falls back", function()
+  -- a virtual clock: 2 us per Spring call, so the widget's cost per frame is known exactly
+  local ctx = setup({ units = 300, virtualClock = 2, budgetMs = 0 })
+  ctx.E:command("livedata hide") -- DrawScreen would call the engine outside the measured call-ins
+  local ema = 0
+  for _ = 1, 300 do
+    local v0 = ctx.E.vclock
+    ctx.E:step(); ctx.srv:poll()
+    ema = ema + ((ctx.E.vclock - v0) / 1000 - ema) * 0.05 -- the widget's own smoothing
+  end
+  local st = ctx.E:status()
+  check(ema > 0.05, "virtual cost per frame %.3f ms", ema)
+  check(math.abs(st.cost_ms - ema) <= 0.03 * ema, "widget's frame cost %.4f ms, exactly %.4f ms", st.cost_ms, ema)
+  ctx.close()
+  -- Spring 106.0 has no GetTimerMicros: GetTimer's milliseconds still measure (coarsely), nothing breaks
+  ctx = setup({ units = 300, engine = "spring106" })
+  check(ctx.E.Spring.GetTimerMicros == nil, "no micro timer")
+  ctx.run(60)
+  local r = ctx.reader()
+  noErrors(r)
+  noWidgetErrors(ctx.E)
+  check(r.snapshots >= 59, "snapshots: %d", r.snapshots)
   ctx.close()
 end)
 
