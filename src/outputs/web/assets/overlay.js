@@ -84,8 +84,7 @@
         h += '<div class="bar-player' + (t.is_dead ? " bar-dead" : "") + '" data-team="' + t.team_id + '">' +
           '<div class="bar-player-name" style="color:' + t.color + '"><span class="bar-name">' + esc(t.name) + "</span>" +
           '<span class="bar-army-value" title="army value">' + amount(t.army_value) + "</span></div>" +
-          '<div class="bar-player-eco">' + res("M", "bar-metal", t.metal) + res("E", "bar-energy", t.energy) +
-          '<span class="bar-dim">BP <span class="bar-num">' + amount(t.build_power) + "</span></span></div></div>";
+          '<div class="bar-player-eco">' + res("M", "bar-metal", t.metal) + res("E", "bar-energy", t.energy) + "</div></div>";
       });
       h += "</div>";
     });
@@ -145,7 +144,8 @@
         '<div class="bar-army-split"><span class="bar-land">Land ' + amount(t.army_land) + "</span>" +
         '<span class="bar-air">Air ' + amount(t.army_air) + "</span>" +
         '<span class="bar-sea">Sea ' + amount(t.army_sea) + "</span>" +
-        '<span class="bar-dim">Def ' + amount(t.defense_value) + " \u00b7 Eco " + amount(t.economy_value) + "</span></div>";
+        '<span class="bar-dim">Def ' + amount(t.defense_value) + " \u00b7 Eco " + amount(t.economy_value) +
+        " \u00b7 BP " + amount(t.build_power) + "</span></div>";
       if (t.top_units.length) {
         h += '<div class="bar-top-units">' + t.top_units.map(function (u) {
           return u.count + "\u00d7 " + esc(u.name);
