@@ -32,6 +32,13 @@ pub struct Cli {
     /// the overlay. See docs/integration.md.
     #[arg(long, value_name = "P")]
     pub relay_port: Option<u16>,
+    /// Serve the web pages (OBS browser sources) on this port of 127.0.0.1 instead of the configured one; 0 turns
+    /// them off. See docs/obs.md.
+    #[arg(long, value_name = "W")]
+    pub web_port: Option<u16>,
+    /// Show everything, window and pages, this many seconds late (0 to 600) instead of the configured delay.
+    #[arg(long, value_name = "S", value_parser = parse_delay)]
+    pub delay: Option<f64>,
     /// Use this settings file instead of the one in the OS config directory.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

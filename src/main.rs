@@ -22,6 +22,8 @@ fn main() -> ExitCode {
             replay: cli.replay.map(|f| (f, cli.speed)),
             port: cli.port,
             relay_port: cli.relay_port,
+            web_port: cli.web_port,
+            delay: cli.delay.map(|d| d.round() as u32),
             config: cli.config,
             renderer: cli.renderer,
         })),

@@ -179,6 +179,7 @@ fn a_port_in_use_is_shown_not_fatal() {
         Startup {
             listen: true,
             port_override: Some(port),
+            web_port: Some(0),
             ..Startup::default()
         },
     );
@@ -296,6 +297,7 @@ fn relay_port_is_served_and_its_errors_shown() {
             listen: true,
             port_override: Some(free_port()),
             relay_port: Some(relay),
+            web_port: Some(0),
             ..Startup::default()
         },
     );
@@ -316,6 +318,7 @@ fn relay_port_is_served_and_its_errors_shown() {
             listen: true,
             port_override: Some(free_port()),
             relay_port: Some(busy),
+            web_port: Some(0),
             ..Startup::default()
         },
     );
@@ -325,4 +328,63 @@ fn relay_port_is_served_and_its_errors_shown() {
         h.query_all_by_label_contains("relay port").next().is_some(),
         "the relay error is on screen"
     );
+}
+
+/// The window serves the web pages from the same model it draws, delayed alike: `--delay` shows `DELAYED` in the
+/// window and holds what `/api/state` serves.
+#[test]
+fn the_window_serves_the_pages_from_its_model_and_delays_both() {
+    let free_port = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let web = free_port();
+    let mut h = harness_with(
+        &config_path(&dir),
+        Startup {
+            listen: true,
+            port_override: Some(free_port()),
+            web_port: Some(web),
+            delay: Some(120),
+            ..Startup::default()
+        },
+    );
+    frames(&mut h);
+    assert!(shown(&h, &format!("Web pages on http://127.0.0.1:{web}/")));
+    assert!(shown(&h, "DELAYED 2:00"));
+    feed_golden(&mut h, &["hello.ndjson", "snapshot_full.ndjson"]);
+    frames(&mut h);
+    assert!(
+        h.state().feed().game().seconds > 0.0,
+        "the live game moved on"
+    );
+    let get = |path: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", web)).expect("connect");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        out
+    };
+    let state = get("/api/state");
+    assert!(state.starts_with("HTTP/1.1 200"), "{state}");
+    assert!(
+        state.contains(r#""game_seconds":0.0"#),
+        "the pages are held back too: {state}"
+    );
+    assert!(state.contains(r#""delay_label":"DELAYED 2:00""#), "{state}");
+    // Back to live from the settings: the window and the pages show the game at once.
+    h.state_mut().settings_mut().delay_secs = 0;
+    frames(&mut h);
+    let state = get("/api/state");
+    assert!(
+        !state.contains(r#""game_seconds":0.0"#),
+        "live again: {state}"
+    );
+    assert!(!shown(&h, "DELAYED 2:00"));
 }

@@ -11,6 +11,7 @@ use super::{renderer, theme, tray, window};
 use crate::cli::Speed;
 use crate::model::{Feed, Hub};
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
+use crate::outputs::web::{WebConfig, WebServer};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use crate::tools::{Background, replay, simulate};
 use egui::{RichText, ViewportCommand};
@@ -39,6 +40,10 @@ pub struct Startup {
     pub port_override: Option<u16>,
     /// Also pass the game's lines on to other programs on this port of 127.0.0.1 (`--relay-port`, not saved).
     pub relay_port: Option<u16>,
+    /// The web pages' port instead of the setting's (`--web-port`, not saved; 0 turns them off).
+    pub web_port: Option<u16>,
+    /// The stream delay in seconds instead of the setting's (`--delay`; saved only with another settings change).
+    pub delay: Option<u32>,
     pub feeder: Option<Feeder>,
     pub tray: bool,
     /// Set by a signal handler (SIGTERM, Ctrl-C): close the window cleanly.
@@ -56,6 +61,9 @@ pub struct OverlayApp {
     hub: Hub,
     receiver: Option<Receiver>,
     relay: Option<Relay>,
+    web: Option<WebServer>,
+    web_error: Option<String>,
+    web_port: Option<u16>,
     listen_error: Option<String>,
     port_override: Option<u16>,
     relay_port: Option<u16>,
@@ -103,6 +111,9 @@ impl OverlayApp {
             hub: Hub::new(),
             receiver: None,
             relay: None,
+            web: None,
+            web_error: None,
+            web_port: startup.web_port,
             listen_error: None,
             port_override: startup.port_override,
             relay_port: startup.relay_port,
@@ -128,6 +139,13 @@ impl OverlayApp {
                 }
             }
         }
+        // `--delay` stands in for the setting (the slider shows it); it is saved only with another change.
+        if let Some(d) = startup.delay {
+            app.settings.delay_secs = d.min(600);
+            app.applied.delay_secs = d.min(600);
+        }
+        app.hub
+            .set_delay(Duration::from_secs(u64::from(app.settings.delay_secs)));
         if startup.listen {
             app.listen(ctx);
         }
@@ -178,6 +196,8 @@ impl OverlayApp {
     /// the same port works. A failure is kept for the status panel, never raised.
     fn listen(&mut self, ctx: &egui::Context) {
         self.hub.set_taps(Vec::new());
+        self.web = None;
+        self.web_error = None;
         self.relay = None;
         self.receiver = None;
         self.running = None;
@@ -188,6 +208,11 @@ impl OverlayApp {
                 return;
             }
         };
+        let token = Some(self.settings.token.trim().to_owned()).filter(|t| !t.is_empty());
+        if let Err(e) = crate::tools::serve::check_bind(addr.ip(), token.as_deref()) {
+            self.listen_error = Some(format!("{e:#}"));
+            return;
+        }
         let mut config = ReceiverConfig::new(addr);
         config.keep_raw = self.relay_port.is_some();
         match Receiver::start(config, || {}) {
@@ -212,6 +237,7 @@ impl OverlayApp {
                         }
                     }
                 }
+                self.start_web(&r, token);
                 let wake_ctx = ctx.clone();
                 self.hub
                     .attach(r.runtime(), rx, move || wake_ctx.request_repaint());
@@ -223,6 +249,32 @@ impl OverlayApp {
             Err(e) => {
                 tracing::warn!("{e}");
                 self.listen_error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// The web pages on 127.0.0.1 (OBS runs beside the overlay, even in a two-PC setup), on the receiver's runtime.
+    /// A failure is shown, never fatal.
+    fn start_web(&mut self, r: &Receiver, token: Option<String>) {
+        let port = self.web_port.unwrap_or(self.settings.web_port);
+        if port == 0 {
+            return;
+        }
+        let mut cfg = WebConfig::new(SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port));
+        cfg.token = token;
+        cfg.custom_css = self
+            .store
+            .path()
+            .map(|p| p.with_file_name("custom.css"))
+            .or_else(crate::tools::serve::default_css);
+        match WebServer::start(cfg, self.hub.clone(), r.runtime()) {
+            Ok(w) => {
+                tracing::info!("web pages on http://{}/", w.addr());
+                self.web = Some(w);
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                self.web_error = Some(e.to_string());
             }
         }
     }
@@ -305,6 +357,10 @@ impl OverlayApp {
             }
         }
         if self.settings != self.applied {
+            if self.settings.delay_secs != self.applied.delay_secs {
+                self.hub
+                    .set_delay(Duration::from_secs(u64::from(self.settings.delay_secs)));
+            }
             window::apply_changes(ctx, &self.applied, &self.settings);
             if self.settings.click_through && !self.applied.click_through {
                 self.click_through_since = Some(Instant::now());
@@ -378,6 +434,15 @@ impl OverlayApp {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 status::show(ui, &feed, link);
+                if let Some(web) = &self.web {
+                    ui.label(
+                        RichText::new(format!("Web pages on http://{}/", web.addr()))
+                            .color(theme::DIM),
+                    );
+                }
+                if let Some(e) = &self.web_error {
+                    ui.label(RichText::new(e).color(theme::BAD));
+                }
                 if let Some(relay) = self.relay.as_ref().map(Relay::addr) {
                     ui.label(
                         RichText::new(format!("Relaying to programs on {relay}")).color(theme::DIM),

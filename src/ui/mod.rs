@@ -29,8 +29,12 @@ pub struct LaunchOptions {
     pub replay: Option<(PathBuf, Speed)>,
     /// Listen on this port instead of the configured one (not saved).
     pub port: Option<u16>,
-    /// Also serve the game's lines to other programs on this port of 127.0.0.1 (`ReceiverConfig::relay`; not saved).
+    /// Also serve the game's lines to other programs on this port of 127.0.0.1 (`outputs::relay`; not saved).
     pub relay_port: Option<u16>,
+    /// The web pages' port instead of the configured one (0: off; not saved).
+    pub web_port: Option<u16>,
+    /// The stream delay in seconds instead of the configured one (saved only with another settings change).
+    pub delay: Option<u32>,
     /// A settings file to use instead of the one in the OS config directory.
     pub config: Option<PathBuf>,
     /// Start on this renderer, without the software-adapter check (not saved).
@@ -61,6 +65,8 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
         listen: true,
         port_override: opts.port,
         relay_port: opts.relay_port,
+        web_port: opts.web_port,
+        delay: opts.delay,
         feeder,
         tray: true,
         quit: Some(quit.clone()),

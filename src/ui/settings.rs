@@ -114,6 +114,13 @@ pub struct Settings {
     pub stale_after_secs: f32,
     /// Unit types listed per team in the army panel.
     pub top_units: usize,
+    /// Port of the web pages (OBS browser sources) on 127.0.0.1; 0 turns them off.
+    pub web_port: u16,
+    /// Seconds everything (window and pages) is shown late, to match a delayed stream; 0 to 600.
+    pub delay_secs: u32,
+    /// Shared secret for a two-PC setup: the widget's `token` setting and the pages' `?token=`. Required when the
+    /// listen address is not a loopback address.
+    pub token: String,
     /// Tables last: TOML needs plain values before them.
     pub panels: Panels,
 }
@@ -134,6 +141,9 @@ impl Default for Settings {
             click_through: false,
             stale_after_secs: 3.0,
             top_units: 3,
+            web_port: crate::protocol::DEFAULT_WEB_PORT,
+            delay_secs: 0,
+            token: String::new(),
             panels: Panels::default(),
         }
     }
@@ -164,6 +174,7 @@ impl Settings {
         self.scale = fix(self.scale, 0.5, 3.0, d.scale);
         self.stale_after_secs = fix(self.stale_after_secs, 1.0, 60.0, d.stale_after_secs);
         self.top_units = self.top_units.clamp(1, 10);
+        self.delay_secs = self.delay_secs.min(600);
         self
     }
 }
@@ -302,6 +313,22 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
             ui.add(egui::DragValue::new(&mut s.port).range(1..=65535))
                 .labelled_by(l.id);
             ui.end_row();
+            let l = ui.label("Token");
+            ui.add(
+                egui::TextEdit::singleline(&mut s.token)
+                    .password(true)
+                    .desired_width(120.0),
+            )
+            .labelled_by(l.id)
+            .on_hover_text(
+                "Needed to listen on a LAN address; the widget's token setting must match",
+            );
+            ui.end_row();
+            let l = ui.label("Web pages port");
+            ui.add(egui::DragValue::new(&mut s.web_port).range(0..=65535))
+                .labelled_by(l.id)
+                .on_hover_text("OBS browser sources: http://127.0.0.1:PORT/ (0: off)");
+            ui.end_row();
         });
     ui.horizontal(|ui| {
         if ui.button("Listen").clicked() {
@@ -319,6 +346,11 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
             }
         }
     });
+
+    let l = ui.label("Stream delay (s)");
+    ui.add(egui::Slider::new(&mut s.delay_secs, 0..=600))
+        .labelled_by(l.id)
+        .on_hover_text("Show everything this late, window and pages, to match a delayed stream (tournaments: 120)");
 
     ui.separator();
     ui.heading("Panels");
