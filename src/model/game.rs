@@ -3,10 +3,14 @@
 use super::composition;
 use super::team::Team;
 use crate::protocol::{
-    Category, DefId, Detail, Event, EventKind, Hello, Message, Snapshot, TeamId, TeamState, Unit,
-    UnitDef, UnitId, View, WidgetStatus,
+    Category, DefId, Detail, Event, EventKind, Hello, LimitError, Message, Snapshot, TeamId,
+    TeamState, Unit, UnitDef, UnitId, View, WidgetStatus, limits,
 };
 use std::collections::{BTreeMap, HashMap};
+
+/// Points kept per graph line across all teams: 16 teams keep the full two hours at one point a second; more teams
+/// share the budget, so a sender naming every team the engine allows cannot make the history grow past it.
+pub const SERIES_POINTS_BUDGET: usize = 16 * super::series::DEFAULT_CAPACITY;
 
 /// A frame this far behind the last one means a new game started (frames only go forward within one).
 const NEW_GAME_REWIND_FRAMES: u32 = 30;
@@ -28,11 +32,14 @@ pub struct GameOver {
 }
 
 /// What applying a message did, for callers that log or count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
     Updated,
     /// The message began another game: everything before it was dropped.
     NewGame,
+    /// The message is over one of the protocol's limits and changed nothing (`parse_line` refuses such lines
+    /// already; this keeps the model bounded for messages built in code too).
+    Refused(LimitError),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -65,7 +72,19 @@ impl Game {
     }
 
     /// Applies one message. Messages of one connection must be applied in the order they arrived.
+    ///
+    /// Whatever arrives, the model stays within the protocol's limits: at most `MAX_TEAMS` teams, `MAX_UNITS`
+    /// units and `MAX_UNIT_DEFS` defs (ids are bounded, so churning ids cannot add more), and each team's history
+    /// within [`SERIES_POINTS_BUDGET`].
     pub fn apply(&mut self, msg: Message) -> Applied {
+        if let Err(e) = limits::check(&msg) {
+            return Applied::Refused(e);
+        }
+        self.apply_within_limits(msg)
+    }
+
+    /// [`Game::apply`] for a message already checked against the limits.
+    pub(super) fn apply_within_limits(&mut self, msg: Message) -> Applied {
         match msg {
             Message::Hello(h) => self.apply_hello(h),
             Message::Snapshot(s) => self.apply_snapshot(s),
@@ -346,7 +365,10 @@ impl Game {
             return;
         }
         self.last_sample_second = Some(second);
+        let per_team = (SERIES_POINTS_BUDGET / self.teams.len().max(1))
+            .clamp(super::series::MIN_CAPACITY, super::series::DEFAULT_CAPACITY);
         for team in self.teams.values_mut() {
+            team.series.limit(per_team);
             team.sample(self.seconds);
         }
     }

@@ -14,14 +14,14 @@ mod team;
 
 pub use composition::{Composition, DefTotals, Totals, compute as compute_composition};
 pub use delay::{DelayLine, MAX_DELAY};
-pub use game::{Applied, Game, GameInfo, GameOver};
+pub use game::{Applied, Game, GameInfo, GameOver, SERIES_POINTS_BUDGET};
 pub use hub::{Hub, LineTap};
 pub use series::{Series, reduce};
 pub use team::{TEAM_PALETTE, Team, TeamSeries, TeamStats};
 
 pub use crate::protocol::{Health, Resource, Unit, Vec3};
 
-use crate::protocol::{Hello, Message};
+use crate::protocol::{Hello, Message, limits};
 use crate::receiver::{ConnId, ReceiverEvent};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -266,10 +266,17 @@ impl Feed {
     }
 
     fn apply(&mut self, msg: Message) {
+        // Checked once here, so that a refused message reaches neither the delay line nor the live game. The
+        // receiver's parser refuses such lines already; this covers messages built in code.
+        if let Err(e) = limits::check(&msg) {
+            self.stats.bad_lines += 1;
+            self.last_error = Some(format!("message refused, over a limit: {e}"));
+            return;
+        }
         if let Some(line) = &mut self.delayed {
             line.push(Instant::now(), &msg, &self.game);
         }
-        if self.game.apply(msg) == Applied::NewGame {
+        if self.game.apply_within_limits(msg) == Applied::NewGame {
             self.stats.new_games += 1;
         }
     }

@@ -5,6 +5,8 @@ use egui_plot::PlotPoint;
 
 /// Enough for two hours at one point per second before the first thinning.
 pub const DEFAULT_CAPACITY: usize = 8192;
+/// The least a series keeps, however many teams share the budget (`Game`'s `SERIES_POINTS_BUDGET`).
+pub const MIN_CAPACITY: usize = 256;
 
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -42,6 +44,14 @@ impl Series {
         }
         self.points.push(PlotPoint::new(t, v));
         self.last_t = t;
+    }
+
+    /// Lowers (or raises) the capacity, thinning at once until the points fit.
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.max(4);
+        while self.points.len() > self.capacity {
+            self.thin();
+        }
     }
 
     fn thin(&mut self) {

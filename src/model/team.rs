@@ -33,6 +33,24 @@ pub struct TeamSeries {
     pub build_power: Series,
 }
 
+impl TeamSeries {
+    /// Keeps every line within `capacity` points.
+    pub fn limit(&mut self, capacity: usize) {
+        for s in [
+            &mut self.metal_income,
+            &mut self.energy_income,
+            &mut self.metal,
+            &mut self.energy,
+            &mut self.army_value,
+            &mut self.build_power,
+        ] {
+            if s.capacity() != capacity {
+                s.set_capacity(capacity);
+            }
+        }
+    }
+}
+
 /// Whole-game figures kept exactly, whatever the series thinning drops.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TeamStats {

@@ -4,8 +4,10 @@
 //! `schema_version`, each message's required fields) and lenient about what later minor versions may add: unknown
 //! fields and unknown message types are counted, never fatal.
 
+pub mod limits;
 mod types;
 
+pub use limits::LimitError;
 pub use types::*;
 
 use serde::de::DeserializeOwned;
@@ -39,12 +41,28 @@ pub enum Parsed {
 /// Why a line was rejected. Displays as one sentence a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
-    NotUtf8 { valid_up_to: usize },
-    Json { message: String },
+    NotUtf8 {
+        valid_up_to: usize,
+    },
+    Json {
+        message: String,
+    },
     NoType,
-    NoVersion { kind: String },
-    UnsupportedVersion { version: String },
-    Invalid { kind: String, message: String },
+    NoVersion {
+        kind: String,
+    },
+    UnsupportedVersion {
+        version: String,
+    },
+    Invalid {
+        kind: String,
+        message: String,
+    },
+    /// Well-formed, but over one of the protocol's limits (SCHEMA.md, "Limits"): refused whole.
+    Limit {
+        kind: &'static str,
+        error: LimitError,
+    },
 }
 
 impl fmt::Display for ParseError {
@@ -66,6 +84,9 @@ impl fmt::Display for ParseError {
                 "schema_version \"{version}\" is not supported (this reader speaks {SCHEMA_MAJOR}.x)"
             ),
             ParseError::Invalid { kind, message } => write!(f, "bad {kind}: {message}"),
+            ParseError::Limit { kind, error } => {
+                write!(f, "{kind} refused, over a limit: {error}")
+            }
         }
     }
 }
@@ -93,10 +114,8 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
         && let Some(version) = rest.split('"').next()
     {
         check_version(version)?;
-        return typed::<Snapshot>("snapshot", text).map(|(s, n)| Parsed::Message {
-            msg: Message::Snapshot(s),
-            unknown_fields: n,
-        });
+        let (s, n) = typed::<Snapshot>("snapshot", text)?;
+        return within_limits(Message::Snapshot(s), n);
     }
     let env: Envelope = serde_json::from_str(text).map_err(|e| ParseError::Json {
         message: e.to_string(),
@@ -120,10 +139,21 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
         "bye" => typed::<Bye>(kind, text).map(|(m, n)| (Message::Bye(m), n))?,
         other => return Ok(Parsed::UnknownType(other.to_owned())),
     };
-    Ok(Parsed::Message {
-        msg,
-        unknown_fields,
-    })
+    within_limits(msg, unknown_fields)
+}
+
+/// Nothing over a limit leaves the parser: a reader never holds more than a real game could send.
+fn within_limits(msg: Message, unknown_fields: u32) -> Result<Parsed, ParseError> {
+    match limits::check(&msg) {
+        Ok(()) => Ok(Parsed::Message {
+            msg,
+            unknown_fields,
+        }),
+        Err(error) => Err(ParseError::Limit {
+            kind: msg.kind(),
+            error,
+        }),
+    }
 }
 
 fn check_version(version: &str) -> Result<(), ParseError> {
