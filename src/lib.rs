@@ -9,6 +9,7 @@ pub mod cli;
 pub mod logging;
 pub mod model;
 pub mod outputs;
+pub mod peers;
 pub mod protocol;
 pub mod receiver;
 pub mod tools;

@@ -15,19 +15,22 @@
 //! once the delay is back to 0 they may connect and are caught up as usual.
 
 use crate::model::{Game, LineTap};
+use crate::peers::{Admission, Peers, Permit};
 use crate::protocol::{self, Event, EventKind, Hello, Message, SCHEMA_VERSION};
 use crate::receiver::{ConnId, ReceiverEvent};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 /// Bytes a relay client may fall behind by before it is dropped. Bytes rather than lines because a line may be a few
 /// hundred bytes or half a MiB; 64 MiB is over ten seconds of the heaviest stream (5000 units) and minutes of a
 /// usual one, so only a stuck client hits it, or one reading a `--speed max` stream slower than it comes.
 pub const RELAY_QUEUE_BYTES: usize = 64 * 1024 * 1024;
+/// Relay clients at once; past it newcomers are refused (see [`crate::peers`]).
+pub const MAX_RELAY_CLIENTS: usize = 16;
 
 type Line = Arc<[u8]>;
 
@@ -219,13 +222,20 @@ impl Relay {
         }
     }
 
-    /// Accepts relay clients until the runtime shuts down.
+    /// Accepts relay clients, at most [`MAX_RELAY_CLIENTS`] at once, until the runtime shuts down.
     async fn serve(self, listener: tokio::net::TcpListener) {
+        let clients = Peers::new("relay", MAX_RELAY_CLIENTS);
         loop {
             match listener.accept().await {
                 Ok((stream, peer)) => {
+                    // Relay clients only read, so there is nothing to prove: the first come keep their place and
+                    // newcomers past the cap are refused (closed), which `admit` logs.
+                    let Admission::Admitted(permit) = clients.admit(peer) else {
+                        continue;
+                    };
+                    permit.prove();
                     let _ = stream.set_nodelay(true);
-                    self.add(stream, peer);
+                    self.add(stream, peer, permit);
                 }
                 Err(e) => {
                     tracing::warn!("relay: accept failed: {e}");
@@ -235,10 +245,11 @@ impl Relay {
         }
     }
 
-    fn add(&self, stream: tokio::net::TcpStream, peer: SocketAddr) {
+    fn add(&self, stream: tokio::net::TcpStream, peer: SocketAddr, permit: Permit) {
         let (tx, rx) = mpsc::unbounded_channel();
         let queued = Arc::new(AtomicUsize::new(0));
-        let writer = tokio::spawn(write_lines(stream, rx, queued.clone(), peer)).abort_handle();
+        let writer =
+            tokio::spawn(write_lines(stream, rx, queued.clone(), peer, permit)).abort_handle();
         let client = Client {
             peer,
             tx,
@@ -299,16 +310,33 @@ fn encode(msg: &Message) -> Line {
 }
 
 async fn write_lines(
-    mut stream: tokio::net::TcpStream,
+    stream: tokio::net::TcpStream,
     mut rx: mpsc::UnboundedReceiver<Line>,
     queued: Arc<AtomicUsize>,
     peer: SocketAddr,
+    // Held while the client is served; dropped (the slot freed) however the task ends, aborts included.
+    _permit: Permit,
 ) {
-    while let Some(line) = rx.recv().await {
-        if let Err(e) = stream.write_all(&line).await {
-            tracing::info!("relay: {peer} gone: {e}");
-            return;
+    let (mut from_client, mut to_client) = stream.into_split();
+    // Relay clients only read; watching their side too notices one that left while the game is quiet, so its slot
+    // under the cap is freed without waiting for the next line to fail.
+    let mut scratch = [0u8; 512];
+    loop {
+        tokio::select! {
+            line = rx.recv() => {
+                let Some(line) = line else { return };
+                if let Err(e) = to_client.write_all(&line).await {
+                    tracing::info!("relay: {peer} gone: {e}");
+                    return;
+                }
+                queued.fetch_sub(line.len(), Ordering::Relaxed);
+            }
+            read = from_client.read(&mut scratch) => {
+                if matches!(read, Ok(0) | Err(_)) {
+                    tracing::info!("relay: {peer} left");
+                    return;
+                }
+            }
         }
-        queued.fetch_sub(line.len(), Ordering::Relaxed);
     }
 }

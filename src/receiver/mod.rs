@@ -10,13 +10,24 @@ mod framing;
 
 pub use framing::{Frame, LineFramer};
 
+use crate::logging::Throttled;
+use crate::peers::{Admission, Peers, Permit};
 use crate::protocol::{self, Message, Parsed};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::io::BufReader;
 use tokio::sync::{mpsc, oneshot};
+
+/// Game connections at once. A game client needs one; a few spare for a second client and for tools. Newcomers past
+/// the cap replace connections that have not sent a hello yet (see [`crate::peers`]).
+pub const MAX_PEERS: usize = 16;
+/// A connection that has not sent a valid hello by then is closed: the widget sends it first, at once.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+/// A connection whose last this many lines were all refused is closed: it is not speaking this protocol.
+pub const MAX_BAD_LINES_IN_A_ROW: u32 = 16;
 
 /// Identifies one accepted connection for the life of a receiver.
 pub type ConnId = u64;
@@ -30,6 +41,12 @@ pub struct ReceiverConfig {
     /// Attach each accepted line's bytes to its event (for `record` and the relay, which pass lines on exactly as
     /// sent).
     pub keep_raw: bool,
+    /// Game connections at once ([`MAX_PEERS`]).
+    pub max_peers: usize,
+    /// See [`HELLO_TIMEOUT`].
+    pub hello_timeout: Duration,
+    /// See [`MAX_BAD_LINES_IN_A_ROW`].
+    pub max_bad_lines: u32,
 }
 
 impl ReceiverConfig {
@@ -39,6 +56,9 @@ impl ReceiverConfig {
             max_line: protocol::MAX_LINE_BYTES,
             channel_capacity: 4096,
             keep_raw: false,
+            max_peers: MAX_PEERS,
+            hello_timeout: HELLO_TIMEOUT,
+            max_bad_lines: MAX_BAD_LINES_IN_A_ROW,
         }
     }
 }
@@ -210,15 +230,25 @@ fn serve(
             }
         };
         let next_id = AtomicU64::new(1);
+        let peers = Peers::new("receiver", config.max_peers);
+        let bad_lines = Arc::new(Mutex::new(Throttled::new(Duration::from_secs(5))));
         let accept_loop = async {
             loop {
                 match listener.accept().await {
                     Ok((stream, peer)) => {
+                        // Refused: dropping the stream closes it; `admit` has said so in the log.
+                        let Admission::Admitted(permit) = peers.admit(peer) else {
+                            continue;
+                        };
                         let conn = next_id.fetch_add(1, Ordering::Relaxed);
                         let _ = stream.set_nodelay(true);
                         tokio::spawn(connection(
-                            conn,
-                            peer,
+                            Peer {
+                                conn,
+                                addr: peer,
+                                permit,
+                                bad_lines: bad_lines.clone(),
+                            },
                             stream,
                             config.clone(),
                             tx.clone(),
@@ -241,14 +271,30 @@ fn serve(
     // Dropping the runtime cancels every connection task and closes their sockets.
 }
 
-async fn connection(
+/// One accepted connection: its id, address, place under the cap, and the receiver's shared log of refused lines.
+struct Peer {
     conn: ConnId,
-    peer: SocketAddr,
+    addr: SocketAddr,
+    permit: Permit,
+    bad_lines: Arc<Mutex<Throttled>>,
+}
+
+/// How a connection's read loop ended.
+enum Ending {
+    Clean,
+    Lost(String),
+    /// The consumer is gone: nothing more to report.
+    Abandoned,
+}
+
+async fn connection(
+    peer: Peer,
     stream: tokio::net::TcpStream,
     config: ReceiverConfig,
     tx: mpsc::Sender<ReceiverEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
 ) {
+    let conn = peer.conn;
     let emit = |ev: ReceiverEvent| {
         let tx = &tx;
         let wake = &wake;
@@ -258,21 +304,70 @@ async fn connection(
             ok
         }
     };
-    if !emit(ReceiverEvent::Connected { conn, peer }).await {
+    if !emit(ReceiverEvent::Connected {
+        conn,
+        peer: peer.addr,
+    })
+    .await
+    {
         return;
     }
+    let reason = match read_lines(&peer, stream, &config, &emit).await {
+        Ending::Clean => None,
+        Ending::Lost(r) => Some(r),
+        Ending::Abandoned => return,
+    };
+    let _ = emit(ReceiverEvent::Disconnected { conn, reason }).await;
+}
+
+/// Reads, parses and passes on lines until the peer closes; or until it is evicted, misses the hello deadline, or
+/// sends nothing but bad lines.
+async fn read_lines<F, Fut>(
+    peer: &Peer,
+    stream: tokio::net::TcpStream,
+    config: &ReceiverConfig,
+    emit: &F,
+) -> Ending
+where
+    F: Fn(ReceiverEvent) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let conn = peer.conn;
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
     let max_line = config.max_line;
     let mut framer = LineFramer::new(max_line);
     let mut line_no = 0u64;
-    let reason = loop {
-        let frame = match framer.next(&mut reader).await {
+    let mut bad_in_a_row = 0u32;
+    let mut proven = false;
+    let deadline = tokio::time::sleep(config.hello_timeout);
+    tokio::pin!(deadline);
+    loop {
+        let read = tokio::select! {
+            // Polled first, so a peer that keeps sending cannot delay its own eviction or deadline. Neither applies
+            // once the peer has sent its hello.
+            biased;
+            _ = peer.permit.evicted(), if !proven => {
+                return Ending::Lost(format!(
+                    "closed to make room for a newer connection ({} open, the limit, and this one had sent no hello)",
+                    config.max_peers
+                ));
+            }
+            _ = &mut deadline, if !proven => {
+                return Ending::Lost(format!(
+                    "closed: no valid hello within {} s",
+                    config.hello_timeout.as_secs_f32()
+                ));
+            }
+            // Cancelling a read part way loses the partial line, which is fine: the connection is closing.
+            r = framer.next(&mut reader) => r,
+        };
+        let frame = match read {
             Ok(f) => f,
-            Err(e) => break Some(format!("read error: {e}")),
+            Err(e) => return Ending::Lost(format!("read error: {e}")),
         };
         line_no += 1;
         let ev = match frame {
-            Frame::Eof => break None,
+            Frame::Eof => return Ending::Clean,
             Frame::TruncatedAtEof { bytes } => {
                 let _ = emit(ReceiverEvent::BadLine {
                     conn,
@@ -283,7 +378,7 @@ async fn connection(
                     bytes,
                 })
                 .await;
-                break Some("closed mid-line".to_owned());
+                return Ending::Lost("closed mid-line".to_owned());
             }
             Frame::Oversize { seen } => ReceiverEvent::BadLine {
                 conn,
@@ -302,13 +397,19 @@ async fn connection(
                     Ok(Parsed::Message {
                         msg,
                         unknown_fields,
-                    }) => ReceiverEvent::Message {
-                        conn,
-                        msg: Box::new(msg),
-                        bytes,
-                        unknown_fields,
-                        raw,
-                    },
+                    }) => {
+                        if !proven && matches!(msg, Message::Hello(_)) {
+                            proven = true;
+                            peer.permit.prove();
+                        }
+                        ReceiverEvent::Message {
+                            conn,
+                            msg: Box::new(msg),
+                            bytes,
+                            unknown_fields,
+                            raw,
+                        }
+                    }
                     Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType {
                         conn,
                         kind,
@@ -324,9 +425,21 @@ async fn connection(
                 }
             }
         };
-        if !emit(ev).await {
-            return;
+        if let ReceiverEvent::BadLine { line, error, .. } = &ev {
+            bad_in_a_row += 1;
+            if let Ok(mut log) = peer.bad_lines.lock() {
+                log.warn(|| format!("receiver: {} line {line}: {error}", peer.addr));
+            }
+        } else {
+            bad_in_a_row = 0;
         }
-    };
-    let _ = emit(ReceiverEvent::Disconnected { conn, reason }).await;
+        if !emit(ev).await {
+            return Ending::Abandoned;
+        }
+        if config.max_bad_lines > 0 && bad_in_a_row >= config.max_bad_lines {
+            return Ending::Lost(format!(
+                "closed after {bad_in_a_row} bad lines in a row (is it speaking protocol v1?)"
+            ));
+        }
+    }
 }
