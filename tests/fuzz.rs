@@ -75,7 +75,7 @@ fn frames(input: &[u8], cap: usize, chunk: usize) -> Vec<Result<Vec<u8>, usize>>
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(256))]
 
     #[test]
     fn the_framer_returns_exactly_the_lines_under_the_cap_whatever_the_read_sizes(
@@ -383,7 +383,7 @@ fn message() -> impl Strategy<Value = Message> {
 }
 
 proptest! {
-    #![proptest_config(config(1024))]
+    #![proptest_config(config(512))]
 
     #[test]
     fn any_bytes_parse_or_fail_without_panicking(line in prop::collection::vec(any::<u8>(), 0..300)) {
