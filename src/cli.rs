@@ -184,6 +184,10 @@ pub struct SimulateArgs {
     /// Detail level: minimal, standard or comprehensive.
     #[arg(long, default_value = "standard")]
     pub detail: String,
+    /// Join the game this many game seconds in: they are sent at once (one snapshot a game second, so a listener
+    /// gets the game's history), then the game goes on at --speed.
+    #[arg(long, default_value_t = 0.0, value_name = "S")]
+    pub start_at: f64,
 }
 
 #[derive(Debug, Args)]

@@ -368,3 +368,60 @@ fn replay_keeps_the_recorded_game_time() {
         .count();
     assert_eq!(snapshots, 300);
 }
+
+#[test]
+fn simulate_start_at_sends_the_past_at_once_then_plays_in_real_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("game.ndjson");
+    let (recorder, port) =
+        spawn_listening(&["record", file.to_str().expect("utf8"), "--until-bye"]);
+    let started = std::time::Instant::now();
+    let sim = run(&[
+        "simulate",
+        "--to",
+        &format!("127.0.0.1:{port}"),
+        "--seconds",
+        "243",
+        "--start-at",
+        "240",
+        "--units",
+        "200",
+    ]);
+    let took = started.elapsed();
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    assert!(
+        recorder
+            .wait_with_output()
+            .expect("recorder")
+            .status
+            .success()
+    );
+    let frames: Vec<u32> = std::fs::read_to_string(&file)
+        .expect("recording")
+        .lines()
+        .filter_map(|l| match protocol::parse_line(l.as_bytes()) {
+            Ok(Parsed::Message {
+                msg: protocol::Message::Snapshot(s),
+                ..
+            }) => Some(s.game_frame),
+            _ => None,
+        })
+        .collect();
+    let (past, live): (Vec<u32>, Vec<u32>) = frames.iter().partition(|f| **f <= 240 * 30);
+    // The past: one snapshot a game second (the model's history); then the live part at 30 a second.
+    assert_eq!(past.len(), 240, "{past:?}");
+    assert!(past.iter().all(|f| f % 30 == 0));
+    // ... and the final state once more at game over.
+    assert_eq!(live.len(), 3 * 30 + 1);
+    assert_eq!(frames.last(), Some(&(243 * 30)));
+    // 240 s of game arrive at once; the last 3 s are paced in real time.
+    assert!(
+        took >= std::time::Duration::from_millis(2900)
+            && took < std::time::Duration::from_secs(120),
+        "{took:?}"
+    );
+}

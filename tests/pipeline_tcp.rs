@@ -21,6 +21,7 @@ fn sim(to: std::net::SocketAddr, seed: u64, seconds: f64, detail: Detail) -> Sim
         speed: Speed::Max,
         seed,
         detail,
+        start_at: 0.0,
     }
 }
 

@@ -283,7 +283,7 @@ impl OverlayApp {
     fn start_feeder(&mut self, to: SocketAddr) {
         let started = match &self.feeder {
             None => return,
-            Some(Feeder::Demo) => simulate::spawn(simulate::SimConfig::demo(to)).map(Running::Sim),
+            Some(Feeder::Demo) => simulate::spawn_demo(to).map(Running::Sim),
             Some(Feeder::Replay(path, speed)) => {
                 replay::spawn(path.clone(), to.to_string(), *speed).map(Running::Replay)
             }

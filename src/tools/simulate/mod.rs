@@ -30,23 +30,33 @@ pub struct SimConfig {
     pub speed: Speed,
     pub seed: u64,
     pub detail: Detail,
+    /// Game seconds played before the game goes out at `speed`: sent as fast as the socket takes them, one snapshot a
+    /// game second (what the model keeps of history), so a listener starts with the game's past already drawn.
+    pub start_at: f64,
 }
 
 impl SimConfig {
-    /// The built-in demo: a 4-team game at real speed into `to`, long enough to leave running.
+    /// The built-in demo: a 40-minute 4-team game into `to`, joined 12 minutes in (armies out, the first fights, income
+    /// curves already drawn), then at real speed.
     pub fn demo(to: std::net::SocketAddr) -> SimConfig {
         SimConfig {
             to: to.to_string(),
             teams: 4,
             units: 800,
             rate_hz: 30.0,
-            seconds: 3.0 * 3600.0,
+            seconds: DEMO_SECONDS,
             speed: Speed::Factor(1.0),
             seed: fastrand::u64(1..10_000),
             detail: Detail::Standard,
+            start_at: DEMO_START_AT,
         }
     }
 }
+
+/// The demo game's length: the simulated economy and armies grow along it (the first fights a tenth in).
+pub const DEMO_SECONDS: f64 = 40.0 * 60.0;
+/// Where a viewer joins the demo.
+pub const DEMO_START_AT: f64 = 12.0 * 60.0;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SimReport {
@@ -61,6 +71,26 @@ pub fn spawn(cfg: SimConfig) -> anyhow::Result<Background<SimReport>> {
     Background::spawn("bar-overlay-simulate", move |stop| run(&cfg, stop))
 }
 
+/// The window's `--demo`: [`SimConfig::demo`] games into `to`, one after another (a new seed each, a short pause
+/// after each game over), until the handle is stopped or dropped, so a demo left running never runs dry.
+pub fn spawn_demo(to: std::net::SocketAddr) -> anyhow::Result<Background<SimReport>> {
+    Background::spawn("bar-overlay-demo", move |stop| {
+        let mut total = SimReport::default();
+        while !stop.load(Ordering::Relaxed) {
+            let r = run(&SimConfig::demo(to), stop)?;
+            total.snapshots_sent += r.snapshots_sent;
+            total.bytes += r.bytes;
+            total.connections += r.connections;
+            total.game_frames += r.game_frames;
+            let pause = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < pause && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Ok(total)
+    })
+}
+
 pub fn run_cli(args: &SimulateArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         (1.0..=30.0).contains(&args.rate),
@@ -69,6 +99,10 @@ pub fn run_cli(args: &SimulateArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.seconds > 0.0 && args.seconds.is_finite(),
         "--seconds must be a positive number"
+    );
+    anyhow::ensure!(
+        args.start_at >= 0.0 && args.start_at.is_finite(),
+        "--start-at must be zero or a positive number of game seconds"
     );
     let detail = match args.detail.as_str() {
         "minimal" => Detail::Minimal,
@@ -87,6 +121,7 @@ pub fn run_cli(args: &SimulateArgs) -> anyhow::Result<()> {
         speed: args.speed,
         seed: args.seed,
         detail,
+        start_at: args.start_at.clamp(0.0, args.seconds),
     };
     let stop = Arc::new(AtomicBool::new(false));
     let r = run(&cfg, &stop)?;
@@ -152,10 +187,14 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
     let mut encoder = Encoder::new(cfg.detail, cfg.rate_hz, cfg.seed);
     let frames_per_snapshot = encoder.frames_per_snapshot();
     let end_frame = (cfg.seconds * 30.0).round() as u32;
+    // Fast-forwarded frames: one snapshot per game second (30 frames), no pacing.
+    let live_frame = (cfg.start_at.max(0.0) * 30.0).round() as u32;
     let mut report = SimReport::default();
-    let started = Instant::now();
+    // Game time is paced from here, once the fast-forward is over.
+    let mut started: Option<(Instant, u32)> = None;
     let mut last_status = 0u32;
     while world.frame < end_frame && !stop.load(Ordering::Relaxed) {
+        let fast = world.frame < live_frame;
         world.step();
         if world.frame == 1 {
             send_event(&mut link, &world, EventKind::GameStart);
@@ -163,10 +202,15 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
         for team in std::mem::take(&mut world.died) {
             send_event(&mut link, &world, EventKind::TeamDied { team_id: team });
         }
-        if world.frame.is_multiple_of(frames_per_snapshot) {
+        let every = if fast { 30 } else { frames_per_snapshot };
+        if world.frame.is_multiple_of(every) {
             let mut fresh = link.poll_connect();
-            // Streaming as fast as the socket takes it: with no socket, wait for one rather than race ahead.
-            while cfg.speed == Speed::Max && !link.is_connected() && !stop.load(Ordering::Relaxed) {
+            // Streaming as fast as the socket takes it: with no socket, wait for one rather than race ahead (and lose
+            // the fast-forwarded past).
+            while (cfg.speed == Speed::Max || fast)
+                && !link.is_connected()
+                && !stop.load(Ordering::Relaxed)
+            {
                 std::thread::sleep(link.retry_after().min(Duration::from_millis(50)));
                 fresh = link.poll_connect();
             }
@@ -188,8 +232,9 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
                 world.take_changes();
             }
         }
-        if let Speed::Factor(x) = cfg.speed {
-            let due = started + Duration::from_secs_f64(f64::from(world.frame) / 30.0 / x);
+        if let (Speed::Factor(x), false) = (cfg.speed, fast) {
+            let (t0, f0) = *started.get_or_insert((Instant::now(), world.frame));
+            let due = t0 + Duration::from_secs_f64(f64::from(world.frame - f0) / 30.0 / x);
             let now = Instant::now();
             if due > now {
                 std::thread::sleep(due - now);
