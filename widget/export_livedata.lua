@@ -57,6 +57,7 @@ local SP = {
   GetMyAllyTeamID = Spring.GetMyAllyTeamID,
   GetSpectatingState = Spring.GetSpectatingState,
   GetGaiaTeamID = Spring.GetGaiaTeamID,
+  GetUnitIsDead = Spring.GetUnitIsDead, -- only for new ids and units at health <= 0
   GetTeamList = Spring.GetTeamList,
   GetTeamStatsHistory = Spring.GetTeamStatsHistory,
   GetTeamResourceStats = Spring.GetTeamResourceStats,
@@ -394,12 +395,17 @@ end
 
 local function encodeHello()
   if not unitDefJson then unitDefJson = encodeUnitDefs() end
+  -- Engine.version is empty in some engines (Spring 106 says "" and puts "106.0 (Headless)" in versionFull)
+  local e = Engine or {}
+  local engineVersion = e.version
+  if type(engineVersion) ~= "string" or engineVersion == "" then engineVersion = e.versionFull end
+  if type(engineVersion) ~= "string" or engineVersion == "" then engineVersion = "unknown" end
   local teams = {}
   for i = 1, #teamIds do teams[i] = encodeTeamInfo(teamIds[i]) end
   return fmt('{"type":"hello","schema_version":"%s","widget":{"name":"%s","version":"%s"},"engine_version":%s,'
     .. '"game":{"name":%s,"version":%s},"map":%s,"is_replay":%s,"game_frame":%d,"rate_hz":%d,"detail":"%s",'
     .. '"view":%s,"teams":[%s],"unit_defs":%s}\n',
-    SCHEMA_VERSION, WIDGET_NAME, WIDGET_VERSION, jstr(Engine and Engine.version or "unknown"),
+    SCHEMA_VERSION, WIDGET_NAME, WIDGET_VERSION, jstr(engineVersion),
     jstr(Game and Game.gameName or "unknown"), jstr(Game and Game.gameVersion or "unknown"),
     jstr(Game and Game.mapName or "unknown"), jbool(isReplay), gameFrame(), config.rate, config.detail,
     encodeView(), tconcat(teams, ","), unitDefJson)
@@ -468,6 +474,27 @@ local function encodeTeams(frame)
   return tconcat(parts, ",")
 end
 
+local function clearCandidates()
+  for i = 1, candN do
+    destroyedNow[candList[i]] = nil
+    candList[i] = nil
+  end
+  candN = 0
+  for i = 1, addN do addList[i] = nil end
+  addN = 0
+end
+
+local function noteAdded(id)
+  addN = addN + 1
+  addList[addN] = id
+end
+
+local function noteCandidate(id, destroyed)
+  if destroyed then destroyedNow[id] = true end
+  candN = candN + 1
+  candList[candN] = id
+end
+
 -- encode one unit into parts; returns new n. The common cases are one string.format each.
 local U_HEALTH = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d},"health":{"current":%s,"max":%s}}'
 local U_HEALTH_BP = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d},"health":{"current":%s,"max":%s},"build_progress":%s}'
@@ -491,6 +518,12 @@ local function encodeUnit(parts, n, id, detail)
     if defID then ds = fmt("%d", defID); defStr[id] = ds else ds = "null" end
   end
   local h, mh, _, _, bp = spGetUnitHealth(id)
+  -- destroyed but still listed (the engine keeps it up to two frames): never send it; the next reconcile
+  -- removes it as destroyed (for a player's enemy no UnitDestroyed call-in ever comes)
+  if h ~= nil and h <= 0 and SP.GetUnitIsDead(id) then
+    noteCandidate(id, true)
+    return n
+  end
   if detail ~= "comprehensive" then
     n = n + 1
     -- unchanged since its last refresh (buildings, idle units): reuse the encoded string
@@ -511,7 +544,8 @@ local function encodeUnit(parts, n, id, detail)
     local str
     if hs and ms then
       if bp ~= nil and bp < 1 and bp == bp then
-        str = fmt(U_HEALTH_BP, id, ds, team, x, y, z, hs, ms, num0(bp))
+        -- never "1" for an unfinished unit (1 means finished; a unit a hair from done would round to it)
+        str = fmt(U_HEALTH_BP, id, ds, team, x, y, z, hs, ms, bp > 0.999 and "0.999" or num0(bp))
       else
         str = fmt(U_HEALTH, id, ds, team, x, y, z, hs, ms)
       end
@@ -528,7 +562,7 @@ local function encodeUnit(parts, n, id, detail)
   local s = fmt(U_OPEN, id, ds, team, x, y, z)
   if hs and ms then s = s .. ',"health":{"current":' .. hs .. ',"max":' .. ms .. '}' end
   if bp ~= nil then
-    local b = num(bp)
+    local b = (bp < 1 and bp > 0.999) and "0.999" or num(bp)
     if b then s = s .. ',"build_progress":' .. b end
   end
   local vx, vy, vz = spGetUnitVelocity(id)
@@ -543,27 +577,6 @@ local function encodeUnit(parts, n, id, detail)
   n = n + 1
   parts[n] = s .. "}"
   return n
-end
-
-local function clearCandidates()
-  for i = 1, candN do
-    destroyedNow[candList[i]] = nil
-    candList[i] = nil
-  end
-  candN = 0
-  for i = 1, addN do addList[i] = nil end
-  addN = 0
-end
-
-local function noteAdded(id)
-  addN = addN + 1
-  addList[addN] = id
-end
-
-local function noteCandidate(id, destroyed)
-  if destroyed then destroyedNow[id] = true end
-  candN = candN + 1
-  candList[candN] = id
 end
 
 local function resetUnitTracking()
@@ -620,7 +633,9 @@ local function reconcile(scan)
   if not scan then
     for i = 1, addN do
       local id = addList[i]
-      if mark[id] == nil and not destroyedNow[id] and spGetUnitTeam(id) ~= nil then nn = addUnit(id, newIds, nn) end
+      if mark[id] == nil and not destroyedNow[id] and spGetUnitTeam(id) ~= nil and not SP.GetUnitIsDead(id) then
+        nn = addUnit(id, newIds, nn)
+      end
     end
     for i = 1, candN do
       local id = candList[i]
@@ -633,11 +648,23 @@ local function reconcile(scan)
   local list = spGetAllUnits() or {}
   gen = gen + 1
   local g = gen
-  local n = #list
-  for i = 1, n do
+  local n = 0
+  for i = 1, #list do
     local id = list[i]
-    if mark[id] == nil then nn = addUnit(id, newIds, nn) end
-    mark[id] = g
+    -- A destroyed unit stays listed for up to two frames (GetUnitIsDead true). A known one that UnitDestroyed
+    -- named is left unmarked (removed below as destroyed); an unknown one is only added when it is not dying
+    -- (asking the engine about new ids only keeps the scan cheap).
+    local m = mark[id]
+    if m == nil then
+      if not SP.GetUnitIsDead(id) then
+        n = n + 1
+        nn = addUnit(id, newIds, nn)
+        mark[id] = g
+      end
+    elseif not destroyedNow[id] then
+      n = n + 1
+      mark[id] = g
+    end
   end
   if n ~= known then
     -- some known units are gone: destroyed (we saw it die) or hidden (left view).
