@@ -1,0 +1,60 @@
+//! The real widget in the real engine: Debian's `spring-headless` (Spring 106, the engine BAR's Recoil was forked
+//! from) plays the LiveTest game (`tests/engine/`) between NullAI teams, the widget is installed as a user widget
+//! exactly as a user would, and a real receiver on an ephemeral port of 127.0.0.1 feeds the overlay's model. The
+//! game writes its own ground truth into the engine's log; the model must match it at every dump (every unit, its
+//! team, type and state, every team's resources), every death must be `destroyed` exactly once and never sent again,
+//! a player must see no enemy economy and no unit outside line of sight and radar, and the log must hold no error.
+//!
+//! Needs `/usr/games/spring-headless`: `./scripts/test` installs it (`apt-get install --no-install-recommends
+//! spring`). Each run leaves its files (infolog.txt, stream.ndjson, the write dir) under
+//! `target/tmp/engine/<mode>/` for a look afterwards.
+
+mod real_engine;
+
+use real_engine::check;
+use real_engine::run::{Mode, run_game};
+use real_engine::truth;
+
+/// Game seconds per run: eight waves meet in the middle, the factories build, two units change teams.
+const GAME_SECONDS: u32 = 90;
+
+fn play(mode: Mode) {
+    let run = run_game(mode, GAME_SECONDS, 0, "");
+    let name = mode.name();
+    let truth = truth::parse(&run.infolog)
+        .unwrap_or_else(|e| panic!("{name}: {e}; see {}/infolog.txt", run.out.display()));
+    let (problems, stats) = check::check(&run, &truth);
+    eprintln!(
+        "{name}: {:.1} s wall, {} snapshots, {} truth dumps checked, up to {} units (game: {}), {} deaths \
+         ({} in view), {} destroyed, {} hidden, destroyed lag {:?}, widget frame cost {:?}",
+        run.wall.as_secs_f64(),
+        stats.snapshots,
+        stats.dumps_checked,
+        stats.max_units_seen,
+        truth.max_units(),
+        stats.deaths,
+        stats.deaths_in_view,
+        stats.destroyed,
+        stats.hidden,
+        stats.destroyed_lag,
+        stats.frame_costs
+    );
+    let _ = std::fs::write(run.out.join("problems.txt"), problems.list.join("\n"));
+    assert!(
+        problems.total == 0,
+        "{name}: {} problems (files in {}):\n{}",
+        problems.total,
+        run.out.display(),
+        problems.list.join("\n")
+    );
+}
+
+#[test]
+fn spectator_model_matches_the_game() {
+    play(Mode::Spectator);
+}
+
+#[test]
+fn player_sees_only_its_side_and_what_is_in_sight() {
+    play(Mode::Player);
+}
