@@ -186,7 +186,9 @@ function FE.new(opts)
   E.order = {}      -- engine's active unit list (swap-removed on death)
   E.index = {}
   E.nextId = 100
-  E.count = 0
+  E.count = 0       -- living units (dying ones are still in order for two frames)
+  E.deaths = {}     -- ids in the order they died
+  E.dying = {}      -- ids still listed after their death
   E.vis = {}        -- unitID -> 2 (LOS) / 1 (radar) for the local ally team
   E.seen = {}       -- unitID -> true once seen in LOS (def known)
   E.visList = {}
@@ -236,10 +238,29 @@ function FE:spawn(team, defID, finished)
   return id
 end
 
+-- Like the real engine (seen in Spring 106): UnitDestroyed comes at once, but the unit stays in GetAllUnits for the
+-- next two GameFrames with GetUnitIsDead true and health <= 0; FE:reap removes it after them.
 function FE:kill(id)
   local u = self.units[id]
-  if not u then return end
+  if not u or u.dead then return end
   self:queueCallin("UnitDestroyed", id, u.def, u.team)
+  u.dead, u.lingers = true, 2
+  self.dying[#self.dying + 1] = id
+  if u.health > 0 then u.health = 0 end
+  u.vx, u.vz = 0, 0
+  self.count = self.count - 1
+  self.deaths[#self.deaths + 1] = id
+end
+
+function FE:reap()
+  local keep = {}
+  for _, id in ipairs(self.dying) do
+    if self.units[id].lingers <= 0 then self:remove(id) else keep[#keep + 1] = id end
+  end
+  self.dying = keep
+end
+
+function FE:remove(id)
   self.units[id] = nil
   local i = self.index[id]
   local last = self.order[#self.order]
@@ -247,7 +268,6 @@ function FE:kill(id)
   self.index[last] = i
   self.order[#self.order] = nil
   self.index[id] = nil
-  self.count = self.count - 1
 end
 
 -- can the local client read this unit's team data (own ally team or full view)?
@@ -368,7 +388,9 @@ function FE:simStep()
   -- units: build, move
   for i = 1, #self.order do
     local u = self.units[self.order[i]]
-    if u.bp < 1 then
+    if u.dead then
+      -- dying: listed, but no longer built, moved, hit or given
+    elseif u.bp < 1 then
       u.bp = math.min(1, u.bp + 0.02)
       u.health = math.min(u.maxHealth, u.health + u.maxHealth * 0.02)
       if u.bp >= 1 then self:queueCallin("UnitFinished", u.id, u.def, u.team) end
@@ -391,7 +413,7 @@ function FE:simStep()
   for _ = 1, hits do
     local id = self.order[r(#self.order)]
     local u = id and self.units[id]
-    if u then
+    if u and not u.dead then
       local dmg = r() * u.maxHealth * 0.6
       u.health = u.health - dmg
       u.xp = u.xp + 0.001
@@ -411,7 +433,7 @@ function FE:simStep()
   if f % 97 == 0 and #self.order > 0 then
     local id = self.order[r(#self.order)]
     local u = self.units[id]
-    if u and not self.teams[u.team].dead then
+    if u and not u.dead and not self.teams[u.team].dead then
       local old = u.team
       local new = (old % 2 == 0) and old + 1 or old - 1
       if not self.teams[new].dead then
@@ -580,7 +602,7 @@ function FE:buildGlobals()
   S.GetUnitIsDead = function(id)
     local u = unitVisible(id)
     if not u then return nil end
-    return false
+    return u.dead == true
   end
   S.ValidUnitID = function(id) return unitVisible(id) ~= nil end
   S.GetSpectatingState = function() return E.me.spectating, E.me.fullView, E.me.fullView end
@@ -741,6 +763,7 @@ function FE:step(dt)
   self.allocKB = 0
   if not self.paused then
     self.frame = self.frame + 1
+    self:reap()
     if not self.frozen then self:simStep() end
     self:updateVisibility()
     if self.frame == 1 then self.callins[#self.callins + 1] = { "GameStart" } end
@@ -751,6 +774,10 @@ function FE:step(dt)
     end
     self:deliverCallins()
     self:call("GameFrame", self.frame)
+    for _, id in ipairs(self.dying) do
+      local u = self.units[id]
+      u.lingers = u.lingers - 1
+    end
   end
   self:call("Update", dt or 1 / 30)
   local c = self.cost
@@ -814,14 +841,16 @@ function FE:truth()
   local S = self.Spring
   local units = {}
   for _, id in ipairs(self.visList) do
-    local x, y, z = S.GetUnitPosition(id)
-    local h, mh, _, _, bp = S.GetUnitHealth(id)
-    units[#units + 1] = {
-      id = id, def_id = S.GetUnitDefID(id), team = S.GetUnitTeam(id),
-      pos = { x = x, y = y, z = z },
-      health = h and { current = h, max = mh } or nil,
-      build_progress = (bp and bp < 1) and bp or nil,
-    }
+    if not self.units[id].dead then -- dying units are gone for the game (the widget must skip them)
+      local x, y, z = S.GetUnitPosition(id)
+      local h, mh, _, _, bp = S.GetUnitHealth(id)
+      units[#units + 1] = {
+        id = id, def_id = S.GetUnitDefID(id), team = S.GetUnitTeam(id),
+        pos = { x = x, y = y, z = z },
+        health = h and { current = h, max = mh } or nil,
+        build_progress = (bp and bp < 1) and bp or nil,
+      }
+    end
   end
   local teams = {}
   for t = 0, 3 do

@@ -355,7 +355,7 @@ test("every unit is refreshed at least 5 times per game second in delta snapshot
   end
   local low = 0
   for id in pairs(ctx.E.units) do
-    if counts[id] and id < 100 + 1000 then -- initial population lived the whole window
+    if counts[id] and id < 100 + 1000 and not ctx.E.units[id].dead then -- initial population lived the whole window
       if counts[id] < 5 then low = low + 1 end
     end
   end
@@ -364,13 +364,21 @@ test("every unit is refreshed at least 5 times per game second in delta snapshot
   ctx.close()
 end)
 
+-- a unit that is not dying (the fake engine, like the real one, keeps dying units listed for two frames)
+local function livingUnit(E, from)
+  for i = from or 1, #E.order do
+    local id = E.order[i]
+    if not E.units[id].dead then return id end
+  end
+end
+
 test("units created or destroyed appear in the very next snapshot (call-ins between GetAllUnits scans)", function()
   local ctx = setup({ units = 300 })
   ctx.run(20)
   local created, killed = {}, {}
   for i = 1, 10 do
     local id = ctx.E:spawn(0, nil, false)
-    local victim = ctx.E.order[5]
+    local victim = livingUnit(ctx.E, 5)
     ctx.E:kill(victim)
     created[i], killed[i] = id, victim
     ctx.E:step()
@@ -388,6 +396,54 @@ test("units created or destroyed appear in the very next snapshot (call-ins betw
     for _, id in ipairs(m.destroyed or {}) do if id == killed[i] then gone = true end end
     check(gone, "unit %d killed before frame %d is in that frame's destroyed list", killed[i], m.game_frame)
   end
+  ctx.close()
+end)
+
+test("dying units stay listed two frames with GetUnitIsDead (as in Spring 106): destroyed once, never sent again", function()
+  local ctx = setup({ units = 300, seed = 11 })
+  local E, S = ctx.E, ctx.E.Spring
+  ctx.run(30)
+  -- the fake engine behaves like the real one
+  local victim = livingUnit(E)
+  local function listed(id)
+    for _, u in ipairs(S.GetAllUnits()) do if u == id then return true end end
+    return false
+  end
+  E:kill(victim)
+  eq(S.GetUnitIsDead(victim), true, "GetUnitIsDead of a dying unit")
+  check(S.GetUnitHealth(victim) <= 0, "a dying unit's health is <= 0")
+  ctx.run(1)
+  check(listed(victim), "listed in the frame after its death")
+  ctx.run(1)
+  check(listed(victim), "listed two frames after its death")
+  ctx.run(1)
+  check(not listed(victim) and S.GetUnitIsDead(victim) == nil, "gone three frames after its death")
+  -- many deaths, with full scans (every 5 snapshots) while the dead are still listed
+  ctx.run(400)
+  settle(ctx)
+  local r = ctx.reader()
+  noErrors(r)
+  compareTruth(r, E)
+  local gone, sentAfter, twice = {}, {}, 0
+  for _, m in ipairs(r.msgs) do
+    if m.type == "snapshot" then
+      for _, u in ipairs(m.units or {}) do
+        if gone[u.id] then sentAfter[#sentAfter + 1] = u.id .. "@" .. m.game_frame end
+      end
+      for _, id in ipairs(m.destroyed or {}) do
+        if gone[id] then twice = twice + 1 end
+        gone[id] = m.game_frame
+      end
+      eq(#(m.hidden or {}), 0, "a full-view spectator hides nothing (a death left as hidden)")
+    end
+  end
+  eq(#sentAfter, 0, "units sent after destroyed: " .. table.concat(sentAfter, " "))
+  eq(twice, 0, "deaths reported twice")
+  local missed = 0
+  for _, id in ipairs(E.deaths) do if not gone[id] then missed = missed + 1 end end
+  check(#E.deaths > 50, "deaths: %d", #E.deaths)
+  eq(missed, 0, "deaths never reported as destroyed (of " .. #E.deaths .. ")")
+  noWidgetErrors(E)
   ctx.close()
 end)
 
