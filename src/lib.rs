@@ -12,5 +12,6 @@ pub mod outputs;
 pub mod peers;
 pub mod protocol;
 pub mod receiver;
+pub mod shutdown;
 pub mod tools;
 pub mod ui;

@@ -130,6 +130,7 @@ pub enum StartError {
 /// A running receiver. Dropping it stops listening and closes every connection.
 pub struct Receiver {
     local_addr: SocketAddr,
+    peers: Peers,
     runtime: tokio::runtime::Handle,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -156,13 +157,26 @@ impl Receiver {
         let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
+        let peers = Peers::new("receiver", config.max_peers);
+        let serving = peers.clone();
         let thread = std::thread::Builder::new()
             .name("bar-overlay-receiver".into())
-            .spawn(move || serve(runtime, std_listener, config, tx, wake, shutdown_rx))
+            .spawn(move || {
+                serve(
+                    runtime,
+                    std_listener,
+                    serving,
+                    config,
+                    tx,
+                    wake,
+                    shutdown_rx,
+                )
+            })
             .map_err(StartError::Thread)?;
         Ok((
             Receiver {
                 local_addr,
+                peers,
                 runtime: handle,
                 shutdown: Some(shutdown_tx),
                 thread: Some(thread),
@@ -173,6 +187,11 @@ impl Receiver {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Connections open now (never more than `ReceiverConfig::max_peers`).
+    pub fn open_connections(&self) -> usize {
+        self.peers.len()
     }
 
     /// The runtime the receiver runs on, for the tasks that consume its events (the hub, the outputs). They stop
@@ -216,6 +235,7 @@ fn bind(
 fn serve(
     runtime: tokio::runtime::Runtime,
     std_listener: std::net::TcpListener,
+    peers: Peers,
     config: ReceiverConfig,
     tx: mpsc::Sender<ReceiverEvent>,
     wake: Arc<dyn Fn() + Send + Sync>,
@@ -230,7 +250,6 @@ fn serve(
             }
         };
         let next_id = AtomicU64::new(1);
-        let peers = Peers::new("receiver", config.max_peers);
         let bad_lines = Arc::new(Mutex::new(Throttled::new(Duration::from_secs(5))));
         let accept_loop = async {
             loop {

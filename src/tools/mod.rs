@@ -26,7 +26,7 @@ pub(crate) trait Consumer {
     fn tick(&mut self) -> anyhow::Result<()>;
 }
 
-/// Feeds `consumer` until Ctrl-C, `seconds` have passed, or it asks to stop. The loop `listen` and `record` share.
+/// Feeds `consumer` until SIGTERM or Ctrl-C, `seconds` have passed, or it asks to stop. The loop `listen` and `record` share.
 pub(crate) fn receive_loop(
     bind: SocketAddr,
     relay: Option<SocketAddr>,
@@ -56,6 +56,8 @@ pub(crate) fn receive_loop(
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
+        let stop = crate::shutdown::stop_signal();
+        tokio::pin!(stop);
         loop {
             let until_deadline = async {
                 match deadline {
@@ -74,7 +76,11 @@ pub(crate) fn receive_loop(
                     None => break,
                 },
                 _ = tick.tick() => consumer.tick()?,
-                _ = tokio::signal::ctrl_c() => break,
+                _ = &mut stop => {
+                    // From here the process ends within the grace period, however busy the receiver is.
+                    crate::shutdown::watchdog(crate::shutdown::GRACE);
+                    break;
+                }
                 _ = until_deadline => break,
             }
         }

@@ -600,11 +600,15 @@ impl eframe::App for OverlayApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // However the window was closed (button, tray, signal), the process is gone within the grace period.
+        crate::shutdown::watchdog(crate::shutdown::GRACE);
         if self.unsaved {
             self.store.save(&self.settings);
         }
-        self.running = None;
+        // The receiver first: closing its sockets ends a demo or replay sender blocked writing to it, which the
+        // sender's join below would otherwise wait on forever (nothing drains the receiver any more).
         self.receiver = None;
+        self.running = None;
     }
 
     /// Only the window geometry is worth keeping; plot zoom or scroll state from last time would only confuse.

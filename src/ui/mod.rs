@@ -109,27 +109,10 @@ fn watch_signals(ctx: egui::Context, quit: Arc<AtomicBool>) {
                     return;
                 }
             };
-            rt.block_on(async {
-                #[cfg(unix)]
-                {
-                    use tokio::signal::unix::{SignalKind, signal};
-                    match signal(SignalKind::terminate()) {
-                        Ok(mut term) => {
-                            tokio::select! {
-                                _ = term.recv() => {}
-                                _ = tokio::signal::ctrl_c() => {}
-                            }
-                        }
-                        Err(_) => {
-                            let _ = tokio::signal::ctrl_c().await;
-                        }
-                    }
-                }
-                #[cfg(not(unix))]
-                {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            });
+            rt.block_on(crate::shutdown::stop_signal());
+            // The clean way (a frame, settings saved, listener closed) normally takes milliseconds; whatever holds
+            // it up, the process ends within the grace period.
+            crate::shutdown::watchdog(crate::shutdown::GRACE);
             quit.store(true, Ordering::Relaxed);
             ctx.request_repaint();
         });
