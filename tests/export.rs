@@ -27,8 +27,23 @@ fn arg(p: &Path) -> &str {
 
 /// A whole simulated game as `record` would write it: hello, snapshots, game start, deaths, game over, bye.
 fn recording(seed: u64, teams: u32, units: u32, seconds: f64, rate: f64) -> String {
+    recording_at(Detail::Standard, seed, teams, units, seconds, rate)
+}
+
+/// At comprehensive detail the game carries decision points (`orders` events), as the widget's does.
+fn recording_at(
+    detail: Detail,
+    seed: u64,
+    teams: u32,
+    units: u32,
+    seconds: f64,
+    rate: f64,
+) -> String {
     let mut world = World::new(seed, teams, units, seconds);
-    let mut enc = Encoder::new(Detail::Standard, rate, seed);
+    if detail == Detail::Comprehensive {
+        world.record_orders();
+    }
+    let mut enc = Encoder::new(detail, rate, seed);
     let mut out = protocol::encode_line(&enc.hello(&world));
     let event = |world: &World, kind| {
         protocol::encode_line(&Message::Event(Event {
@@ -45,6 +60,10 @@ fn recording(seed: u64, teams: u32, units: u32, seconds: f64, rate: f64) -> Stri
         }
         for team in std::mem::take(&mut world.died) {
             out.extend(event(&world, EventKind::TeamDied { team_id: team }));
+        }
+        let orders = world.take_orders();
+        if !orders.is_empty() {
+            out.extend(event(&world, EventKind::Orders { orders }));
         }
         if world.frame.is_multiple_of(enc.frames_per_snapshot()) {
             out.extend(protocol::encode_line(&enc.snapshot(&mut world)));
@@ -108,6 +127,16 @@ fn expected_rows(text: &str) -> BTreeMap<&'static str, u64> {
                 if last_second.is_none_or(|l| second > l) {
                     last_second = Some(second);
                     *n.get_mut("team_seconds").expect("team_seconds") += teams;
+                }
+            }
+            "event" if v["event"] == "orders" => {
+                // A command makes a row per unit ordered; a build started or queue change, one.
+                for o in v["orders"].as_array().into_iter().flatten() {
+                    *n.get_mut("commands").expect("commands") += match o["kind"].as_str() {
+                        Some("command") => o["unit_ids"].as_array().map_or(0, |a| a.len() as u64),
+                        Some("build_started" | "factory_queue") => 1,
+                        _ => 0,
+                    };
                 }
             }
             "event" if v["event"] != "status" => *n.get_mut("events").expect("events") += 1,
@@ -445,4 +474,50 @@ fn nothing_to_export_is_one_line_and_status_1() {
     let o = run(&["export", &pattern, "--out", arg(&out), "--jobs", "2"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(visible_files(&out).len(), 2 * TABLES.len());
+}
+
+#[test]
+fn decision_points_fill_the_commands_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = recording_at(Detail::Comprehensive, 13, 4, 150, 300.0, 2.0);
+    let file = dir.path().join("orders.ndjson");
+    std::fs::write(&file, &text).expect("write");
+    let out = dir.path().join("out");
+    let o = run(&["export", arg(&file), "--out", arg(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = expected_rows(&text);
+    assert!(want["commands"] > 100, "{want:?}");
+    assert_eq!(parquet_rows(&out, "orders"), want);
+
+    let rows = read_table(&out, "commands", "orders");
+    let kind = |r: &BTreeMap<String, Field>| match &r["kind"] {
+        Field::Str(s) => s.clone(),
+        other => panic!("{other:?}"),
+    };
+    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &rows {
+        *kinds.entry(kind(r)).or_default() += 1;
+        match kind(r).as_str() {
+            "command" => {
+                assert!(matches!(r["cmd_id"], Field::Int(_)), "{r:?}");
+                assert!(matches!(r["params"], Field::Str(_)), "{r:?}");
+                if let Field::Int(id) = r["cmd_id"] {
+                    // A build order names the type to build; a move or fight has a position.
+                    if id < 0 {
+                        assert_eq!(r["build_def_id"], Field::Int(-id), "{r:?}");
+                        assert!(matches!(r["build_unit_name"], Field::Str(_)), "{r:?}");
+                    } else {
+                        assert!(matches!(r["target_x"], Field::Float(_)), "{r:?}");
+                    }
+                }
+            }
+            "build_started" => {
+                assert!(matches!(r["builder_id"], Field::Int(_)), "{r:?}");
+                assert!(matches!(r["build_unit_name"], Field::Str(_)), "{r:?}");
+            }
+            "factory_queue" => assert_eq!(r["count"], Field::Int(1), "{r:?}"),
+            other => panic!("unexpected kind {other}"),
+        }
+    }
+    assert_eq!(kinds.len(), 3, "every kind present: {kinds:?}");
 }

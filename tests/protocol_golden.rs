@@ -1,7 +1,7 @@
 //! Every golden file of SCHEMA.md parses as the message it documents, and survives a write-read round trip.
 
 use bar_overlay::protocol::{
-    self, Category, Detail, EventKind, Message, ParseError, Parsed, PlayerStatus,
+    self, Category, Detail, Event, EventKind, Message, Order, ParseError, Parsed, PlayerStatus,
 };
 use std::path::PathBuf;
 
@@ -55,6 +55,7 @@ fn every_golden_file_round_trips() {
         "hello_v1_1.ndjson",
         "snapshot_v1_1.ndjson",
         "events_v1_1.ndjson",
+        "events_v1_2.ndjson",
     ] {
         for msg in lines(name) {
             let line = protocol::encode_line(&msg);
@@ -411,4 +412,71 @@ fn v1_1_lines_without_their_additions_are_1_0_lines() {
             .iter()
             .all(|t| t.production.is_none() && t.units_died.is_none())
     );
+}
+
+#[test]
+fn v1_2_orders_carry_commands_builds_and_factory_queues() {
+    let events = lines("events_v1_2.ndjson");
+    let Message::Event(Event {
+        kind: EventKind::Orders { orders },
+        game_frame: 9012,
+        ..
+    }) = &events[0]
+    else {
+        panic!("{:?}", events[0]);
+    };
+    assert_eq!(orders.len(), 6);
+    let Order::Command(group) = &orders[0] else {
+        panic!("{:?}", orders[0]);
+    };
+    assert_eq!(group.unit_ids, [1001, 1002, 1003]);
+    assert_eq!(
+        (group.cmd_id, group.cmd_name.as_deref()),
+        (10, Some("move"))
+    );
+    assert_eq!(group.params, [2048.5, 96.0, 1536.0]);
+    assert_eq!(group.options, Some(32));
+    let Order::Command(build) = &orders[2] else {
+        panic!("{:?}", orders[2]);
+    };
+    assert_eq!(build.cmd_id, -9, "a negative id orders a build of def 9");
+    assert_eq!(
+        orders[3],
+        Order::BuildStarted {
+            team_id: 1,
+            unit_id: 2100,
+            def_id: 9,
+            builder_id: Some(1005)
+        }
+    );
+    let counts: Vec<i32> = orders
+        .iter()
+        .filter_map(|o| match o {
+            Order::FactoryQueue { count, .. } => Some(*count),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(counts, [5, -1]);
+    let Message::Event(Event {
+        kind: EventKind::Status(status),
+        ..
+    }) = &events[1]
+    else {
+        panic!("{:?}", events[1]);
+    };
+    assert_eq!(status.dropped_orders, Some(12));
+
+    // An order kind of a later version is skipped, and its fields counted, never fatal.
+    let later = r#"{"type":"event","schema_version":"1.3","event":"orders","game_frame":1,"orders":[{"kind":"ping","team_id":0,"x":5}]}"#;
+    match protocol::parse_line(later.as_bytes()) {
+        Ok(Parsed::Message {
+            msg:
+                Message::Event(Event {
+                    kind: EventKind::Orders { orders },
+                    ..
+                }),
+            ..
+        }) => assert_eq!(orders, [Order::Other]),
+        other => panic!("{other:?}"),
+    }
 }

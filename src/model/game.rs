@@ -314,7 +314,8 @@ impl Game {
                     .or_insert_with(|| Team::from_info(&team));
             }
             EventKind::Status(status) => self.widget = Some(status),
-            EventKind::Other => {}
+            // Decision points change nothing the overlay shows; `export` reads them from the message.
+            EventKind::Orders { .. } | EventKind::Other => {}
         }
     }
 

@@ -16,7 +16,7 @@ use std::fmt;
 /// The major version this reader speaks.
 pub const SCHEMA_MAJOR: &str = "1";
 /// The version this crate writes.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 /// Longest line a receiver accepts (SCHEMA.md: a full 5000-unit snapshot is about 0.5 MiB).
 pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 /// Where the overlay listens unless told otherwise.

@@ -454,6 +454,10 @@ pub enum EventKind {
     TeamChanged {
         team: TeamInfo,
     },
+    /// 1.2: the decision points of one frame (orders, builds started, factory queue changes).
+    Orders {
+        orders: Vec<Order>,
+    },
     Status(WidgetStatus),
     /// A kind this reader does not know (a later minor version): ignored, counted.
     #[serde(other)]
@@ -479,6 +483,56 @@ pub struct WidgetStatus {
     pub frame_cost_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// 1.2: decision points left out on this connection because a frame had more than the widget's bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_orders: Option<u64>,
+}
+
+/// 1.2: one decision point. `team_id` is the team of the unit concerned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Order {
+    /// An order given to units; the units that got the same order from the same player in one frame share it.
+    Command(UnitCommand),
+    /// A new unit was started by a builder.
+    BuildStarted {
+        team_id: TeamId,
+        unit_id: UnitId,
+        def_id: DefId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        builder_id: Option<UnitId>,
+    },
+    /// `count` units of `build_def_id` added to (positive) or removed from (negative) a factory's queue.
+    FactoryQueue {
+        team_id: TeamId,
+        unit_id: UnitId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        def_id: Option<DefId>,
+        build_def_id: DefId,
+        count: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        player_id: Option<u32>,
+    },
+    /// A kind of a later minor version: skipped.
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitCommand {
+    pub team_id: TeamId,
+    pub unit_ids: Vec<UnitId>,
+    /// The engine's command id; negative: build unit def `-cmd_id`.
+    pub cmd_id: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<f64>,
+    /// The engine's coded option bits (4 meta, 8 internal, 16 right, 32 shift, 64 ctrl, 128 alt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player_id: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -71,6 +71,12 @@ def expected_rows(path):
                 if last_second is None or second > last_second:
                     last_second = second
                     n["team_seconds"] += teams
+            elif kind == "event" and v.get("event") == "orders":
+                for o in v["orders"]:
+                    if o["kind"] == "command":
+                        n["commands"] += len(o["unit_ids"])
+                    elif o["kind"] in ("build_started", "factory_queue"):
+                        n["commands"] += 1
             elif kind == "event" and v.get("event") != "status":
                 n["events"] += 1
     n.update(games=1, teams=teams, unit_defs=defs)
@@ -93,6 +99,7 @@ def main():
         for t, k in expected_rows(r).items():
             want[t] += k
 
+    check(f"the recordings hold decision points ({want['commands']} command rows)", want["commands"] > 0)
     con = duckdb.connect()
     for t in TABLES:
         arrow = ds.dataset(os.path.join(parquet_dir, t), format="parquet").to_table()

@@ -22,8 +22,6 @@ pub enum T {
     TeamSeconds,
     Units,
     Events,
-    // Filled once the widget sends decision points; the table (and its schema) exists from the start.
-    #[allow(dead_code)]
     Commands,
 }
 

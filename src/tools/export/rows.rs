@@ -3,7 +3,7 @@
 
 use super::output::{GameFiles, T};
 use crate::model::{Game, Team};
-use crate::protocol::{Category, DefId, EventKind, Message, Resource, Snapshot, TeamId};
+use crate::protocol::{Category, DefId, EventKind, Message, Order, Resource, Snapshot, TeamId};
 use parquet::data_type::ByteArray;
 use std::collections::HashMap;
 
@@ -29,8 +29,8 @@ fn event_name(kind: &EventKind) -> Option<&'static str> {
         EventKind::TeamDied { .. } => "team_died",
         EventKind::ViewChanged { .. } => "view_changed",
         EventKind::TeamChanged { .. } => "team_changed",
-        // The widget's own state and kinds of later versions are not game events.
-        EventKind::Status(_) | EventKind::Other => return None,
+        // The widget's own state and kinds of later versions are not game events; orders go to `commands`.
+        EventKind::Status(_) | EventKind::Orders { .. } | EventKind::Other => return None,
     })
 }
 
@@ -58,6 +58,10 @@ impl GameRows {
         match msg {
             Message::Snapshot(s) => self.snapshot(game, s),
             Message::Event(e) => {
+                if let EventKind::Orders { orders } = &e.kind {
+                    self.orders(game, e.game_frame, orders);
+                    return;
+                }
                 let Some(name) = event_name(&e.kind) else {
                     return;
                 };
@@ -180,6 +184,127 @@ impl GameRows {
             .put(None::<u32>)
             .put(None::<&str>)
             .end();
+    }
+
+    /// One `commands` row per unit ordered, per build started, per factory queue change. A unit's type comes from
+    /// the order where it says, else from the unit as last seen.
+    fn orders(&mut self, game: &Game, frame: u32, orders: &[Order]) {
+        let seconds = f64::from(frame) / 30.0;
+        let def_of = |id: u32| game.units.get(&id).and_then(|u| u.def_id);
+        for order in orders {
+            match order {
+                Order::Command(c) => {
+                    let params = (!c.params.is_empty()).then(|| params_json(&c.params));
+                    let position = match c.params.as_slice() {
+                        [x, y, z, ..] => Some((*x as f32, *y as f32, *z as f32)),
+                        _ => None,
+                    };
+                    // One parameter is a target: a unit id for the commands that take one.
+                    let target_unit = match c.params.as_slice() {
+                        [id] if *id >= 0.0 && id.fract() == 0.0 => Some(*id as u32),
+                        _ => None,
+                    };
+                    let build = (c.cmd_id < 0).then(|| c.cmd_id.unsigned_abs());
+                    for &unit in &c.unit_ids {
+                        let def = def_of(unit);
+                        self.files
+                            .batch(T::Commands)
+                            .row()
+                            .put(&self.game_id)
+                            .put(frame)
+                            .put(seconds)
+                            .put("command")
+                            .put(c.team_id)
+                            .put(unit)
+                            .put(def)
+                            .put(def.and_then(|d| self.names.get(&d)))
+                            .put(Some(c.cmd_id))
+                            .put(c.cmd_name.as_deref())
+                            .put(params.as_deref())
+                            .put(c.options)
+                            .put(position.map(|p| p.0))
+                            .put(position.map(|p| p.1))
+                            .put(position.map(|p| p.2))
+                            .put(target_unit)
+                            .put(build)
+                            .put(build.and_then(|d| self.names.get(&d)))
+                            .put(None::<u32>)
+                            .put(None::<i32>)
+                            .put(c.player_id)
+                            .end();
+                    }
+                }
+                Order::BuildStarted {
+                    team_id,
+                    unit_id,
+                    def_id,
+                    builder_id,
+                } => {
+                    let name = self.names.get(def_id);
+                    self.files
+                        .batch(T::Commands)
+                        .row()
+                        .put(&self.game_id)
+                        .put(frame)
+                        .put(seconds)
+                        .put("build_started")
+                        .put(*team_id)
+                        .put(*unit_id)
+                        .put(Some(*def_id))
+                        .put(name)
+                        .put(None::<i32>)
+                        .put(None::<&str>)
+                        .put(None::<&str>)
+                        .put(None::<u32>)
+                        .put(None::<f32>)
+                        .put(None::<f32>)
+                        .put(None::<f32>)
+                        .put(None::<u32>)
+                        .put(Some(*def_id))
+                        .put(name)
+                        .put(*builder_id)
+                        .put(None::<i32>)
+                        .put(None::<u32>)
+                        .end();
+                }
+                Order::FactoryQueue {
+                    team_id,
+                    unit_id,
+                    def_id,
+                    build_def_id,
+                    count,
+                    player_id,
+                } => {
+                    let def = def_id.or_else(|| def_of(*unit_id));
+                    self.files
+                        .batch(T::Commands)
+                        .row()
+                        .put(&self.game_id)
+                        .put(frame)
+                        .put(seconds)
+                        .put("factory_queue")
+                        .put(*team_id)
+                        .put(*unit_id)
+                        .put(def)
+                        .put(def.and_then(|d| self.names.get(&d)))
+                        .put(None::<i32>)
+                        .put(None::<&str>)
+                        .put(None::<&str>)
+                        .put(None::<u32>)
+                        .put(None::<f32>)
+                        .put(None::<f32>)
+                        .put(None::<f32>)
+                        .put(None::<u32>)
+                        .put(Some(*build_def_id))
+                        .put(self.names.get(build_def_id))
+                        .put(None::<u32>)
+                        .put(Some(*count))
+                        .put(*player_id)
+                        .end();
+                }
+                Order::Other => {}
+            }
+        }
     }
 
     /// Rows that need the game with `msg` applied: a team second at the first snapshot of each game second (when
@@ -358,4 +483,19 @@ fn detail_name(d: crate::protocol::Detail) -> &'static str {
         crate::protocol::Detail::Standard => "standard",
         crate::protocol::Detail::Comprehensive => "comprehensive",
     }
+}
+
+/// Command parameters as a JSON array, numbers as the engine gave them (integers without a fraction).
+fn params_json(params: &[f64]) -> String {
+    let items: Vec<String> = params
+        .iter()
+        .map(|p| {
+            if p.is_finite() {
+                format!("{p}")
+            } else {
+                "null".to_owned()
+            }
+        })
+        .collect();
+    format!("[{}]", items.join(","))
 }

@@ -184,6 +184,11 @@ impl Encoder {
 pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
     let mut link = Link::new(&cfg.to)?;
     let mut world = World::new(cfg.seed, cfg.teams, cfg.units, cfg.seconds);
+    // Decision points go with comprehensive detail, as the widget sends them.
+    let orders = cfg.detail == Detail::Comprehensive;
+    if orders {
+        world.record_orders();
+    }
     let mut encoder = Encoder::new(cfg.detail, cfg.rate_hz, cfg.seed);
     let frames_per_snapshot = encoder.frames_per_snapshot();
     let end_frame = (cfg.seconds * 30.0).round() as u32;
@@ -201,6 +206,12 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
         }
         for team in std::mem::take(&mut world.died) {
             send_event(&mut link, &world, EventKind::TeamDied { team_id: team });
+        }
+        if orders {
+            let orders = world.take_orders();
+            if !orders.is_empty() {
+                send_event(&mut link, &world, EventKind::Orders { orders });
+            }
         }
         let every = if fast { 30 } else { frames_per_snapshot };
         if world.frame.is_multiple_of(every) {
@@ -363,6 +374,7 @@ fn status(cfg: &SimConfig) -> EventKind {
         throttled: Some(false),
         frame_cost_ms: None,
         message: None,
+        dropped_orders: Some(0),
     })
 }
 

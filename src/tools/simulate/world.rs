@@ -3,7 +3,9 @@
 
 use super::units::{DEFS, Faction, SimDef};
 use crate::model::TEAM_PALETTE;
-use crate::protocol::{Category, Health, Resource, TeamInfo, TeamState, Unit, UnitDef, Vec3};
+use crate::protocol::{
+    Category, Health, Order, Resource, TeamInfo, TeamState, Unit, UnitCommand, UnitDef, Vec3,
+};
 use std::collections::BTreeMap;
 
 const FRAMES_PER_SECOND: u32 = 30;
@@ -99,6 +101,9 @@ pub struct World {
     created: Vec<u32>,
     destroyed: Vec<u32>,
     pub died: Vec<u32>,
+    /// Decision points since [`World::take_orders`], kept only once [`World::record_orders`] asked for them. They
+    /// are read off what the world does anyway (no random draws), so a seed plays the same game either way.
+    orders: Option<Vec<Order>>,
     /// Where in its swing the battle's momentum starts, per seed.
     phase: f64,
 }
@@ -159,6 +164,7 @@ impl World {
             created: Vec::new(),
             destroyed: Vec::new(),
             died: Vec::new(),
+            orders: None,
             phase: 0.0,
         };
         w.phase = w.rng.f64() * std::f64::consts::TAU;
@@ -260,6 +266,89 @@ impl World {
             }),
             experience: comprehensive.then_some((u.experience * 1000.0).round() / 1000.0),
         })
+    }
+
+    /// Keeps decision points (orders, builds started, factory queues) from now on, for [`World::take_orders`].
+    pub fn record_orders(&mut self) {
+        self.orders.get_or_insert_with(Vec::new);
+    }
+
+    /// Decision points since the last call.
+    pub fn take_orders(&mut self) -> Vec<Order> {
+        self.orders.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The simulated player of a team: one per team, numbered like the team; AI teams have none.
+    fn player_of(team: u32) -> Option<u32> {
+        (team % 5 != 4).then_some(team)
+    }
+
+    /// A new unit under construction, and who builds it: mobile units come from a factory (a queue change), the rest
+    /// from a constructor or the commander (a build order). Picks among them by the new unit's id, not at random.
+    fn note_build(&mut self, team: u32, new_id: u32) {
+        let Some(orders) = self.orders.as_mut() else {
+            return;
+        };
+        let Some(new) = self.units.get(&new_id) else {
+            return;
+        };
+        let def = &DEFS[new.def];
+        let from_factory = def.speed > 0.0 && def.category != Category::Builder;
+        let able = |factory: bool| -> Vec<(u32, usize)> {
+            self.units
+                .values()
+                .filter(|u| u.team == team && u.progress >= 1.0 && u.id != new_id)
+                .filter(|u| {
+                    let c = u.def().category;
+                    if factory {
+                        c == Category::Factory
+                    } else {
+                        matches!(c, Category::Builder | Category::Commander)
+                    }
+                })
+                .map(|u| (u.id, u.def))
+                .collect()
+        };
+        // Before a team's first factory stands, its commander and constructors start everything.
+        let mut builders = if from_factory { able(true) } else { Vec::new() };
+        let from_factory = !builders.is_empty();
+        if !from_factory {
+            builders = able(false);
+        }
+        let def_id = new.def as u32 + 1;
+        let builder = (!builders.is_empty()).then(|| builders[new_id as usize % builders.len()]);
+        let player_id = Self::player_of(team);
+        match builder {
+            Some((factory, factory_def)) if from_factory => orders.push(Order::FactoryQueue {
+                team_id: team,
+                unit_id: factory,
+                def_id: Some(factory_def as u32 + 1),
+                build_def_id: def_id,
+                count: 1,
+                player_id,
+            }),
+            Some((constructor, _)) => orders.push(Order::Command(UnitCommand {
+                team_id: team,
+                unit_ids: vec![constructor],
+                cmd_id: -(def_id as i32),
+                cmd_name: Some(def.name.to_owned()),
+                params: vec![
+                    f64::from(new.pos.0.round()),
+                    f64::from(new.pos.1.round()),
+                    f64::from(new.pos.2.round()),
+                    0.0,
+                ],
+                options: Some(0),
+                player_id,
+            })),
+            None => {}
+        }
+        orders.push(Order::BuildStarted {
+            team_id: team,
+            unit_id: new_id,
+            def_id,
+            builder_id: builder.map(|b| b.0),
+        });
     }
 
     /// Ids created and destroyed since the last call.
@@ -386,6 +475,7 @@ impl World {
                     bz + self.rng.f32() * 1600.0 - 800.0,
                 );
                 self.spawn(team_id, def, spot, 0.0);
+                self.note_build(team_id, self.next_id - 1);
                 if DEFS[def].category == Category::Factory {
                     self.teams[i].factories += 1;
                 }
@@ -492,6 +582,27 @@ impl World {
                     cz + self.rng.f32() * 2400.0 - 1200.0,
                 );
                 u.vel = (0.0, 0.0);
+                if let Some(orders) = self.orders.as_mut() {
+                    // Armies fight their way to the front (CMD.FIGHT, 16); builders move (CMD.MOVE, 10).
+                    let (cmd_id, name) = if d.category.is_army() {
+                        (16, "fight")
+                    } else {
+                        (10, "move")
+                    };
+                    orders.push(Order::Command(UnitCommand {
+                        team_id: u.team,
+                        unit_ids: vec![u.id],
+                        cmd_id,
+                        cmd_name: Some(name.to_owned()),
+                        params: vec![
+                            f64::from(u.target.0.round()),
+                            f64::from(u.pos.1.round()),
+                            f64::from(u.target.1.round()),
+                        ],
+                        options: Some(0),
+                        player_id: Self::player_of(u.team),
+                    }));
+                }
             } else {
                 let s = d.speed / dist;
                 u.vel = (dx * s, dz * s);
