@@ -479,4 +479,20 @@ fn v1_2_orders_carry_commands_builds_and_factory_queues() {
         }) => assert_eq!(orders, [Order::Other]),
         other => panic!("{other:?}"),
     }
+
+    // Over a limit (65 parameters, a unit id past the engine's table): refused whole, saying which.
+    let params = vec!["1"; 65].join(",");
+    let long = format!(
+        r#"{{"type":"event","schema_version":"1.2","event":"orders","game_frame":1,"orders":[{{"kind":"command","team_id":0,"unit_ids":[1],"cmd_id":10,"params":[{params}]}}]}}"#
+    );
+    let bad_id = r#"{"type":"event","schema_version":"1.2","event":"orders","game_frame":1,"orders":[{"kind":"build_started","team_id":0,"unit_id":40000,"def_id":1}]}"#;
+    for (line, what) in [
+        (long.as_str(), "command params"),
+        (bad_id, "build_started unit_id"),
+    ] {
+        match protocol::parse_line(line.as_bytes()) {
+            Err(e @ ParseError::Limit { .. }) => assert!(e.to_string().contains(what), "{e}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
 }

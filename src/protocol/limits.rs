@@ -26,6 +26,10 @@ pub const MAX_TEAM_PLAYERS: u32 = 16;
 pub const MAX_CARD_CHARS: usize = 64;
 pub const MAX_FACTION_CHARS: usize = 32;
 pub const MAX_PRODUCTION_ENTRIES: u32 = 64;
+/// 1.2: decision points in one `orders` event, parameters of one command, and the characters of a command's name.
+pub const MAX_ORDERS: u32 = 4096;
+pub const MAX_COMMAND_PARAMS: u32 = 64;
+pub const MAX_COMMAND_NAME_CHARS: usize = 64;
 /// Free text: the widget's status message, a bye's reason.
 pub const MAX_TEXT_BYTES: usize = 1024;
 /// Positions, each axis, in elmos. The largest maps are 64x64 map units of 512 elmos (32768 elmos a side); units
@@ -403,7 +407,73 @@ fn check_event(e: &Event) -> Check {
             }
             Ok(())
         }
+        EventKind::Orders { orders } => {
+            count("orders", orders.len(), MAX_ORDERS)?;
+            orders.iter().try_for_each(check_order)
+        }
         EventKind::GameStart | EventKind::Other => Ok(()),
+    }
+}
+
+fn check_order(o: &Order) -> Check {
+    match o {
+        Order::Command(c) => {
+            id("command team_id", c.team_id, MAX_TEAMS)?;
+            count("command unit_ids", c.unit_ids.len(), MAX_UNITS)?;
+            for &u in &c.unit_ids {
+                id("command unit id", u, MAX_UNITS)?;
+            }
+            if let Some(n) = &c.cmd_name {
+                text("command cmd_name", n, MAX_COMMAND_NAME_CHARS * 4)?;
+                if n.chars().count() > MAX_COMMAND_NAME_CHARS {
+                    return Err(over(
+                        "command cmd_name",
+                        format!("{} characters long", n.chars().count()),
+                        format!("at most {MAX_COMMAND_NAME_CHARS}"),
+                    ));
+                }
+            }
+            count("command params", c.params.len(), MAX_COMMAND_PARAMS)?;
+            for &p in &c.params {
+                amount(|| "command param".to_owned(), p)?;
+            }
+            if let Some(opts) = c.options {
+                id("command options", opts, 256)?;
+            }
+            c.player_id
+                .map_or(Ok(()), |p| id("command player_id", p, MAX_PLAYERS))
+        }
+        Order::BuildStarted {
+            team_id,
+            unit_id,
+            def_id,
+            builder_id,
+        } => {
+            id("build_started team_id", *team_id, MAX_TEAMS)?;
+            id("build_started unit_id", *unit_id, MAX_UNITS)?;
+            id("build_started def_id", *def_id, MAX_UNIT_DEFS)?;
+            builder_id.map_or(Ok(()), |b| id("build_started builder_id", b, MAX_UNITS))
+        }
+        Order::FactoryQueue {
+            team_id,
+            unit_id,
+            def_id,
+            build_def_id,
+            count: n,
+            player_id,
+        } => {
+            id("factory_queue team_id", *team_id, MAX_TEAMS)?;
+            id("factory_queue unit_id", *unit_id, MAX_UNITS)?;
+            if let Some(d) = def_id {
+                id("factory_queue def_id", *d, MAX_UNIT_DEFS)?;
+            }
+            id("factory_queue build_def_id", *build_def_id, MAX_UNIT_DEFS)?;
+            if n.unsigned_abs() > 100_000 {
+                return Err(over("factory_queue count", n, "within ±100000"));
+            }
+            player_id.map_or(Ok(()), |p| id("factory_queue player_id", p, MAX_PLAYERS))
+        }
+        Order::Other => Ok(()),
     }
 }
 
