@@ -70,7 +70,6 @@ local fmt       = string.format
 local gsub      = string.gsub
 local tconcat   = table.concat
 local floor     = math.floor
-local huge      = math.huge
 local pairs     = pairs
 local pcall     = pcall
 local type      = type
@@ -144,7 +143,7 @@ local sentMiB, sentRest = 0, 0
 local seq = 0
 local forceFull = true
 local snapAcc = 1
-local lastSnapClock = -huge
+local lastSnapClock = -math.huge
 local lastFrame = -1
 local mark = {}             -- unitID -> generation when last seen in GetAllUnits
 local order = {}            -- our own stable order of known units (false = tombstone)
@@ -414,11 +413,11 @@ end
 --------------------------------------------------------------------------------
 -- Collection: per snapshot
 --------------------------------------------------------------------------------
-local resCache = {} -- [team .. res] -> {income, expense, storage, text}: those change once a game second
+-- [team * 2 + 0|1 (metal|energy)] -> {income, expense, storage, text}: those change once a game second;
+-- plain[team * 2 + 0|1 (dead)] -> '{"team_id":N}' for a team whose economy this view cannot read
+local resCache = { plain = {} }
 
-local function encodeResource(team, res, short, withStats)
-  local cur, stor, _, inc, exp = spGetTeamResources(team, res)
-  if cur == nil then return nil end
+local function resourceRates(team, res, inc, exp, stor)
   local key = res == "metal" and team * 2 or team * 2 + 1
   local rc = resCache[key]
   if not rc then rc = {}; resCache[key] = rc end
@@ -426,7 +425,14 @@ local function encodeResource(team, res, short, withStats)
     rc[1], rc[2], rc[3] = inc, exp, stor
     rc[4] = fmt('"income":%s,"expense":%s,"storage":%s', num0(inc), num0(exp), num0(stor))
   end
-  local s = fmt('"%s":{"current":%s,%s', res, num0(cur), rc[4])
+  return rc[4]
+end
+
+-- the general case: any part may be missing (e.g. no resource stats for this team in this view)
+local function encodeResource(team, res, short, withStats)
+  local cur, stor, _, inc, exp = spGetTeamResources(team, res)
+  if cur == nil then return nil end
+  local s = fmt('"%s":{"current":%s,%s', res, num0(cur), resourceRates(team, res, inc, exp, stor))
   if withStats and SP.GetTeamResourceStats then
     local _, produced, excessed = SP.GetTeamResourceStats(team, short)
     local p, e = num(produced), num(excessed)
@@ -435,6 +441,7 @@ local function encodeResource(team, res, short, withStats)
   return s .. "}"
 end
 
+-- damage totals from the stats history (one table from the engine per call): read once a game second
 local function teamDamage(team, frame)
   local c = damageCache[team]
   if c and frame - c.frame < 30 and frame >= c.frame then return c end
@@ -449,29 +456,44 @@ local function teamDamage(team, frame)
       if e then c.dealt, c.received = e.damageDealt, e.damageReceived end
     end
   end
+  local dd, dr = num(c.dealt), num(c.received)
+  c.text = (dd and dr) and (',"damage_dealt":' .. dd .. ',"damage_received":' .. dr) or ""
   damageCache[team] = c
   return c
 end
 
-local function encodeTeams(frame)
-  local parts = {}
-  for i = 1, #teamIds do
-    local team = teamIds[i]
-    local s = '{"team_id":' .. team
-    local m = encodeResource(team, "metal", "m", true)
-    if m then
-      local e = encodeResource(team, "energy", "e", true)
-      s = s .. "," .. m
-      if e then s = s .. "," .. e end
-      local d = teamDamage(team, frame)
-      local dd, dr = num(d.dealt), num(d.received)
-      if dd and dr then s = s .. ',"damage_dealt":' .. dd .. ',"damage_received":' .. dr end
+-- One team's state. The common case (economy and stats readable) is one string.format: the team's line changes
+-- every frame (current, produced), so its string is new every snapshot; everything else is cached.
+local function encodeTeam(team, frame)
+  local _, _, isDead = spGetTeamInfo(team, false)
+  local cm, sm, _, im, em = spGetTeamResources(team, "metal")
+  if cm == nil then
+    local key = team * 2 + (isDead and 1 or 0)
+    local t = resCache.plain[key]
+    if not t then
+      t = fmt(isDead and '{"team_id":%d,"is_dead":true}' or '{"team_id":%d}', team)
+      resCache.plain[key] = t
     end
-    local _, _, isDead = spGetTeamInfo(team, false)
-    if isDead then s = s .. ',"is_dead":true' end
-    parts[i] = s .. "}"
+    return t
   end
-  return tconcat(parts, ",")
+  local ce, se, _, ie, ee = spGetTeamResources(team, "energy")
+  local stats = SP.GetTeamResourceStats
+  local pm, xm, pe, xe
+  if ce ~= nil and stats then
+    local _, p1, x1 = stats(team, "m")
+    local _, p2, x2 = stats(team, "e")
+    pm, xm, pe, xe = num(p1), num(x1), num(p2), num(x2)
+  end
+  local d = teamDamage(team, frame)
+  if pm and xm and pe and xe then
+    return fmt('{"team_id":%d,"metal":{"current":%s,%s,"produced":%s,"excess":%s},"energy":{"current":%s,%s,"produced":%s,"excess":%s}%s%s}',
+      team, num0(cm), resourceRates(team, "metal", im, em, sm), pm, xm,
+      num0(ce), resourceRates(team, "energy", ie, ee, se), pe, xe, d.text, isDead and ',"is_dead":true' or "")
+  end
+  local s = '{"team_id":' .. team .. "," .. encodeResource(team, "metal", "m", true)
+  local e = encodeResource(team, "energy", "e", true)
+  if e then s = s .. "," .. e end
+  return s .. d.text .. (isDead and ',"is_dead":true' or "") .. "}"
 end
 
 local function clearCandidates()
@@ -495,23 +517,19 @@ local function noteCandidate(id, destroyed)
   candList[candN] = id
 end
 
--- encode one unit into parts; returns new n. The common cases are one string.format each.
-local U_HEALTH = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d},"health":{"current":%s,"max":%s}}'
-local U_HEALTH_BP = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d},"health":{"current":%s,"max":%s},"build_progress":%s}'
-local U_BLIP = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}}'
-local U_OPEN = '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}'
+-- Encode one unit into parts; returns the new n. Every unit's text starts with its comma: the caller drops the
+-- first one. At standard detail a unit is pieces, each cached until it changes: the head (id, type, team), the
+-- position, the health, the rest (max health, build progress). A moving unit costs one short new string per refresh.
 
 local function encodeUnit(parts, n, id, detail)
   local team = spGetUnitTeam(id)
   if team == nil then return n end
   local x, y, z = spGetUnitPosition(id)
-  -- v - v is 0 for every finite number and NaN for NaN and +-inf; beyond 1e7 elmos floor would overflow (maps are
-  -- at most about 1e5)
-  if x == nil or x - x ~= 0 or y - y ~= 0 or z - z ~= 0 or x > 1e7 or x < -1e7 or y > 1e7 or y < -1e7 or z > 1e7
-     or z < -1e7 then
-    return n
-  end
-  x, y, z = floor(x + 0.5), floor(y + 0.5), floor(z + 0.5)
+  -- every comparison with NaN is false, so this also drops NaN and +-inf; beyond 1e7 elmos rounding would not be
+  -- exact in floats (maps are at most about 1e5)
+  if not (x and x < 1e7 and x > -1e7 and y < 1e7 and y > -1e7 and z < 1e7 and z > -1e7) then return n end
+  x, y, z = x + 0.5, y + 0.5, z + 0.5
+  x, y, z = x - x % 1, y - y % 1, z - z % 1 -- floor without three C calls (exact below 1e7)
   local ds = defStr[id]
   if not ds then
     local defID = spGetUnitDefID(id)
@@ -525,41 +543,44 @@ local function encodeUnit(parts, n, id, detail)
     return n
   end
   if detail ~= "comprehensive" then
-    n = n + 1
-    -- unchanged since its last refresh (buildings, idle units): reuse the encoded string
+    -- c: x, z, y, head, pos, team, def, health, maxHealth, bp, healthText, tail (false: no health, a radar blip)
     local c = ucache[id]
-    local hs, ms
-    if c then
-      if c[1] == x and c[2] == z and c[3] == h and c[4] == team and c[5] == bp and c[6] == y and c[7] == mh
-         and c[8] == ds then
-        parts[n] = c[9]
-        return n
-      end
-      -- moving units mostly keep their health: reuse its text
-      if h == c[3] then hs = c[10] elseif h ~= nil then hs = num(h) end
-      if mh == c[7] then ms = c[11] elseif mh ~= nil then ms = num(mh) end
-    elseif h ~= nil then
-      hs, ms = num(h), num(mh)
+    if not c then
+      -- sized at once (integer keys filled out of order would go through the hash part and rehash)
+      c = { false, false, false, false, false, false, false, false, false, false, false, false }
+      ucache[id] = c
     end
-    local str
-    if hs and ms then
-      if bp ~= nil and bp < 1 and bp == bp then
-        -- never "1" for an unfinished unit (1 means finished; a unit a hair from done would round to it)
-        str = fmt(U_HEALTH_BP, id, ds, team, x, y, z, hs, ms, bp > 0.999 and "0.999" or num0(bp))
-      else
-        str = fmt(U_HEALTH, id, ds, team, x, y, z, hs, ms)
-      end
-    else
-      str = fmt(U_BLIP, id, ds, team, x, y, z)
+    if c[6] ~= team or c[7] ~= ds then
+      c[4], c[6], c[7] = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":', id, ds, team), team, ds
     end
-    parts[n] = str
-    if not c then c = {}; ucache[id] = c end
-    c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11] = x, z, h, team, bp, y, mh, ds, str, hs, ms
-    return n
+    if c[1] ~= x or c[2] ~= z or c[3] ~= y then
+      c[5], c[1], c[2], c[3] = fmt('%d,"y":%d,"z":%d}', x, y, z), x, z, y
+    end
+    -- health is its own piece: a damaged unit costs one short string, not its whole text
+    if c[8] ~= h then c[8], c[11] = h, h ~= nil and num(h) or false end
+    if c[9] ~= mh or c[10] ~= bp then
+      local ms, tail = mh ~= nil and num(mh), false
+      if ms then
+        if bp ~= nil and bp < 1 and bp == bp then
+          -- never "1" for an unfinished unit (1 means finished; a unit a hair from done would round to it)
+          tail = fmt(',"max":%s},"build_progress":%s}', ms, bp > 0.999 and "0.999" or num0(bp))
+        else
+          tail = fmt(',"max":%s}}', ms)
+        end
+      end
+      c[9], c[10], c[12] = mh, bp, tail
+    end
+    parts[n + 1], parts[n + 2] = c[4], c[5]
+    if c[11] and c[12] then
+      parts[n + 3], parts[n + 4], parts[n + 5] = ',"health":{"current":', c[11], c[12]
+      return n + 5
+    end
+    parts[n + 3] = "}"
+    return n + 3
   end
   local hs, ms
   if h ~= nil then hs, ms = num(h), num(mh) end
-  local s = fmt(U_OPEN, id, ds, team, x, y, z)
+  local s = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}', id, ds, team, x, y, z)
   if hs and ms then s = s .. ',"health":{"current":' .. hs .. ',"max":' .. ms .. '}' end
   if bp ~= nil then
     local b = (bp < 1 and bp > 0.999) and "0.999" or num(bp)
@@ -625,9 +646,11 @@ local function addUnit(id, newIds, nn)
 end
 
 -- Reconcile the tracked set with what the engine shows. Returns the new ids (a reused buffer) and their count.
--- A full scan (GetAllUnits) runs on full snapshots and once per refresh cycle; in between, the unit call-ins
+-- A full scan (GetAllUnits) runs on full snapshots and once a game second; in between, the unit call-ins
 -- (created, destroyed, given/taken, entered/left LOS and radar) are applied, each checked against the engine.
--- Whatever the call-ins miss, the next scan (at most 1/6 s later) catches.
+-- Whatever the call-ins miss, the next scan (at most a game second later) catches. Once a second, not once per
+-- refresh cycle: GetAllUnits builds a new table of every unit (16 KB of garbage at 1000 units) and the scan is the
+-- costliest frame.
 local function reconcile(scan)
   local newIds, nn = newIdsBuf, 0
   if not scan then
@@ -689,41 +712,58 @@ local function unitHz()
   return K.UNIT_HZ_LEVELS[unitLevel]
 end
 
-local function idList(t)
-  local p = {}
-  for i = 1, #t do p[i] = fmt("%d", t[i]) end
-  return tconcat(p, ",")
+-- ids as '"key":[1,2,3]' after a comma; nil when there are none. The list is emptied.
+local idList = (function()
+  local buf = {}
+  return function(key, t)
+    local k = #t
+    if k == 0 then return nil end
+    for i = 1, k do buf[i] = fmt("%d", t[i]); t[i] = nil end
+    local s = ',"' .. key .. '":[' .. tconcat(buf, ",", 1, k) .. "]"
+    for i = 1, k do buf[i] = nil end
+    return s
+  end
+end)()
+
+-- Pieces of the snapshot being built: strings only, "" past the last one (see queueLine)
+local parts = {}
+
+local function clearDirty()
+  for i = 1, #dirtyList do dirty[dirtyList[i]] = nil; dirtyList[i] = nil end
 end
 
-local partsBuf = {}
--- drop the strings (not the slots) so a big full snapshot is not kept alive
-local function clearParts(n)
-  for i = 1, n do partsBuf[i] = false end
-end
-
+-- Builds the next snapshot as pieces in `parts`; returns their count and whether it stands alone (full or
+-- minimal: a reader can apply it after a gap).
 local function buildSnapshot(frame)
   local detail = config.detail
-  local teams = encodeTeams(frame)
   local _, _, isPausedNow = spGetGameSpeed()
-  local head = fmt('{"type":"snapshot","schema_version":"%s","seq":%d,"game_frame":%d,"game_seconds":%s,"is_paused":%s,"detail":"%s","teams":[%s]',
-    SCHEMA_VERSION, seq, frame, num0(spGetGameSeconds()), jbool(isPausedNow or paused), detail, teams)
+  parts[1] = fmt('{"type":"snapshot","schema_version":"%s","seq":%d,"game_frame":%d,"game_seconds":%s,"is_paused":%s,"detail":"%s","teams":[',
+    SCHEMA_VERSION, seq, frame, num0(spGetGameSeconds()), jbool(isPausedNow or paused), detail)
+  local n = 1
+  for i = 1, #teamIds do
+    if i > 1 then n = n + 1; parts[n] = "," end
+    n = n + 1
+    parts[n] = encodeTeam(teamIds[i], frame)
+  end
   if detail == "minimal" then
     forceFull = true -- units not tracked; the next standard snapshot must be full
     clearCandidates()
-    dirty, dirtyList = {}, {}
-    return head .. "}\n"
+    clearDirty()
+    n = n + 1; parts[n] = "]}\n"
+    return n, true
   end
   local full = forceFull
   sinceScan = sinceScan + 1
-  local scanEvery = floor(config.rate / unitHz())
-  local newIds, nn = reconcile(full or sinceScan >= scanEvery)
-  local parts, n = partsBuf, 0
+  local newIds, nn = reconcile(full or sinceScan >= config.rate)
   local s = seq
   if not full then
     local rate = config.rate
     local perSnap = (#order - tombstones) * unitHz() / rate
     if perSnap >= known then full = true end
   end
+  n = n + 1
+  parts[n] = full and '],"units_full":true,"units":[' or '],"units_full":false,"units":['
+  local first = n + 1
   if full then
     compactOrder()
     for i = 1, #order do
@@ -732,55 +772,58 @@ local function buildSnapshot(frame)
       n = encodeUnit(parts, n, id, detail)
     end
     cursor = 1
-    pendDestroyed, pendHidden = {}, {}
-    dirty, dirtyList = {}, {}
+    for i = #pendDestroyed, 1, -1 do pendDestroyed[i] = nil end
+    for i = #pendHidden, 1, -1 do pendHidden[i] = nil end
+    clearDirty()
     forceFull = false
-    local out = head .. ',"units_full":true,"units":[' .. tconcat(parts, ",", 1, n) .. ']}\n'
-    clearParts(n)
-    return out
-  end
-  -- delta: new units, dirty units, then the round-robin slice
-  for i = 1, nn do
-    local id = newIds[i]
-    sentSeq[id] = s
-    n = encodeUnit(parts, n, id, detail)
-  end
-  for i = 1, #dirtyList do
-    local id = dirtyList[i]
-    if mark[id] and sentSeq[id] ~= s then
+  else
+    -- delta: new units, dirty units, then the round-robin slice
+    for i = 1, nn do
+      local id = newIds[i]
       sentSeq[id] = s
       n = encodeUnit(parts, n, id, detail)
     end
-  end
-  dirty, dirtyList = {}, {}
-  local total = #order
-  local k = floor(known * unitHz() / config.rate) + 1
-  local c = cursor
-  local taken = 0
-  while taken < k do
-    if c > total then
-      compactOrder()
-      total = #order
-      c = 1
-      if total == 0 then break end
-    end
-    local id = order[c]
-    c = c + 1
-    if id then
-      taken = taken + 1
-      if sentSeq[id] ~= s then
+    for i = 1, #dirtyList do
+      local id = dirtyList[i]
+      if mark[id] and sentSeq[id] ~= s then
         sentSeq[id] = s
         n = encodeUnit(parts, n, id, detail)
       end
     end
-    if taken >= known then break end
+    clearDirty()
+    local total = #order
+    local k = floor(known * unitHz() / config.rate) + 1
+    local c = cursor
+    local taken = 0
+    while taken < k do
+      if c > total then
+        compactOrder()
+        total = #order
+        c = 1
+        if total == 0 then break end
+      end
+      local id = order[c]
+      c = c + 1
+      if id then
+        taken = taken + 1
+        if sentSeq[id] ~= s then
+          sentSeq[id] = s
+          n = encodeUnit(parts, n, id, detail)
+        end
+      end
+      if taken >= known then break end
+    end
+    cursor = c
   end
-  cursor = c
-  local out = head .. ',"units_full":false,"units":[' .. tconcat(parts, ",", 1, n) .. "]"
-  clearParts(n)
-  if #pendDestroyed > 0 then out = out .. ',"destroyed":[' .. idList(pendDestroyed) .. "]"; pendDestroyed = {} end
-  if #pendHidden > 0 then out = out .. ',"hidden":[' .. idList(pendHidden) .. "]"; pendHidden = {} end
-  return out .. "}\n"
+  if n >= first then parts[first] = parts[first]:sub(2) end -- the first unit without its comma
+  n = n + 1
+  parts[n] = "]"
+  local d, h = idList("destroyed", pendDestroyed), idList("hidden", pendHidden)
+  if d then n = n + 1; parts[n] = d end
+  if h then n = n + 1; parts[n] = h end
+  n = n + 1
+  parts[n] = "}\n"
+  return n, full
 end
 
 --------------------------------------------------------------------------------
@@ -788,8 +831,9 @@ end
 --------------------------------------------------------------------------------
 local sendStatus -- forward
 
+-- The queue's tables are reused: a new pair per frame would be garbage every frame
 local function qClear()
-  qItems, qKinds = {}, {}
+  for i = qHead, qTail do qItems[i], qKinds[i] = nil, nil end
   qHead, qTail, qBytes, qOffset = 1, 0, 0, 0
 end
 
@@ -800,20 +844,42 @@ local function qPush(line, kind)
   qBytes = qBytes + #line
 end
 
--- drop the oldest whole snapshots (not the one partly on the wire) until `need` bytes fit
-local function qMakeRoom(need)
+-- A snapshot is queued as chunks: its first has kind "full" (it stands alone: full or minimal) or "delta", the
+-- others "more".
+-- Index just past the line partly on the wire (its first chunk partly or wholly sent), or qHead.
+local function qAfterInFlight()
   local i = qHead
-  if qOffset > 0 then i = i + 1 end
-  local droppedNow = 0
-  while qBytes + need > K.QUEUE_MAX_BYTES and i <= qTail do
-    if qKinds[i] == "snapshot" and qItems[i] then
-      qBytes = qBytes - #qItems[i]
-      qItems[i] = false
-      droppedNow = droppedNow + 1
-    end
+  if i <= qTail and (qOffset > 0 or qKinds[i] == "more") then
     i = i + 1
+    while i <= qTail and qKinds[i] == "more" do i = i + 1 end
   end
-  return droppedNow
+  return i
+end
+
+-- Drops the oldest whole snapshots (not the one partly on the wire) until `need` bytes fit, and every delta that
+-- follows a dropped snapshot (it builds on it) up to the next full one. Returns how many were dropped and whether
+-- the newest queued snapshot went too (then a new delta would build on a dropped one as well).
+local function qMakeRoom(need)
+  local i = qAfterInFlight()
+  local droppedNow, chain = 0, false
+  while i <= qTail do
+    local k = qKinds[i]
+    if (k == "full" or k == "delta") and qItems[i] then
+      if (chain and k == "delta") or qBytes + need > K.QUEUE_MAX_BYTES then
+        repeat
+          if qItems[i] then qBytes = qBytes - #qItems[i]; qItems[i] = false end
+          i = i + 1
+        until i > qTail or qKinds[i] ~= "more"
+        droppedNow, chain = droppedNow + 1, true
+      elseif k == "full" or not chain then
+        chain = false -- room made, and nothing from here on builds on a dropped snapshot
+        break
+      end
+    else
+      i = i + 1
+    end
+  end
+  return droppedNow, chain
 end
 
 local function noteDrops(k)
@@ -824,24 +890,66 @@ local function noteDrops(k)
   end
 end
 
-local function enqueue(line, kind)
-  if connState ~= "connected" then return false end
-  if kind == "snapshot" then
-    if qBytes + #line > K.QUEUE_MAX_BYTES then
-      noteDrops(qMakeRoom(#line))
-      if qBytes + #line > K.QUEUE_MAX_BYTES then
-        noteDrops(1)
-        return false
-      end
+
+-- Queues parts[1..n] as one line in chunks of up to CHUNK pieces, and clears parts.
+-- Why not table.concat: its buffer (LUAL_BUFFERSIZE, 512 bytes on Windows) flushes into intermediate strings that
+-- are merged again, so a 25 KB line cost several times its size in garbage. One `a .. b .. c` expression builds its
+-- result in one piece (luaV_concat), so each chunk is one string and a line costs about its own size.
+local queueLine = (function()
+  local CHUNK = K.CHUNK or 120 -- the generated function holds 2 x CHUNK registers; Lua allows 250
+  local unpack, names = unpack, {}
+  for i = 1, CHUNK do names[i] = "a" .. i end
+  local make = loadstring and
+    loadstring("return function(" .. tconcat(names, ",") .. ") return " .. tconcat(names, "..") .. " end")
+  local concatChunk = make and make()
+  local filled = 0
+  return function(n, standsAlone)
+    if n + CHUNK > filled then
+      -- parts[1..n] hold this line; past them "" (a trailing "" adds nothing and costs nothing)
+      for i = (filled > n and filled or n) + 1, n + CHUNK do parts[i] = "" end
+      filled = n + CHUNK
+    end
+    for i = 1, n, CHUNK do
+      local chunk = concatChunk and concatChunk(unpack(parts, i, i + CHUNK - 1)) or tconcat(parts, "", i, i + CHUNK - 1)
+      qPush(chunk, i > 1 and "more" or (standsAlone and "full" or "delta"))
+    end
+    for i = 1, n do parts[i] = "" end
+  end
+end)()
+
+-- queue the snapshot in parts[1..n], or drop it (oldest first) when the reader is too far behind
+local function enqueueSnapshot(n, standsAlone)
+  if connState ~= "connected" then
+    for i = 1, n do parts[i] = "" end
+    return false
+  end
+  local bytes = 0
+  for i = 1, n do bytes = bytes + #parts[i] end
+  if qBytes + bytes > K.QUEUE_MAX_BYTES then
+    local made, chain = qMakeRoom(bytes)
+    noteDrops(made)
+    if chain and not standsAlone then
+      -- this delta follows the snapshots just dropped: after the gap the reader needs a full one (the next)
+      noteDrops(1)
+      for i = 1, n do parts[i] = "" end
+      return false
+    end
+    -- a line longer than the whole bound (a full snapshot of a big game) still goes out once the reader has
+    -- caught up, or such a game would never stream: the queue then holds at most that one line more
+    if qBytes + bytes > K.QUEUE_MAX_BYTES and qBytes > K.QUEUE_MAX_BYTES / 4 then
+      noteDrops(1)
+      for i = 1, n do parts[i] = "" end
+      return false
     end
   end
-  qPush(line, kind)
+  queueLine(n, standsAlone)
   return true
 end
 
 local function emitEvent(body)
   if connState ~= "connected" then return end
-  enqueue(fmt('{"type":"event","schema_version":"%s","event":%s,"game_frame":%d}\n',
+  -- events are never dropped (snapshots make room for them later)
+  qPush(fmt('{"type":"event","schema_version":"%s","event":%s,"game_frame":%d}\n',
     SCHEMA_VERSION, body, gameFrame()), "event")
 end
 
@@ -1012,12 +1120,10 @@ end
 local function disconnect(reason)
   if sock and connState == "connected" then
     -- keep only the line already partly on the wire (it must be finished), then say bye
-    local keep = (qOffset > 0 and qHead <= qTail) and qItems[qHead] or nil
-    local keepOffset = qOffset
-    qClear()
-    if keep then qPush(keep, "snapshot") end
+    local keepTo = qAfterInFlight() - 1
+    for i = keepTo + 1, qTail do qBytes = qBytes - #(qItems[i] or ""); qItems[i], qKinds[i] = nil, nil end
+    qTail = keepTo
     qPush(fmt('{"type":"bye","schema_version":"%s","game_frame":%d,"reason":%s}\n', SCHEMA_VERSION, gameFrame(), jstr(reason)), "bye")
-    if keep then qOffset = keepOffset end
     -- the only wait the widget ever does: at most 0.1 s, when leaving, so the last line is whole
     pcall(sock.settimeout, sock, 0.1)
     flush()
@@ -1090,7 +1196,7 @@ local function takeSnapshot(frame)
     -- nothing is tracked while disconnected: the first snapshot after connecting is full
     forceFull = true
     clearCandidates()
-    dirty, dirtyList = {}, {}
+    clearDirty()
     return
   end
   -- the reader is far behind: do not spend time building a snapshot that would be dropped
@@ -1100,8 +1206,7 @@ local function takeSnapshot(frame)
     if now() - lastStatusAt > 1 then sendStatus() end
     return
   end
-  local line = buildSnapshot(frame)
-  enqueue(line, "snapshot")
+  enqueueSnapshot(buildSnapshot(frame))
   seq = seq + 1 -- also when dropped: the reader sees the gap
   -- report drops at most once a second, and as soon as the reader has room again
   if dropped ~= reportedDropped and (now() - lastStatusAt > 1 or qBytes < K.QUEUE_SKIP_BYTES / 4) then sendStatus() end

@@ -716,23 +716,49 @@ function FE:advanceClock(seconds)
   if RT.timers then RT.timers.AdvanceTimers(seconds) else self.clockOffset = self.clockOffset + seconds end
 end
 
--- Call a widget call-in as the engine does: the garbage collector is stopped while it runs (the engine stops it
--- after every call-in and collects only in its own CollectGarbage step), so collectgarbage("count") grows by
--- exactly what the call-in allocated. Adds its CPU time to self.cost (ms) and its allocation to self.allocKB.
--- CPU time, not wall time: on a loaded machine wall time adds other processes' slices.
+-- Call a widget call-in as the engine does: the garbage collector is stopped (the engine stops it after every
+-- call-in and collects only in its own CollectGarbage step between frames, see FE:step), so collectgarbage("count")
+-- grows by exactly what the call-in allocated. Adds its CPU time to self.cost (ms) and its allocation to
+-- self.allocKB. CPU time, not wall time: on a loaded machine wall time adds other processes' slices.
 local cpuStart, cpuMs = RT.cpuStart, RT.cpuMs
 function FE:call(name, ...)
   local w = self.widget
   local fn = w and rawget(w, name)
   if not fn then return end
-  collectgarbage("stop")
+  collectgarbage("stop") -- again: a test's collectgarbage("collect") turns it back on
   local kb = collectgarbage("count")
   local t = cpuStart()
   fn(w, ...)
   self.cost = (self.cost or 0) + cpuMs(t)
   self.allocKB = (self.allocKB or 0) + (collectgarbage("count") - kb)
-  -- the test's own code (servers, readers) runs with the collector on, as the engine's C++ does not count
-  collectgarbage("restart")
+end
+
+-- Between frames, the engine's CollectGarbage: incremental steps within a time budget. A cycle starts when the
+-- heap has doubled since the last one ended (Lua's own default pause) and may take many frames, as in the game,
+-- where LuaUI's heap is large: at each cycle's end Lua shrinks its string buffer, stacks and string table, which
+-- the next frame's call-ins then grow again, and a test's small heap must not turn that into an every-frame cost.
+function FE:collectGarbage()
+  local budget = self.opts.gcBudgetMs or 5
+  if budget <= 0 then return end
+  local kb = collectgarbage("count")
+  self.gcBase = self.gcBase or kb
+  if self.gcActive or kb > 2 * self.gcBase then
+    self.gcActive = true
+    local t = cpuStart()
+    repeat
+      if collectgarbage("step", 0) then
+        self.gcActive = false
+        self.gcBase = collectgarbage("count")
+        break
+      end
+    until cpuMs(t) >= budget
+    if self.gcActive and collectgarbage("count") > 4 * self.gcBase then
+      collectgarbage("collect") -- the steps fall behind the test's allocation: catch up
+      self.gcActive = false
+      self.gcBase = collectgarbage("count")
+    end
+  end
+  collectgarbage("stop") -- a step turns the collector back on
 end
 
 function FE:initialize()
@@ -781,15 +807,7 @@ function FE:step(dt)
   end
   self:call("Update", dt or 1 / 30)
   local c = self.cost
-  -- The engine collects each Lua state's garbage once a frame outside the call-ins, within a time budget
-  -- (CLuaHandle::CollectGarbage). Do the same so the widget is not charged for GC work in its call-ins.
-  local budget = self.opts.gcBudgetMs or 5
-  if budget > 0 then
-    local t = cpuStart()
-    while cpuMs(t) < budget do
-      if collectgarbage("step", 0) then break end
-    end
-  end
+  self:collectGarbage()
   local w = self.widget
   if w and rawget(w, "DrawScreen") then w:DrawScreen() end
   return c

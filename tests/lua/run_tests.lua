@@ -182,7 +182,8 @@ test("luac5.1 listing: no SETGLOBAL, main chunk locals, only known globals read"
   -- every global read is an engine global or a standard library name (catches use-before-declare of locals)
   local allowed = { widget = true, Spring = true, gl = true, Game = true, Engine = true, UnitDefs = true, WG = true,
     widgetHandler = true, socket = true, string = true, table = true, math = true, pairs = true, ipairs = true,
-    pcall = true, type = true, tostring = true, tonumber = true, select = true, error = true, next = true }
+    pcall = true, type = true, tostring = true, tonumber = true, select = true, error = true, next = true,
+    unpack = true, loadstring = true }
   for name in listing:gmatch("GETGLOBAL[^;]*; ([%w_]+)") do
     check(allowed[name], "reads unknown global '%s'", name)
   end
@@ -1045,6 +1046,64 @@ test("frame cost measured in microseconds with GetTimerMicros (GetTimer has 1 ms
   noWidgetErrors(ctx.E)
   check(r.snapshots >= 59, "snapshots: %d", r.snapshots)
   ctx.close()
+end)
+
+-- A socket that takes at most `budget` bytes until the test gives it more: sends stop mid-chunk and mid-line.
+local function trickleSocket(E)
+  local T = { out = {}, budget = 0 }
+  local fake = setmetatable({}, { __index = socket })
+  fake.tcp = function()
+    local s = {}
+    function s:settimeout() return 1 end
+    function s:setoption() return 1 end
+    function s:connect() return 1 end
+    function s:getpeername() return "127.0.0.1", 1 end
+    function s:receive() return nil, "timeout", "" end
+    function s:close() T.closed = true; return 1 end
+    function s:send(data, i)
+      i = i or 1
+      local want = #data - i + 1
+      local n = want < T.budget and want or T.budget
+      T.out[#T.out + 1] = data:sub(i, i + n - 1)
+      T.budget = T.budget - n
+      if n < want then return nil, "timeout", i + n - 1 end
+      return #data
+    end
+    return s
+  end
+  fake.select = function() return {}, {} end
+  E.socketOverride = fake
+  return T
+end
+
+test("snapshots queued in chunks stay whole lines through partial sends, drops and a disconnect", function()
+  local T
+  local ctx = setup({ units = 500, noServer = true, port = 1, queueKB = 160, before = function(E) T = trickleSocket(E) end })
+  for f = 1, 300 do
+    T.budget = T.budget + ((f % 7 == 0) and 40000 or 6000) -- slower than the stream, with bursts
+    ctx.E:step()
+  end
+  check(ctx.E:status().dropped_total > 0, "snapshots dropped")
+  T.budget = 200000 -- the line in flight (if any) and the bye fit
+  ctx.E:command("livedata disconnect")
+  local stream = table.concat(T.out)
+  check(stream:sub(-1) == "\n", "the stream ends with a whole line")
+  local r = wire.reader()
+  local n = 0
+  for line in stream:gmatch("([^\n]*)\n") do r:apply(line); n = n + 1 end
+  noErrors(r) -- every line decodes and validates; no delta right after a seq gap
+  local fulls, maxLen = 0, 0
+  for _, m in ipairs(r.msgs) do
+    if m.units_full then fulls = fulls + 1 end
+    if m._line and #m._line > maxLen then maxLen = #m._line end
+  end
+  local deltas = r.snapshots - fulls
+  io.write(string.format("    [lines %d: %d full and %d delta snapshots, %d seq gaps, longest %d B, %d dropped]\n", n,
+    fulls, deltas, r.gaps, maxLen, ctx.E:status().dropped_total))
+  check(fulls > 3 and deltas > 20 and r.gaps > 3, "both kinds of snapshot and gaps")
+  check(r.bye and r.bye.reason == "disabled", "bye last")
+  eq(r.msgs[#r.msgs].type, "bye", "last message")
+  noWidgetErrors(ctx.E)
 end)
 
 test("adaptive throttling: over budget lowers the unit rate and says so in a status event", function()
