@@ -2,6 +2,7 @@
 -- bench.lua: the widget's cost per game frame in the fake engine, beside dkjson.
 --
 --   lua5.1 tests/lua/bench.lua [--frames N] [--sizes 500,1000,2000,5000] [--detail D] [--budget MS]
+--                              [--widget FILE --label NAME]   (another version of the widget, e.g. an older one)
 --   target/recoil-lua/recoil-lua tests/lua/bench.lua [same options]     (the engine's own Lua)
 --   scripts/bench-lua                                                   (both, one table each)
 --
@@ -34,6 +35,7 @@ local cpuStart, cpuMs = RT.cpuStart, RT.cpuMs
 
 -- throttling is off by default here so the table shows the full 6 Hz refresh cost (--budget 1.5 to see it act)
 local frames, sizes, detail, budget = 600, { 500, 1000, 2000, 5000 }, "standard", 0
+local widgetFile, label = ROOT .. "/widget/export_livedata.lua", nil
 local i = 1
 while i <= #arg do
   if arg[i] == "--frames" then frames = tonumber(arg[i + 1]); i = i + 1
@@ -43,6 +45,8 @@ while i <= #arg do
     i = i + 1
   elseif arg[i] == "--detail" then detail = arg[i + 1]; i = i + 1
   elseif arg[i] == "--budget" then budget = tonumber(arg[i + 1]); i = i + 1
+  elseif arg[i] == "--widget" then widgetFile = arg[i + 1]; i = i + 1
+  elseif arg[i] == "--label" then label = arg[i + 1]; i = i + 1
   end
   i = i + 1
 end
@@ -58,7 +62,7 @@ end
 local function bench(n)
   local srv = wire.server()
   local E = FE.new({ root = ROOT, units = n, view = "spectator", seed = 42 })
-  E:loadWidget(ROOT .. "/widget/export_livedata.lua", { port = srv.port, detail = detail, budgetMs = budget }, true)
+  E:loadWidget(widgetFile, { port = srv.port, detail = detail, budgetMs = budget }, true)
   E:initialize()
   -- lines are looked at as they arrive and not kept: a growing heap would slow the GC the widget pays for
   local measuring, snapIndex, lastFull = false, 0, nil
@@ -148,7 +152,7 @@ print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for _, n in ipairs(sizes) do
   local r = bench(n)
   print(string.format("| %s | %d | %.3f | %.3f | %.3f | %.1f / %.1f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f |%s",
-    RT.name, r.n, r.p50, r.p99, r.max, r.alloc, r.alloc99, r.kibps, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
+    RT.name .. (label and (" " .. label) or ""), r.n, r.p50, r.p99, r.max, r.alloc, r.alloc99, r.kibps, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
     (r.throttled or r.dropped > 0 or r.errors > 0) and string.format(" throttled=%s dropped=%d errors=%d", tostring(r.throttled), r.dropped, r.errors) or ""))
   io.stdout:flush()
 end
