@@ -646,11 +646,11 @@ local function addUnit(id, newIds, nn)
 end
 
 -- Reconcile the tracked set with what the engine shows. Returns the new ids (a reused buffer) and their count.
--- A full scan (GetAllUnits) runs on full snapshots and once a game second; in between, the unit call-ins
+-- A full scan (GetAllUnits) runs on full snapshots and periodically (below); in between, the unit call-ins
 -- (created, destroyed, given/taken, entered/left LOS and radar) are applied, each checked against the engine.
--- Whatever the call-ins miss, the next scan (at most a game second later) catches. Once a second, not once per
--- refresh cycle: GetAllUnits builds a new table of every unit (16 KB of garbage at 1000 units) and the scan is the
--- costliest frame.
+-- Whatever the call-ins miss, the next scan catches: at most a refresh cycle later for a player, a game second for
+-- a full-view spectator, who gets every unit call-in (GetAllUnits builds a new table of every unit, 16 KB of
+-- garbage at 1000 units, and the scan frame is the costliest).
 local function reconcile(scan)
   local newIds, nn = newIdsBuf, 0
   if not scan then
@@ -754,7 +754,9 @@ local function buildSnapshot(frame)
   end
   local full = forceFull
   sinceScan = sinceScan + 1
-  local newIds, nn = reconcile(full or sinceScan >= config.rate)
+  -- a full-view spectator gets every unit call-in: a scan once a second is enough; a player gets no UnitDestroyed
+  -- for enemies, which only the scan removes, so it scans once per refresh cycle
+  local newIds, nn = reconcile(full or sinceScan >= (view.full_view and config.rate or floor(config.rate / unitHz())))
   local s = seq
   if not full then
     local rate = config.rate
