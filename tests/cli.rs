@@ -146,7 +146,51 @@ fn record_then_summary_round_trip() {
             serde_json::to_value(&want.built).expect("json")
         );
         assert_eq!(got["lost"], serde_json::to_value(&want.lost).expect("json"));
+        // Protocol 1.1: the HUD's totals and the player card survive TCP, the file and the summary.
+        for key in [
+            "damage_dealt",
+            "damage_received",
+            "units_killed",
+            "units_died",
+            "metal_produced",
+            "energy_produced",
+            "metal_used",
+            "metal_excess",
+        ] {
+            assert!(got[key].as_f64().is_some(), "{key} in {got}");
+        }
+        assert_eq!(got["damage_dealt"].as_f64(), want.damage_dealt);
+        assert_eq!(
+            got["units_killed"].as_u64(),
+            want.units_killed.map(u64::from)
+        );
+        assert_eq!(got["metal_produced"].as_f64(), want.metal_produced);
+        assert_eq!(
+            got["damage_efficiency"].as_f64().map(|v| (v * 1e6).round()),
+            want.damage_efficiency.map(|v| (v * 1e6).round())
+        );
+        assert_eq!(
+            got["player"]["country"].as_str(),
+            want.player.as_ref().and_then(|p| p.country.as_deref())
+        );
+        assert_eq!(got["faction"].as_str(), want.faction.as_deref());
     }
+    let killed: u64 = s["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .filter_map(|t| t["units_killed"].as_u64())
+        .sum();
+    let died: u64 = s["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .filter_map(|t| t["units_died"].as_u64())
+        .sum();
+    assert!(
+        killed > 0 && killed == died,
+        "every kill is someone's loss: {killed} killed, {died} died"
+    );
     assert!(
         s["winners"].as_array().is_some_and(|w| w.len() == 1),
         "game_over names a winner"
@@ -154,7 +198,10 @@ fn record_then_summary_round_trip() {
     let table = run(&["summary", file_arg]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
-        text.contains("Simulated Isthmus (seed 5) | 5:00 of game") && text.contains("(won)"),
+        text.contains("Simulated Isthmus (seed 5) | 5:00 of game")
+            && text.contains("(won)")
+            && text.contains("dmg dealt")
+            && text.contains("eff %"),
         "{text}"
     );
 

@@ -94,8 +94,21 @@ fn the_model_matches_the_sender_at_every_snapshot() {
                     "unit {id} at frame {frame}"
                 );
             }
-            let states = reference.team_states();
+            let states = reference.team_states(true);
             for t in &states {
+                let team = &game.teams[&t.team_id];
+                assert_eq!(
+                    (team.units_killed, team.units_died, &team.production),
+                    (t.units_killed, t.units_died, &t.production),
+                    "team {} 1.1 stats at {frame}",
+                    t.team_id
+                );
+                assert_eq!(
+                    (team.damage_dealt, team.utility_value, team.economy_value),
+                    (t.damage_dealt, t.utility_value, t.economy_value),
+                    "team {} 1.1 values at {frame}",
+                    t.team_id
+                );
                 assert_eq!(
                     game.teams[&t.team_id].metal, t.metal,
                     "team {} metal at {frame}",

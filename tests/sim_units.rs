@@ -45,8 +45,8 @@ fn every_row_of_the_unit_table_is_a_simulator_unit() {
 
 #[test]
 fn a_bad_table_is_an_error_that_names_the_line() {
-    let bad = "name\thuman_name\tfaction\tmetal_cost\tenergy_cost\thealth\tspeed\tcan_fly\tcategory\ttech_level\tbuild_speed\n\
-               x\tX\tarm\tlots\t1\t1\t0\tno\tutility\t\t\n";
+    let bad = "name\thuman_name\tfaction\tmetal_cost\tenergy_cost\thealth\tspeed\tcan_fly\tcategory\ttech_level\tbuild_speed\tunitgroup\n\
+               x\tX\tarm\tlots\t1\t1\t0\tno\tutility\t\t\tutil\n";
     let err = bar_overlay::tools::simulate::units::parse(bad)
         .err()
         .expect("an error");

@@ -174,12 +174,22 @@ fn strip(u: &Unit) -> Unit {
     }
 }
 
+/// The heap of a team's 1.1 production lists (sent once a game second, up to 64 entries each).
+fn production_cost(t: &crate::protocol::TeamState) -> usize {
+    use std::mem::size_of;
+    t.production.as_ref().map_or(0, |p| {
+        p.factories.len() * size_of::<crate::protocol::FactoryJob>()
+            + p.constructing.len() * size_of::<crate::protocol::Construction>()
+    })
+}
+
 /// A message's heap and inline size, roughly: enough to bound the queue, cheap enough to run per message.
 fn cost(msg: &Message) -> usize {
     use std::mem::size_of;
     let extra = match msg {
         Message::Snapshot(s) => {
             s.teams.len() * size_of::<crate::protocol::TeamState>()
+                + s.teams.iter().map(production_cost).sum::<usize>()
                 + s.units.as_ref().map_or(0, |u| u.len() * size_of::<Unit>())
                 + (s.destroyed.len() + s.hidden.len()) * 4
         }

@@ -3,8 +3,8 @@
 use super::composition;
 use super::team::Team;
 use crate::protocol::{
-    Category, DefId, Detail, Event, EventKind, Hello, LimitError, Message, Snapshot, TeamId,
-    TeamState, Unit, UnitDef, UnitId, View, WidgetStatus, limits,
+    Category, DefId, Detail, Event, EventKind, Hello, LimitError, Message, Snapshot, TeamId, Unit,
+    UnitDef, UnitId, View, WidgetStatus, limits,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -130,18 +130,7 @@ impl Game {
             game_seconds: self.seconds,
             is_paused: self.paused,
             detail: self.detail,
-            teams: self
-                .teams
-                .values()
-                .map(|t| TeamState {
-                    metal: t.metal,
-                    energy: t.energy,
-                    damage_dealt: t.damage_dealt,
-                    damage_received: t.damage_received,
-                    is_dead: Some(t.is_dead),
-                    ..TeamState::new(t.id)
-                })
-                .collect(),
+            teams: self.teams.values().map(Team::to_state).collect(),
             units_full: Some(true),
             units: Some(units),
             destroyed: Vec::new(),
@@ -244,13 +233,7 @@ impl Game {
                 .teams
                 .entry(ts.team_id)
                 .or_insert_with(|| Team::unnamed(ts.team_id));
-            team.metal = ts.metal;
-            team.energy = ts.energy;
-            team.damage_dealt = ts.damage_dealt.or(team.damage_dealt);
-            team.damage_received = ts.damage_received.or(team.damage_received);
-            if let Some(dead) = ts.is_dead {
-                team.is_dead = dead;
-            }
+            team.update_state(ts);
         }
         let full = s.units_full.unwrap_or(true);
         // Composition depends only on which units exist, their team, type and whether they are finished; most of a
@@ -306,7 +289,12 @@ impl Game {
                     t.is_dead = true;
                 }
             }
-            EventKind::ViewChanged { view } => self.view = Some(view),
+            EventKind::ViewChanged { view } => {
+                self.view = Some(view);
+                self.teams
+                    .values_mut()
+                    .for_each(Team::forget_view_dependent);
+            }
             EventKind::TeamChanged { team } => {
                 self.teams
                     .entry(team.team_id)
@@ -390,6 +378,9 @@ impl Game {
                     fresh.color = t.color;
                     fresh.ally_team = t.ally_team;
                     fresh.is_ai = t.is_ai;
+                    fresh.faction = t.faction;
+                    fresh.players = t.players;
+                    fresh.ai = t.ai;
                     (id, fresh)
                 })
                 .collect(),

@@ -2,7 +2,9 @@
 
 use super::composition::Composition;
 use super::series::Series;
-use crate::protocol::{Category, Resource, TeamId, TeamInfo};
+use crate::protocol::{
+    AiCard, Category, PlayerCard, PlayerStatus, Production, Resource, TeamId, TeamInfo, TeamState,
+};
 
 #[derive(Debug, Clone)]
 pub struct Team {
@@ -17,6 +19,16 @@ pub struct Team {
     pub energy: Option<Resource>,
     pub damage_dealt: Option<f64>,
     pub damage_received: Option<f64>,
+    /// Protocol 1.1 (each `None` until a sender reports it): the HUD's kill counts and values, and production.
+    pub units_killed: Option<u32>,
+    pub units_died: Option<u32>,
+    pub utility_value: Option<f64>,
+    pub economy_value: Option<f64>,
+    pub production: Option<Production>,
+    /// Protocol 1.1 team description: side, player cards, AI card.
+    pub faction: Option<String>,
+    pub players: Vec<PlayerCard>,
+    pub ai: Option<AiCard>,
     pub army: Composition,
     pub series: TeamSeries,
     pub stats: TeamStats,
@@ -31,6 +43,15 @@ pub struct TeamSeries {
     pub energy: Series,
     pub army_value: Series,
     pub build_power: Series,
+    /// Protocol 1.1 values, pushed only while a sender reports them. Cumulative ones rise over the game.
+    pub damage_dealt: Series,
+    pub damage_received: Series,
+    pub units_killed: Series,
+    pub units_died: Series,
+    pub metal_produced: Series,
+    pub energy_produced: Series,
+    pub metal_reclaim: Series,
+    pub metal_converted: Series,
 }
 
 impl TeamSeries {
@@ -43,6 +64,14 @@ impl TeamSeries {
             &mut self.energy,
             &mut self.army_value,
             &mut self.build_power,
+            &mut self.damage_dealt,
+            &mut self.damage_received,
+            &mut self.units_killed,
+            &mut self.units_died,
+            &mut self.metal_produced,
+            &mut self.energy_produced,
+            &mut self.metal_reclaim,
+            &mut self.metal_converted,
         ] {
             if s.capacity() != capacity {
                 s.set_capacity(capacity);
@@ -65,6 +94,10 @@ pub struct TeamStats {
     pub built: [u32; 9],
     /// Finished units reported destroyed, by category.
     pub lost: [u32; 9],
+    /// Metal gained by reclaiming and by energy conversion (1.1 senders), summed over the samples' seconds.
+    pub metal_reclaimed: f64,
+    pub metal_converted: f64,
+    last_sample_t: Option<f64>,
 }
 
 impl TeamStats {
@@ -131,6 +164,14 @@ impl Team {
             energy: None,
             damage_dealt: None,
             damage_received: None,
+            units_killed: None,
+            units_died: None,
+            utility_value: None,
+            economy_value: None,
+            production: None,
+            faction: None,
+            players: Vec::new(),
+            ai: None,
             army: Composition::default(),
             series: TeamSeries::default(),
             stats: TeamStats::default(),
@@ -143,6 +184,104 @@ impl Team {
         self.color = info.color;
         self.is_ai = info.is_ai;
         self.is_dead = info.is_dead.unwrap_or(self.is_dead);
+        self.faction.clone_from(&info.faction);
+        self.players.clone_from(&info.players);
+        self.ai.clone_from(&info.ai);
+    }
+
+    /// Takes a snapshot's state of this team. Economy is replaced (absent means unreadable now); every other field
+    /// keeps its last value when absent (SCHEMA.md: sent at most once a game second).
+    pub(crate) fn update_state(&mut self, ts: TeamState) {
+        self.metal = ts.metal;
+        self.energy = ts.energy;
+        fn keep<T>(new: Option<T>, old: &mut Option<T>) {
+            if new.is_some() {
+                *old = new;
+            }
+        }
+        keep(ts.damage_dealt, &mut self.damage_dealt);
+        keep(ts.damage_received, &mut self.damage_received);
+        keep(ts.units_killed, &mut self.units_killed);
+        keep(ts.units_died, &mut self.units_died);
+        keep(ts.utility_value, &mut self.utility_value);
+        keep(ts.economy_value, &mut self.economy_value);
+        keep(ts.production, &mut self.production);
+        if let Some(dead) = ts.is_dead {
+            self.is_dead = dead;
+        }
+    }
+
+    /// The state as a snapshot would carry it, every known value included (for a reader joining mid-game).
+    pub fn to_state(&self) -> TeamState {
+        TeamState {
+            metal: self.metal,
+            energy: self.energy,
+            damage_dealt: self.damage_dealt,
+            damage_received: self.damage_received,
+            is_dead: Some(self.is_dead),
+            units_killed: self.units_killed,
+            units_died: self.units_died,
+            utility_value: self.utility_value,
+            economy_value: self.economy_value,
+            production: self.production.clone(),
+            ..TeamState::new(self.id)
+        }
+    }
+
+    /// The team's description as a hello carries it.
+    pub fn to_info(&self) -> TeamInfo {
+        TeamInfo {
+            team_id: self.id,
+            ally_team_id: self.ally_team,
+            name: self.name.clone(),
+            color: self.color,
+            is_ai: self.is_ai,
+            is_dead: Some(self.is_dead),
+            faction: self.faction.clone(),
+            players: self.players.clone(),
+            ai: self.ai.clone(),
+        }
+    }
+
+    /// Forgets what the sender may no longer be allowed to read (the view changed); the next snapshot says.
+    pub(crate) fn forget_view_dependent(&mut self) {
+        self.damage_dealt = None;
+        self.damage_received = None;
+        self.units_killed = None;
+        self.units_died = None;
+        self.utility_value = None;
+        self.economy_value = None;
+        self.production = None;
+    }
+
+    /// The Spectator HUD's damage efficiency: dealt per hundred received. `None` until both are known, and while
+    /// nothing was received (the HUD shows no number then either).
+    pub fn damage_efficiency(&self) -> Option<f64> {
+        match (self.damage_dealt, self.damage_received) {
+            (Some(d), Some(r)) if r > 0.0 => Some(d * 100.0 / r),
+            _ => None,
+        }
+    }
+
+    /// The Spectator HUD's utility value: the sender's when it reports one (unitgroup `util`), else the model's own
+    /// count of the utility category.
+    pub fn utility_value(&self) -> f64 {
+        self.utility_value
+            .unwrap_or_else(|| self.army.utility_value())
+    }
+
+    /// The Spectator HUD's economy value: the sender's when it reports one, else the model's economy category.
+    pub fn economy_value(&self) -> f64 {
+        self.economy_value
+            .unwrap_or_else(|| self.army.economy_value())
+    }
+
+    /// Who to introduce: the first player still playing, else the first player.
+    pub fn lead_player(&self) -> Option<&PlayerCard> {
+        self.players
+            .iter()
+            .find(|p| matches!(p.status(), PlayerStatus::Playing | PlayerStatus::Other))
+            .or_else(|| self.players.first())
     }
 
     /// Records this second's values in the series and the whole-game stats.
@@ -150,6 +289,16 @@ impl Team {
         let s = &mut self.series;
         let st = &mut self.stats;
         st.samples += 1;
+        // Rates are known at the samples; between two samples the last rate held. A sample after a long gap (a
+        // reconnect) counts one second, not the whole gap.
+        let dt = st
+            .last_sample_t
+            .map_or(1.0, |last| (t - last).clamp(0.0, 5.0));
+        st.last_sample_t = Some(t);
+        if let Some(m) = self.metal {
+            st.metal_reclaimed += m.reclaim.unwrap_or(0.0) * dt;
+            st.metal_converted += m.converted.unwrap_or(0.0) * dt;
+        }
         if let (Some(m), Some(e)) = (self.metal, self.energy) {
             s.metal_income.push(t, m.income);
             s.energy_income.push(t, e.income);
@@ -164,6 +313,19 @@ impl Team {
         let army = self.army.army_value();
         s.army_value.push(t, army);
         s.build_power.push(t, self.army.build_power);
+        let push = |series: &mut Series, v: Option<f64>| {
+            if let Some(v) = v {
+                series.push(t, v);
+            }
+        };
+        push(&mut s.damage_dealt, self.damage_dealt);
+        push(&mut s.damage_received, self.damage_received);
+        push(&mut s.units_killed, self.units_killed.map(f64::from));
+        push(&mut s.units_died, self.units_died.map(f64::from));
+        push(&mut s.metal_produced, self.metal.and_then(|m| m.produced));
+        push(&mut s.energy_produced, self.energy.and_then(|e| e.produced));
+        push(&mut s.metal_reclaim, self.metal.and_then(|m| m.reclaim));
+        push(&mut s.metal_converted, self.metal.and_then(|m| m.converted));
         st.peak_army_value = st.peak_army_value.max(army);
     }
 }

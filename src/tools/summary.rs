@@ -35,6 +35,37 @@ pub struct TeamSummary {
     pub peak_army_value: f64,
     pub built: BTreeMap<&'static str, u32>,
     pub lost: BTreeMap<&'static str, u32>,
+    /// Protocol 1.1 and the Spectator HUD's totals; `null` where the recording does not carry them (a 1.0 sender, or
+    /// an enemy's values in a player's view).
+    pub faction: Option<String>,
+    pub player: Option<PlayerSummary>,
+    pub damage_dealt: Option<f64>,
+    pub damage_received: Option<f64>,
+    /// Dealt per hundred received, as the HUD shows it.
+    pub damage_efficiency: Option<f64>,
+    pub units_killed: Option<u32>,
+    pub units_died: Option<u32>,
+    pub metal_produced: Option<f64>,
+    pub energy_produced: Option<f64>,
+    pub metal_used: Option<f64>,
+    pub energy_used: Option<f64>,
+    pub metal_excess: Option<f64>,
+    pub energy_excess: Option<f64>,
+    /// Summed from the per-second reclaim and conversion rates.
+    pub metal_reclaimed: Option<f64>,
+    pub metal_converted: Option<f64>,
+    pub final_utility_value: f64,
+    pub final_economy_value: f64,
+}
+
+/// The player card of the team's lead player (1.1), or its AI.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlayerSummary {
+    pub name: String,
+    pub country: Option<String>,
+    pub skill: Option<f64>,
+    pub skill_uncertainty: Option<f64>,
+    pub ai: bool,
 }
 
 pub fn run_cli(args: &SummaryArgs) -> anyhow::Result<()> {
@@ -109,6 +140,31 @@ pub fn from_game(game: &Game, games_in_file: u32, unreadable_lines: u64) -> Summ
         peak_army_value: t.stats.peak_army_value,
         built: per_category(&t.stats.built),
         lost: per_category(&t.stats.lost),
+        faction: t.faction.clone(),
+        player: player_summary(t),
+        damage_dealt: t.damage_dealt,
+        damage_received: t.damage_received,
+        damage_efficiency: t.damage_efficiency(),
+        units_killed: t.units_killed,
+        units_died: t.units_died,
+        metal_produced: t.metal.and_then(|m| m.produced),
+        energy_produced: t.energy.and_then(|e| e.produced),
+        metal_used: t.metal.and_then(|m| m.used),
+        energy_used: t.energy.and_then(|e| e.used),
+        metal_excess: t.metal.and_then(|m| m.excess),
+        energy_excess: t.energy.and_then(|e| e.excess),
+        metal_reclaimed: t
+            .series
+            .metal_reclaim
+            .last()
+            .map(|_| t.stats.metal_reclaimed),
+        metal_converted: t
+            .series
+            .metal_converted
+            .last()
+            .map(|_| t.stats.metal_converted),
+        final_utility_value: t.utility_value(),
+        final_economy_value: t.economy_value(),
     };
     let teams = game.teams.values().map(team).collect();
     Summary {
@@ -120,6 +176,25 @@ pub fn from_game(game: &Game, games_in_file: u32, unreadable_lines: u64) -> Summ
         unreadable_lines,
         teams,
     }
+}
+
+fn player_summary(t: &Team) -> Option<PlayerSummary> {
+    if let Some(p) = t.lead_player() {
+        return Some(PlayerSummary {
+            name: p.name.clone(),
+            country: p.country.clone(),
+            skill: p.skill,
+            skill_uncertainty: p.skill_uncertainty,
+            ai: false,
+        });
+    }
+    t.ai.as_ref().map(|ai| PlayerSummary {
+        name: ai.name.clone(),
+        country: None,
+        skill: None,
+        skill_uncertainty: None,
+        ai: true,
+    })
 }
 
 /// A plain-text table for a terminal.
@@ -180,6 +255,42 @@ pub fn render(s: &Summary) -> String {
             t.peak_army_value,
             units.join(", ")
         );
+    }
+    // The Spectator HUD's totals, when the recording has them (protocol 1.1).
+    let has_hud = s.teams.iter().any(|t| {
+        t.damage_dealt.is_some() || t.units_killed.is_some() || t.metal_produced.is_some()
+    });
+    if has_hud {
+        let n = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
+        let i = |v: Option<u32>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+        out += &format!(
+            "\n{:<20} {:>9} {:>9} {:>6} {:>6} {:>6} {:>10} {:>10} {:>9} {:>9}\n",
+            "team",
+            "dmg dealt",
+            "dmg recv",
+            "eff %",
+            "killed",
+            "died",
+            "m produced",
+            "e produced",
+            "m reclaim",
+            "m convert"
+        );
+        for t in &s.teams {
+            out += &format!(
+                "{:<20} {:>9} {:>9} {:>6} {:>6} {:>6} {:>10} {:>10} {:>9} {:>9}\n",
+                t.name,
+                n(t.damage_dealt),
+                n(t.damage_received),
+                n(t.damage_efficiency),
+                i(t.units_killed),
+                i(t.units_died),
+                n(t.metal_produced),
+                n(t.energy_produced),
+                n(t.metal_reclaimed),
+                n(t.metal_converted)
+            );
+        }
     }
     if s.unreadable_lines > 0 {
         out += &format!("{} unreadable lines skipped\n", s.unreadable_lines);

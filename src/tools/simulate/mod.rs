@@ -213,6 +213,9 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
                 send_event(&mut link, &world, EventKind::Orders { orders });
             }
         }
+        for team in world.take_team_changes() {
+            send_event(&mut link, &world, EventKind::TeamChanged { team });
+        }
         let every = if fast { 30 } else { frames_per_snapshot };
         if world.frame.is_multiple_of(every) {
             let mut fresh = link.poll_connect();
@@ -315,6 +318,8 @@ impl Encoder {
         let (created, destroyed) = world.take_changes();
         let full = self.need_full || world.frame.is_multiple_of(300);
         self.need_full = false;
+        // The first snapshot of each game second carries the once-a-second team fields, and so does a full one.
+        let per_second = full || world.frame % 30 < self.frames_per_snapshot();
         let comprehensive = self.detail == Detail::Comprehensive;
         let (units_full, units, destroyed) = if self.detail == Detail::Minimal {
             (None, None, Vec::new())
@@ -355,7 +360,7 @@ impl Encoder {
             game_seconds: (f64::from(world.frame) / 30.0 * 1000.0).round() / 1000.0,
             is_paused: false,
             detail: Some(self.detail),
-            teams: world.team_states(),
+            teams: world.team_states(per_second),
             units_full,
             units,
             destroyed,

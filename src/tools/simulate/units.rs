@@ -23,6 +23,9 @@ pub struct SimDef {
     pub tech: u8,
     pub build_speed: f64,
     pub can_fly: bool,
+    /// BAR's `customParams.unitgroup` (`util`, `metal`, `energy`, `builder`, `weapon`, ...): the Spectator HUD's
+    /// utility and economy values are sums over it.
+    pub unitgroup: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,7 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
         category,
         tech,
         build_speed,
+        unitgroup,
     ] = [
         "name",
         "human_name",
@@ -70,9 +74,23 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
         "category",
         "tech_level",
         "build_speed",
+        "unitgroup",
     ]
     .map(col);
-    let (name, human, faction, metal, energy, health, speed, can_fly, category, tech, build_speed) = (
+    let (
+        name,
+        human,
+        faction,
+        metal,
+        energy,
+        health,
+        speed,
+        can_fly,
+        category,
+        tech,
+        build_speed,
+        unitgroup,
+    ) = (
         name?,
         human?,
         faction?,
@@ -84,6 +102,7 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
         category?,
         tech?,
         build_speed?,
+        unitgroup?,
     );
     let mut defs = Vec::new();
     for (i, line) in lines.filter(|(_, l)| !l.trim().is_empty()) {
@@ -120,6 +139,7 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
             },
             build_speed: number(build_speed)?,
             can_fly: cell(can_fly) == "yes",
+            unitgroup: cell(unitgroup),
         });
     }
     Ok(defs)

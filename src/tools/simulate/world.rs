@@ -4,7 +4,8 @@
 use super::units::{DEFS, Faction, SimDef};
 use crate::model::TEAM_PALETTE;
 use crate::protocol::{
-    Category, Health, Order, Resource, TeamInfo, TeamState, Unit, UnitCommand, UnitDef, Vec3,
+    AiCard, Category, Construction, FactoryJob, Health, Order, PlayerCard, Production, Resource,
+    TeamInfo, TeamState, Unit, UnitCommand, UnitDef, Vec3,
 };
 use std::collections::BTreeMap;
 
@@ -28,6 +29,11 @@ const NAMES: [&str; 16] = [
     "Ember",
     "Lumen",
 ];
+const COUNTRIES: [&str; 12] = [
+    "DE", "US", "SE", "PL", "FR", "GB", "BR", "CA", "NL", "FI", "RU", "AU",
+];
+/// Longest list of factories or constructions a team reports (SCHEMA.md: production).
+const MAX_PRODUCTION_ENTRIES: usize = 64;
 
 pub struct SimTeam {
     pub id: u32,
@@ -42,6 +48,14 @@ pub struct SimTeam {
     damage_received: f64,
     pub dead: bool,
     factories: u32,
+    units_killed: u32,
+    units_died: u32,
+    /// The player's card; `None` for an AI team.
+    player: Option<PlayerCard>,
+    /// Finished energy converters, counted once a game second.
+    converters: u32,
+    /// Finished builders (commanders, constructors, construction turrets), counted once a game second.
+    builders: u32,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -52,6 +66,10 @@ struct Stock {
     expense: f64,
     produced: f64,
     excess: f64,
+    used: f64,
+    /// Per second, parts of `income`: from reclaiming, and (metal) from energy converters.
+    reclaim: f64,
+    converted: Option<f64>,
 }
 
 impl Stock {
@@ -64,11 +82,19 @@ impl Stock {
             storage: Some(r1(self.storage)),
             produced: Some(r1(self.produced)),
             excess: Some(r1(self.excess)),
-            used: None,
-            reclaim: None,
-            converted: None,
+            used: Some(r1(self.used)),
+            reclaim: Some(r1(self.reclaim)),
+            converted: self.converted.map(r1),
         }
     }
+}
+
+/// A team's once-a-second values (see [`World::team_states`]).
+#[derive(Default)]
+struct SecondStats {
+    utility: f64,
+    economy: f64,
+    production: Production,
 }
 
 pub struct SimUnit {
@@ -106,6 +132,15 @@ pub struct World {
     orders: Option<Vec<Order>>,
     /// Where in its swing the battle's momentum starts, per seed.
     phase: f64,
+    /// Draws for what protocol 1.1 added (cards, kill credit, reclaim), apart from `rng` so that a seed plays the same
+    /// battle as before 1.1.
+    aux: fastrand::Rng,
+    /// Metal in wrecks on the battlefield, waiting to be reclaimed.
+    wrecks: f64,
+    /// Teams whose description changed since [`World::take_team_changes`] (a player disconnected or came back).
+    team_changes: Vec<u32>,
+    /// The team whose player drops out for a while, and when (game seconds).
+    dropout: Option<(u32, f64, f64)>,
 }
 
 impl World {
@@ -150,6 +185,11 @@ impl World {
                     damage_received: 0.0,
                     dead: false,
                     factories: 0,
+                    units_killed: 0,
+                    units_died: 0,
+                    player: None,
+                    converters: 0,
+                    builders: 0,
                 }
             })
             .collect();
@@ -166,8 +206,13 @@ impl World {
             died: Vec::new(),
             orders: None,
             phase: 0.0,
+            aux: fastrand::Rng::with_seed(seed ^ 0x5eed_0011),
+            wrecks: 0.0,
+            team_changes: Vec::new(),
+            dropout: None,
         };
         w.phase = w.rng.f64() * std::f64::consts::TAU;
+        w.deal_cards();
         for t in 0..w.teams.len() {
             let com = DEFS
                 .iter()
@@ -205,34 +250,168 @@ impl World {
     }
 
     pub fn team_infos(&self) -> Vec<TeamInfo> {
+        self.teams.iter().map(|t| self.team_info(t)).collect()
+    }
+
+    fn team_info(&self, t: &SimTeam) -> TeamInfo {
+        TeamInfo {
+            team_id: t.id,
+            ally_team_id: t.ally,
+            name: t.name.clone(),
+            color: TEAM_PALETTE[t.id as usize % TEAM_PALETTE.len()],
+            is_ai: t.player.is_none(),
+            is_dead: Some(t.dead),
+            faction: Some(
+                match t.faction {
+                    Faction::Arm => "armada",
+                    Faction::Cor => "cortex",
+                }
+                .to_owned(),
+            ),
+            players: t.player.iter().cloned().collect(),
+            ai: t.player.is_none().then(|| AiCard {
+                name: format!("BARbarianAI({})", t.id),
+                short_name: Some("BARb".into()),
+                version: Some("stable".into()),
+            }),
+        }
+    }
+
+    /// The new descriptions of teams that changed since the last call (for `team_changed` events).
+    pub fn take_team_changes(&mut self) -> Vec<TeamInfo> {
+        std::mem::take(&mut self.team_changes)
+            .into_iter()
+            .filter_map(|id| self.teams.get(id as usize))
+            .map(|t| self.team_info(t))
+            .collect()
+    }
+
+    /// Player cards for the human teams (every fifth team is an AI, as before 1.1), and one player who drops out
+    /// for 45 s partway through a long enough game.
+    fn deal_cards(&mut self) {
+        let rng = &mut self.aux;
+        for t in &mut self.teams {
+            if t.id % 5 == 4 {
+                continue;
+            }
+            let rank = rng.u32(0..8);
+            t.player = Some(PlayerCard {
+                player_id: t.id,
+                name: t.name.clone(),
+                country: Some(COUNTRIES[rng.usize(..COUNTRIES.len())].to_owned()),
+                rank: Some(rank),
+                skill: Some((8.0 + f64::from(rank) * 4.0 + rng.f64() * 10.0).round()),
+                skill_uncertainty: Some(((0.8 + rng.f64() * 6.0) * 100.0).round() / 100.0),
+                skill_estimated: (rank < 2).then_some(true),
+                status: None,
+            });
+        }
+        if self.length_seconds >= 240.0 && self.teams.len() > 1 {
+            let start = self.length_seconds * 0.4;
+            self.dropout = Some((1, start, start + 45.0));
+        }
+    }
+
+    /// Every team's state. `per_second` adds the fields the engine refreshes once a game second (SCHEMA.md: they
+    /// are sent in the first snapshot of each game second and in full snapshots).
+    pub fn team_states(&self, per_second: bool) -> Vec<TeamState> {
+        let mut extra = if per_second {
+            self.per_second_stats()
+        } else {
+            Vec::new()
+        };
         self.teams
             .iter()
-            .map(|t| TeamInfo {
-                team_id: t.id,
-                ally_team_id: t.ally,
-                name: t.name.clone(),
-                color: TEAM_PALETTE[t.id as usize % TEAM_PALETTE.len()],
-                is_ai: t.id % 5 == 4,
-                is_dead: Some(t.dead),
-                faction: None,
-                players: Vec::new(),
-                ai: None,
+            .map(|t| {
+                let mut s = TeamState {
+                    metal: Some(t.metal.resource()),
+                    energy: Some(t.energy.resource()),
+                    is_dead: t.dead.then_some(true),
+                    ..TeamState::new(t.id)
+                };
+                if let Some(x) = extra.get_mut(t.id as usize) {
+                    s.damage_dealt = Some(t.damage_dealt.round());
+                    s.damage_received = Some(t.damage_received.round());
+                    s.units_killed = Some(t.units_killed);
+                    s.units_died = Some(t.units_died);
+                    s.utility_value = Some(x.utility);
+                    s.economy_value = Some(x.economy);
+                    s.production = Some(std::mem::take(&mut x.production));
+                }
+                s
             })
             .collect()
     }
 
-    pub fn team_states(&self) -> Vec<TeamState> {
-        self.teams
-            .iter()
-            .map(|t| TeamState {
-                metal: Some(t.metal.resource()),
-                energy: Some(t.energy.resource()),
-                damage_dealt: Some(t.damage_dealt.round()),
-                damage_received: Some(t.damage_received.round()),
-                is_dead: t.dead.then_some(true),
-                ..TeamState::new(t.id)
-            })
-            .collect()
+    /// Per team: HUD values and production, from the unit list in one pass.
+    fn per_second_stats(&self) -> Vec<SecondStats> {
+        let mut out: Vec<SecondStats> = (0..self.teams.len())
+            .map(|_| SecondStats::default())
+            .collect();
+        // Mobile units under construction come out of a factory when the team has one.
+        let mut waiting: Vec<Vec<&SimUnit>> = vec![Vec::new(); self.teams.len()];
+        let mut sites: Vec<Vec<&SimUnit>> = vec![Vec::new(); self.teams.len()];
+        for u in self.units.values() {
+            let Some(x) = out.get_mut(u.team as usize) else {
+                continue;
+            };
+            let d = u.def();
+            if u.progress < 1.0 {
+                if d.speed > 0.0 {
+                    waiting[u.team as usize].push(u);
+                } else {
+                    sites[u.team as usize].push(u);
+                }
+                continue;
+            }
+            match d.unitgroup {
+                "util" => x.utility += d.metal,
+                "metal" | "energy" => x.economy += d.metal,
+                _ => {}
+            }
+            if d.category == Category::Factory {
+                x.production.factories.push(FactoryJob {
+                    id: u.id,
+                    def_id: u.def as u32 + 1,
+                    building: None,
+                    progress: None,
+                    queued: None,
+                });
+            }
+        }
+        for (team, x) in out.iter_mut().enumerate() {
+            let p = &mut x.production;
+            // (Without a finished factory the simulator still builds mobile units; no one would be building them in
+            // BAR, so they are not listed.)
+            let n = p.factories.len();
+            for (i, u) in waiting[team].iter().enumerate().filter(|_| n > 0) {
+                let f = &mut p.factories[i % n];
+                if f.building.is_none() {
+                    f.building = Some(u.def as u32 + 1);
+                    f.progress = Some((u.progress * 1000.0).round() / 1000.0);
+                }
+                f.queued = Some(f.queued.unwrap_or(0) + 1);
+            }
+            let builders = self.teams[team].builders.max(1);
+            let mut busy = 0;
+            for u in &sites[team] {
+                let on_it = (1 + u.id % 3).min(builders);
+                busy += on_it;
+                p.constructing.push(Construction {
+                    id: u.id,
+                    def_id: u.def as u32 + 1,
+                    progress: (u.progress * 1000.0).round() / 1000.0,
+                    builders: on_it,
+                });
+            }
+            p.idle_builders = self.teams[team].builders.saturating_sub(busy);
+            p.factories.sort_by_key(|f| (f.building.is_none(), f.id));
+            p.factories.truncate(MAX_PRODUCTION_ENTRIES);
+            p.constructing
+                .sort_by(|a, b| b.progress.total_cmp(&a.progress).then(a.id.cmp(&b.id)));
+            p.constructing.truncate(MAX_PRODUCTION_ENTRIES);
+        }
+        out
     }
 
     /// Unit ids in id order (the order refreshes walk through).
@@ -388,6 +567,23 @@ impl World {
     fn second(&mut self) {
         let t = self.seconds();
         let phase = t / self.length_seconds;
+        self.tally();
+        if let Some((team, from, to)) = self.dropout {
+            let status = if t >= from && t < to {
+                Some("disconnected")
+            } else {
+                None
+            };
+            if let Some(card) = self
+                .teams
+                .get_mut(team as usize)
+                .and_then(|t| t.player.as_mut())
+                && card.status.as_deref() != status
+            {
+                card.status = status.map(str::to_owned);
+                self.team_changes.push(team);
+            }
+        }
         for i in 0..self.teams.len() {
             self.economy(i, t);
             self.build(i, phase);
@@ -398,6 +594,28 @@ impl World {
         }
     }
 
+    /// Counts what the once-a-second values need: finished converters and builders per team.
+    fn tally(&mut self) {
+        for t in &mut self.teams {
+            t.converters = 0;
+            t.builders = 0;
+        }
+        for u in self.units.values() {
+            if u.progress < 1.0 {
+                continue;
+            }
+            let d = u.def();
+            if let Some(t) = self.teams.get_mut(u.team as usize) {
+                if d.name.ends_with("makr") {
+                    t.converters += 1;
+                }
+                if d.build_speed > 0.0 && d.category != Category::Factory {
+                    t.builders += 1;
+                }
+            }
+        }
+    }
+
     /// Income follows a logistic curve sized so that the armies reach their target size a third into the game.
     fn economy(&mut self, i: usize, t: f64) {
         let avg_needed = self.target_per_team as f64 * 140.0 / (0.35 * self.length_seconds);
@@ -405,10 +623,14 @@ impl World {
         let x = (t - 0.25 * self.length_seconds) / (0.08 * self.length_seconds);
         let logistic = 1.0 / (1.0 + (-x).exp());
         let noise = 1.0 + (self.rng.f64() - 0.5) * 0.06;
+        let teams = self.teams.len() as f64;
         let team = &mut self.teams[i];
         if team.dead {
             team.metal.income = 0.0;
             team.energy.income = 0.0;
+            team.metal.reclaim = 0.0;
+            team.energy.reclaim = 0.0;
+            team.metal.converted = Some(0.0);
             return;
         }
         let m_income = peak * (0.04 + 0.96 * logistic) * team.skill * noise;
@@ -419,6 +641,25 @@ impl World {
             stock.storage = (1000.0 + t * 3.0).min(12000.0);
             stock.current += income;
         }
+        // Parts of that income (the battle does not change with them): converters make 1 metal/s each while energy
+        // is in store; builders reclaim the battle's wrecks, and trees early on.
+        let converting = team.energy.current > team.energy.storage * 0.3;
+        let converted = if converting {
+            f64::from(team.converters).min(m_income * 0.3)
+        } else {
+            0.0
+        };
+        team.metal.converted = Some(converted);
+        let reach = f64::from(team.builders) * 0.6;
+        let share = self.wrecks / teams;
+        let reclaim = share.min(reach).min((m_income - converted).max(0.0) * 0.4);
+        self.wrecks -= reclaim;
+        team.metal.reclaim = reclaim;
+        team.energy.reclaim = if t < 240.0 {
+            e_income * 0.03 * self.aux.f64()
+        } else {
+            0.0
+        };
     }
 
     /// Spends the team's metal on its units under construction, and starts new ones while there is room.
@@ -454,6 +695,8 @@ impl World {
         team.metal.current -= spent;
         team.energy.expense = spent * 11.0;
         team.energy.current -= team.energy.expense;
+        team.metal.used += spent;
+        team.energy.used += team.energy.expense;
         for stock in [&mut team.metal, &mut team.energy] {
             if stock.current > stock.storage {
                 stock.excess += stock.current - stock.storage;
@@ -652,12 +895,26 @@ impl World {
                 u.health -= share;
                 let victim_team = u.team as usize;
                 let dead = u.health <= 0.0;
+                let metal = u.def().metal;
                 self.teams[victim_team].damage_received += f64::from(share);
-                if let Some(attacker) = self.teams.iter_mut().find(|t| t.ally as usize % 2 == enemy)
-                {
-                    attacker.damage_dealt += f64::from(share);
+                // The credit goes to a team of the other side that is at the front, drawn apart from the battle.
+                let attacker = if front[enemy].is_empty() {
+                    None
+                } else {
+                    let by = front[enemy][self.aux.usize(..front[enemy].len())];
+                    self.units.get(&by).map(|u| u.team as usize)
+                };
+                let attacker = attacker
+                    .or_else(|| self.teams.iter().position(|t| t.ally as usize % 2 == enemy));
+                if let Some(a) = attacker {
+                    self.teams[a].damage_dealt += f64::from(share);
                 }
                 if dead && self.units.remove(&id).is_some() {
+                    self.teams[victim_team].units_died += 1;
+                    if let Some(a) = attacker {
+                        self.teams[a].units_killed += 1;
+                    }
+                    self.wrecks += metal * 0.4;
                     self.destroyed.push(id);
                     front[side].retain(|x| *x != id);
                     if front[side].is_empty() {

@@ -1,0 +1,183 @@
+//! Protocol 1.1 in the model: the HUD's team stats, production and player cards, checked against the 1.1 golden
+//! files by hand; what absence means; what a view change forgets; what a relay client joining late gets.
+
+mod common;
+
+use bar_overlay::model::Game;
+use bar_overlay::protocol::{Message, PlayerStatus, Snapshot};
+use common::golden;
+
+fn game_after(files: &[&str]) -> Game {
+    let mut g = Game::new();
+    for f in files {
+        for m in golden(f) {
+            g.apply(m);
+        }
+    }
+    g
+}
+
+fn v1_1_snapshot() -> Snapshot {
+    let Message::Snapshot(s) = golden("snapshot_v1_1.ndjson").remove(0) else {
+        panic!("not a snapshot")
+    };
+    s
+}
+
+#[test]
+fn hud_stats_production_and_cards_from_the_1_1_golden_files() {
+    let g = game_after(&["hello_v1_1.ndjson", "snapshot_v1_1.ndjson"]);
+    let alice = &g.teams[&0];
+    assert_eq!(alice.faction.as_deref(), Some("armada"));
+    let card = alice.lead_player().expect("card");
+    assert_eq!(
+        (card.country.as_deref(), card.skill),
+        (Some("DE"), Some(32.41))
+    );
+    assert_eq!((alice.units_killed, alice.units_died), (Some(3), Some(1)));
+    assert_eq!(alice.economy_value(), 50.0, "the sender's HUD value");
+    assert_eq!(
+        alice.damage_efficiency(),
+        None,
+        "nothing received yet: no efficiency"
+    );
+    let m = alice.metal.expect("metal");
+    assert_eq!(
+        (m.used, m.reclaim, m.converted),
+        (Some(408.0), Some(1.5), Some(0.0))
+    );
+    let bob = &g.teams[&1];
+    // 420.5 dealt, 1210 received.
+    let eff = bob.damage_efficiency().expect("efficiency");
+    assert!((eff - 34.752).abs() < 0.001, "{eff}");
+    let p = bob.production.as_ref().expect("production");
+    assert_eq!((p.factories[0].building, p.idle_builders), (Some(5), 2));
+    // In the hello Bob plays and his teammate Carl is disconnected.
+    assert_eq!(
+        bob.lead_player().map(|p| p.name.as_str()),
+        Some("Bob \"the builder\"")
+    );
+    let ai = &g.teams[&2];
+    assert!(ai.lead_player().is_none());
+    assert_eq!(
+        ai.ai.as_ref().map(|a| a.name.as_str()),
+        Some("BARbarianAI(3)")
+    );
+    // A team written as a 1.0 sender would: nothing from the sender, the model's own values instead.
+    assert_eq!((ai.units_killed, ai.production.as_ref()), (None, None));
+    assert_eq!(ai.utility_value(), ai.army.utility_value());
+}
+
+#[test]
+fn absent_per_second_fields_keep_their_value_absent_economy_does_not() {
+    let mut g = game_after(&["hello_v1_1.ndjson", "snapshot_v1_1.ndjson"]);
+    let mut next = v1_1_snapshot();
+    next.seq = Some(1);
+    next.game_frame += 1;
+    next.game_seconds += 1.0 / 30.0;
+    next.units_full = Some(false);
+    next.units = Some(Vec::new());
+    for t in &mut next.teams {
+        t.units_killed = None;
+        t.units_died = None;
+        t.production = None;
+        t.utility_value = None;
+        t.economy_value = None;
+        t.damage_dealt = None;
+        t.damage_received = None;
+    }
+    next.teams[1].metal = None;
+    g.apply(Message::Snapshot(next));
+    let bob = &g.teams[&1];
+    assert_eq!((bob.units_killed, bob.units_died), (Some(1), Some(3)));
+    assert!(bob.production.is_some() && bob.damage_dealt == Some(420.5));
+    assert_eq!(bob.metal, None, "absent economy means unreadable now");
+}
+
+#[test]
+fn a_view_change_forgets_what_the_new_view_may_not_read() {
+    let mut g = game_after(&["hello_v1_1.ndjson", "snapshot_v1_1.ndjson", "events.ndjson"]);
+    let bob = &g.teams[&1];
+    assert_eq!(
+        (bob.units_killed, bob.production.as_ref(), bob.damage_dealt),
+        (None, None, None)
+    );
+    // The next snapshot says again what may be read.
+    let mut again = v1_1_snapshot();
+    again.game_frame = 42_000;
+    again.game_seconds = 1400.0;
+    g.apply(Message::Snapshot(again));
+    assert_eq!(g.teams[&1].units_killed, Some(1));
+}
+
+#[test]
+fn team_changed_replaces_the_cards() {
+    let g = game_after(&[
+        "hello_v1_1.ndjson",
+        "snapshot_v1_1.ndjson",
+        "events_v1_1.ndjson",
+    ]);
+    let bob = &g.teams[&1];
+    assert_eq!(bob.players[0].status(), PlayerStatus::Resigned);
+    // The one still playing is who a card introduces now.
+    assert_eq!(bob.lead_player().map(|p| p.name.as_str()), Some("Carl"));
+    assert_eq!(g.teams[&3].players[0].status(), PlayerStatus::Disconnected);
+    assert_eq!(
+        bob.units_killed,
+        Some(1),
+        "a description change keeps the stats"
+    );
+}
+
+#[test]
+fn series_follow_the_1_1_values_once_a_second() {
+    let mut g = game_after(&["hello_v1_1.ndjson"]);
+    let base = v1_1_snapshot();
+    for second in 0..10u32 {
+        let mut s = base.clone();
+        s.game_frame = 1800 + second * 30;
+        s.game_seconds = f64::from(s.game_frame) / 30.0;
+        s.teams[1].damage_dealt = Some(420.5 + f64::from(second) * 10.0);
+        s.teams[1].units_killed = Some(1 + second);
+        g.apply(Message::Snapshot(s));
+    }
+    let series = &g.teams[&1].series;
+    assert_eq!(series.damage_dealt.len(), 10);
+    assert_eq!(series.damage_dealt.last(), Some(510.5));
+    assert_eq!(series.units_killed.last(), Some(10.0));
+    assert_eq!(series.metal_converted.last(), Some(0.8));
+    // Bounded like the other lines: the same share of the game's points budget.
+    assert_eq!(series.damage_dealt.capacity(), series.army_value.capacity());
+    assert_eq!(
+        series.metal_converted.capacity(),
+        series.army_value.capacity()
+    );
+    // A team without 1.1 values gets no points, not zeros.
+    assert!(g.teams[&2].series.units_killed.is_empty());
+    // 0.8 metal a second from conversion: ten samples a second apart (the first counts one second).
+    let converted = g.teams[&1].stats.metal_converted;
+    assert!((converted - 8.0).abs() < 1e-9, "{converted}");
+}
+
+#[test]
+fn a_late_relay_client_gets_the_1_1_values_in_the_full_snapshot() {
+    let g = game_after(&["hello_v1_1.ndjson", "snapshot_v1_1.ndjson"]);
+    let full = g.to_full_snapshot();
+    assert_eq!(full.schema_version, "1.1");
+    let bob = full.teams.iter().find(|t| t.team_id == 1).expect("team 1");
+    let golden = v1_1_snapshot();
+    let want = &golden.teams[1];
+    assert_eq!(
+        (bob.units_killed, bob.units_died, &bob.production, bob.metal),
+        (
+            want.units_killed,
+            want.units_died,
+            &want.production,
+            want.metal
+        )
+    );
+    // And a game built from that snapshot alone holds the same.
+    let mut late = game_after(&["hello_v1_1.ndjson"]);
+    late.apply(Message::Snapshot(full));
+    assert_eq!(late.teams[&1].production, g.teams[&1].production);
+}
