@@ -64,6 +64,14 @@ fn assert_same(a: &Game, b: &Game, who: &str) {
         assert_eq!(ta.metal, tb.metal, "{who}: team {id} metal");
         assert_eq!(ta.energy, tb.energy, "{who}: team {id} energy");
         assert_eq!(ta.is_dead, tb.is_dead, "{who}: team {id} is_dead");
+        // Protocol 1.1: cards, HUD counts and production.
+        assert_eq!(ta.players, tb.players, "{who}: team {id} players");
+        assert_eq!(
+            (ta.units_killed, ta.units_died, ta.damage_dealt),
+            (tb.units_killed, tb.units_died, tb.damage_dealt),
+            "{who}: team {id} HUD counts"
+        );
+        assert_eq!(ta.production, tb.production, "{who}: team {id} production");
         assert_eq!(
             ta.army.army_value(),
             tb.army.army_value(),
@@ -432,4 +440,53 @@ fn full_snapshot_rebuilds_units_and_team_resources() {
         assert_same(&g, &fresh, &format!("{files:?}"));
         assert_eq!(g.paused, fresh.paused);
     }
+}
+
+/// A client joining after a player dropped out learns it: the hello it gets is the game's first, so the relay follows
+/// it with a `team_changed` for each team described differently since (protocol 1.1).
+#[test]
+fn a_late_relay_client_learns_of_team_changes_since_the_hello() {
+    let (rx, mut events, relay) = start_with_relay(RELAY_QUEUE_BYTES);
+    let mut game = TcpStream::connect(rx.local_addr()).expect("connect");
+    for name in [
+        "hello_v1_1.ndjson",
+        "snapshot_v1_1.ndjson",
+        "events_v1_1.ndjson",
+    ] {
+        game.write_all(common::data(name).as_bytes()).expect("send");
+    }
+    let mut feed = Feed::new();
+    while feed.game().teams.get(&3).is_none_or(|t| {
+        t.players
+            .first()
+            .is_none_or(|p| p.status() != protocol::PlayerStatus::Disconnected)
+    }) {
+        feed.handle(common::next_event(&mut events, 10));
+    }
+    let late = TcpStream::connect(relay).expect("late relay client");
+    late.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut reader = BufReader::new(late);
+    let mut lines = Vec::new();
+    for _ in 0..4 {
+        let mut l = String::new();
+        reader.read_line(&mut l).expect("catch-up line");
+        lines.push(l.trim_end().to_owned());
+    }
+    let kinds: Vec<&str> = lines.iter().map(|l| &l[..l.len().min(40)]).collect();
+    assert!(lines[0].starts_with(r#"{"type":"hello""#), "{kinds:?}");
+    assert!(
+        lines[1..3]
+            .iter()
+            .all(|l| l.contains(r#""event":"team_changed""#)),
+        "{kinds:?}"
+    );
+    assert!(lines[3].starts_with(r#"{"type":"snapshot""#), "{kinds:?}");
+    let mut caught_up = Game::new();
+    lines.iter().for_each(|l| apply(&mut caught_up, l));
+    assert_same(feed.game(), &caught_up, "late client");
+    assert_eq!(
+        caught_up.teams[&1].players[0].status(),
+        protocol::PlayerStatus::Resigned
+    );
 }

@@ -3,7 +3,9 @@
 
 Listens like the overlay (the widget connects to it), or with --connect reads the overlay's relay port so that it
 runs beside the overlay. Prints one summary line a second; with --csv DIR writes one CSV per team, one row per game
-second: game_seconds, metal_income, energy_income, army_value.
+second: game_seconds, metal_income, energy_income, army_value, and the Spectator HUD's values of protocol 1.1
+(damage_dealt, damage_received, units_killed, units_died, metal_produced, metal_reclaim, idle_builders; empty cells
+when the sender does not report them).
 
     python3 examples/python/receiver.py                          # instead of the overlay, on 127.0.0.1:47800
     python3 examples/python/receiver.py --connect 127.0.0.1:47801 --csv out/   # beside it (overlay --relay-port 47801)
@@ -31,6 +33,9 @@ MAX_LINE_BYTES = 8 * 1024 * 1024
 ARMY_CATEGORIES = frozenset({"army_land", "army_air", "army_sea"})
 # Frames only go forward within one game; a hello this far behind starts another.
 NEW_GAME_REWIND_FRAMES = 30
+# Protocol 1.1 team fields the sender refreshes once a game second: absent in a snapshot means unchanged (SCHEMA.md).
+PER_SECOND_FIELDS = ("damage_dealt", "damage_received", "units_killed", "units_died", "utility_value",
+                     "economy_value", "production")
 
 
 class ProtocolError(ValueError):
@@ -80,10 +85,11 @@ class Game:
     def __init__(self):
         self.map = None
         self.view = None
-        self.teams = {}  # team_id -> {"name", "ally_team_id", "color": (r, g, b), "is_ai"}
+        self.teams = {}  # team_id -> {"name", "ally_team_id", "color": (r, g, b), "is_ai", "players", "ai", ...}
         self.defs = {}  # def_id -> the hello's unit def
         self.units = {}  # unit id -> the latest unit object
         self.resources = {}  # team_id -> {"metal": resource or None, "energy": resource or None}
+        self.stats = {}  # team_id -> the last value of each PER_SECOND_FIELDS field the sender reported
         self.frame = 0
         self.seconds = 0.0
         self.paused = False
@@ -115,17 +121,22 @@ class Game:
         self.map = h.get("map")
         self.view = h.get("view")
         self.frame = max(self.frame, frame)
-        self.teams = {
-            t["team_id"]: {
-                "name": t.get("name", f"Team {t['team_id']}"),
-                "ally_team_id": t.get("ally_team_id"),
-                "color": tuple(t.get("color", (128, 128, 128))),
-                "is_ai": t.get("is_ai", False),
-            }
-            for t in h.get("teams", [])
-        }
+        self.teams = {t["team_id"]: self._team(t) for t in h.get("teams", [])}
         self.defs = {d["def_id"]: d for d in h.get("unit_defs", [])}
         return new_game
+
+    @staticmethod
+    def _team(t):
+        return {
+            "name": t.get("name", f"Team {t['team_id']}"),
+            "ally_team_id": t.get("ally_team_id"),
+            "color": tuple(t.get("color", (128, 128, 128))),
+            "is_ai": t.get("is_ai", False),
+            # 1.1: side, player cards and AI card (absent from a 1.0 sender)
+            "faction": t.get("faction"),
+            "players": t.get("players", []),
+            "ai": t.get("ai"),
+        }
 
     def _snapshot(self, s):
         self.snapshots += 1
@@ -137,6 +148,8 @@ class Game:
             self.teams.setdefault(tid, {"name": f"Team {tid}", "ally_team_id": tid, "color": (128, 128, 128)})
             # Absent means the sender cannot read this team (an enemy of a player): unknown, not zero.
             self.resources[tid] = {"metal": ts.get("metal"), "energy": ts.get("energy")}
+            stats = self.stats.setdefault(tid, {})
+            stats.update((k, ts[k]) for k in PER_SECOND_FIELDS if k in ts)
         # SCHEMA.md, unit sets: removals first, then the units; a full set replaces everything, a delta
         # (units_full false) replaces by id, and no "units" at all (minimal detail) leaves the set as it is.
         for uid in s.get("destroyed", []):
@@ -163,11 +176,39 @@ class Game:
             self.paused = False
         elif kind == "view_changed":
             self.view = e.get("view", self.view)
+            self.stats = {}  # the new view may read less; the next full snapshot says what
+        elif kind == "team_changed" and isinstance(e.get("team"), dict) and "team_id" in e["team"]:
+            self.teams[e["team"]["team_id"]] = self._team(e["team"])
 
     def income(self, team_id, resource):
         """Income per second of "metal" or "energy", or None where the sender cannot read it."""
         r = self.resources.get(team_id, {}).get(resource)
         return None if r is None else r.get("income")
+
+    def resource(self, team_id, resource, field):
+        """A field of a team's "metal" or "energy" (e.g. "produced", "reclaim"), or None where unknown."""
+        r = self.resources.get(team_id, {}).get(resource)
+        return None if r is None else r.get(field)
+
+    def stat(self, team_id, field):
+        """The last reported value of a once-a-second team field (PER_SECOND_FIELDS), or None."""
+        return self.stats.get(team_id, {}).get(field)
+
+    def damage_efficiency(self, team_id):
+        """The Spectator HUD's damage efficiency, dealt per hundred received, or None."""
+        dealt, received = self.stat(team_id, "damage_dealt"), self.stat(team_id, "damage_received")
+        return None if dealt is None or not received else dealt * 100.0 / received
+
+    def player_label(self, team_id):
+        """The lead player's country code and rating ("DE 32"), the AI's name, or "" (a 1.0 sender)."""
+        team = self.teams.get(team_id, {})
+        players = team.get("players") or []
+        playing = [p for p in players if p.get("status", "playing") == "playing"] or players
+        if playing:
+            p = playing[0]
+            skill = p.get("skill")
+            return " ".join(x for x in (p.get("country"), None if skill is None else f"{skill:.0f}") if x)
+        return (team.get("ai") or {}).get("name", "")
 
     def army_values(self):
         """team_id -> army value, for every known team."""
@@ -372,7 +413,9 @@ class Receiver:
 class CsvWriter:
     """One CSV per team in `directory`; each later game in the same run gets files of its own."""
 
-    COLUMNS = ("game_seconds", "metal_income", "energy_income", "army_value")
+    COLUMNS = ("game_seconds", "metal_income", "energy_income", "army_value",
+               "damage_dealt", "damage_received", "units_killed", "units_died", "metal_produced", "metal_reclaim",
+               "idle_builders")
 
     def __init__(self, directory):
         self.dir = directory
@@ -399,8 +442,14 @@ class CsvWriter:
                 self.files[tid] = (f, w)
             f, w = self.files[tid]
             metal, energy = game.income(tid, "metal"), game.income(tid, "energy")
-            # An unreadable income is an empty cell: unknown, not zero.
-            w.writerow((second, "" if metal is None else metal, "" if energy is None else energy, army.get(tid, 0.0)))
+            production = game.stat(tid, "production") or {}
+            cells = (metal, energy, army.get(tid, 0.0),
+                     game.stat(tid, "damage_dealt"), game.stat(tid, "damage_received"),
+                     game.stat(tid, "units_killed"), game.stat(tid, "units_died"),
+                     game.resource(tid, "metal", "produced"), game.resource(tid, "metal", "reclaim"),
+                     production.get("idle_builders"))
+            # An unreadable or unreported value is an empty cell: unknown, not zero.
+            w.writerow((second,) + tuple("" if v is None else v for v in cells))
             f.flush()
 
     def close(self):
@@ -414,10 +463,13 @@ def summary_line(game, receiver):
     if game.map is None and not game.snapshots:
         return f"waiting for the game on {receiver.address()} ({len(receiver.conns)} connections)"
     army = game.army_values()
-    teams = " | ".join(
-        f"{t['name']} {fmt(game.income(tid, 'metal'))} m/s army {army.get(tid, 0):.0f}"
-        for tid, t in sorted(game.teams.items())
-    )
+    def team(tid, t):
+        card = game.player_label(tid)
+        eff = game.damage_efficiency(tid)
+        return (f"{t['name']}{f' [{card}]' if card else ''} {fmt(game.income(tid, 'metal'))} m/s"
+                f" army {army.get(tid, 0):.0f}{'' if eff is None else f' dmg {eff:.0f}%'}")
+
+    teams = " | ".join(team(tid, t) for tid, t in sorted(game.teams.items()))
     state = " paused" if game.paused else (" over" if game.over else "")
     view = "" if game.full_view() else " (player view: enemies partial)"
     return f"game {clock(game.seconds)}{state} | {len(game.teams)} teams | {len(game.units)} units | {teams}{view}"

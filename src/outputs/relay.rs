@@ -153,6 +153,24 @@ impl Relay {
         }
     }
 
+    /// Lets every client's writer send what is queued, for up to `timeout`, and stops taking lines: for a program that
+    /// is about to exit (`record --until-bye`), whose runtime would otherwise cancel the writers mid-queue and cut the
+    /// end of the game (its `bye` included) from the relay's clients.
+    pub fn drain(&self, timeout: std::time::Duration) {
+        let clients: Vec<Client> = {
+            let mut st = self.lock();
+            st.held = true;
+            st.clients.drain(..).collect()
+        };
+        let deadline = std::time::Instant::now() + timeout;
+        // Dropping the senders ends each writer once its queue is written (or its client is gone).
+        let writers: Vec<tokio::task::AbortHandle> =
+            clients.into_iter().map(|c| c.writer).collect();
+        while writers.iter().any(|w| !w.is_finished()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     /// Holds the relay while the overlay is delayed (see the module's doc).
     pub fn hold(&self, held: bool) {
         let mut st = self.lock();
@@ -268,6 +286,26 @@ impl Relay {
         // Under the same lock as `forward`: nothing can come between the catch-up and the live lines.
         if let Some(hello) = st.hello_line.clone() {
             client.send(&hello, cap);
+            // Teams described differently since that hello (a player resigned or dropped: protocol 1.1).
+            for team in st.game.teams.values() {
+                let now = team.to_info();
+                let in_hello = st
+                    .source
+                    .and_then(|c| st.hellos.get(&c))
+                    .and_then(|h| h.teams.iter().find(|t| t.team_id == team.id));
+                let same = in_hello.is_some_and(|h| {
+                    (&h.name, &h.faction, &h.players, &h.ai)
+                        == (&now.name, &now.faction, &now.players, &now.ai)
+                });
+                if !same {
+                    let ev = Message::Event(Event {
+                        schema_version: SCHEMA_VERSION.to_owned(),
+                        game_frame: st.game.frame,
+                        kind: EventKind::TeamChanged { team: now },
+                    });
+                    client.send(&encode(&ev), cap);
+                }
+            }
             let full = Message::Snapshot(st.game.to_full_snapshot());
             client.send(&encode(&full), cap);
             if let Some(over) = &st.game.over {

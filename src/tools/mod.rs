@@ -85,7 +85,11 @@ pub(crate) fn receive_loop(
             }
         }
         consumer.tick()
-    })
+    })?;
+    if let Some(relay) = &relay {
+        relay.drain(Duration::from_secs(2));
+    }
+    Ok(())
 }
 
 pub(crate) use crate::model::game_clock as clock;
