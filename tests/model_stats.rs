@@ -181,3 +181,37 @@ fn a_late_relay_client_gets_the_1_1_values_in_the_full_snapshot() {
     late.apply(Message::Snapshot(full));
     assert_eq!(late.teams[&1].production, g.teams[&1].production);
 }
+
+/// With many teams the points budget is shared: the 1.1 lines shrink with the others.
+#[test]
+fn the_1_1_series_share_the_points_budget() {
+    let Message::Hello(mut h) = golden("hello_v1_1.ndjson").remove(0) else {
+        panic!("not a hello")
+    };
+    let template = h.teams[0].clone();
+    h.teams = (0..64)
+        .map(|id| {
+            let mut t = template.clone();
+            t.team_id = id;
+            t
+        })
+        .collect();
+    let mut g = Game::new();
+    g.apply(Message::Hello(h));
+    let mut s = v1_1_snapshot();
+    s.teams.truncate(1);
+    g.apply(Message::Snapshot(s));
+    let series = &g.teams[&0].series;
+    assert!(
+        series.army_value.capacity() < bar_overlay::model::Series::default().capacity(),
+        "64 teams share the budget"
+    );
+    for line in [
+        &series.damage_dealt,
+        &series.units_killed,
+        &series.metal_produced,
+        &series.metal_converted,
+    ] {
+        assert_eq!(line.capacity(), series.army_value.capacity());
+    }
+}
