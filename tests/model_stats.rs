@@ -163,7 +163,7 @@ fn series_follow_the_1_1_values_once_a_second() {
 fn a_late_relay_client_gets_the_1_1_values_in_the_full_snapshot() {
     let g = game_after(&["hello_v1_1.ndjson", "snapshot_v1_1.ndjson"]);
     let full = g.to_full_snapshot();
-    assert_eq!(full.schema_version, "1.1");
+    assert_eq!(full.schema_version, bar_overlay::protocol::SCHEMA_VERSION);
     let bob = full.teams.iter().find(|t| t.team_id == 1).expect("team 1");
     let golden = v1_1_snapshot();
     let want = &golden.teams[1];
