@@ -79,8 +79,6 @@ local tonumber  = tonumber
 --------------------------------------------------------------------------------
 -- Config
 --------------------------------------------------------------------------------
-local WIDGET_NAME    = "export_livedata"
-local WIDGET_VERSION = "1.0.0"
 local SCHEMA_VERSION = "1.0"
 local DETAILS = { minimal = true, standard = true, comprehensive = true }
 
@@ -97,6 +95,10 @@ local config = {
 
 -- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
 local K = {
+  WIDGET_NAME       = "export_livedata",
+  WIDGET_VERSION    = "1.0.0",
+  OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_status" },
+  DETAIL_LIST       = { "minimal", "standard", "comprehensive" },
   QUEUE_MAX_BYTES   = config.queueKB * 1024,       -- drop oldest snapshots beyond this
   QUEUE_SKIP_BYTES  = config.queueKB * 1024 * 3 / 4, -- do not even build a snapshot while this much is pending
   SEND_BUDGET_BYTES = 1024 * 1024,  -- bytes handed to the kernel per call at most
@@ -404,7 +406,7 @@ local function encodeHello()
   return fmt('{"type":"hello","schema_version":"%s","widget":{"name":"%s","version":"%s"},"engine_version":%s,'
     .. '"game":{"name":%s,"version":%s},"map":%s,"is_replay":%s,"game_frame":%d,"rate_hz":%d,"detail":"%s",'
     .. '"view":%s,"teams":[%s],"unit_defs":%s}\n',
-    SCHEMA_VERSION, WIDGET_NAME, WIDGET_VERSION, jstr(engineVersion),
+    SCHEMA_VERSION, K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
     jstr(Game and Game.gameName or "unknown"), jstr(Game and Game.gameVersion or "unknown"),
     jstr(Game and Game.mapName or "unknown"), jbool(isReplay), gameFrame(), config.rate, config.detail,
     encodeView(), tconcat(teams, ","), unitDefJson)
@@ -898,7 +900,7 @@ end
 -- are merged again, so a 25 KB line cost several times its size in garbage. One `a .. b .. c` expression builds its
 -- result in one piece (luaV_concat), so each chunk is one string and a line costs about its own size.
 local queueLine = (function()
-  local CHUNK = K.CHUNK or 120 -- the generated function holds 2 x CHUNK registers; Lua allows 250
+  local CHUNK = 120 -- the generated function holds 2 x CHUNK registers; Lua allows 250
   local unpack, names = unpack, {}
   for i = 1, CHUNK do names[i] = "a" .. i end
   local make = loadstring and
@@ -1330,14 +1332,12 @@ local function onAction(cmd, optLine, optWords)
   return true
 end
 
-local OPTION_IDS = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_status" }
-local DETAIL_LIST = { "minimal", "standard", "comprehensive" }
 
 local function addOptions()
   local opts = WG and WG["options"]
   if not (opts and opts.addOptions) then return end
   local detailIndex = 2
-  for i = 1, 3 do if DETAIL_LIST[i] == config.detail then detailIndex = i end end
+  for i = 1, 3 do if K.DETAIL_LIST[i] == config.detail then detailIndex = i end end
   -- no `category`: BAR's options menu shows category 2 ("advanced") only with advanced settings on
   local ok = pcall(opts.addOptions, {
     { id = "livedata_enabled", group = "custom", widgetname = "Live Data Export", name = "Live data export",
@@ -1348,9 +1348,9 @@ local function addOptions()
       description = "How often the overlay gets a snapshot",
       onchange = function(_, v) pcall(setRate, v) end },
     { id = "livedata_detail", group = "custom", widgetname = "Live Data Export", name = "   detail",
-      type = "select", options = DETAIL_LIST, value = detailIndex,
+      type = "select", options = K.DETAIL_LIST, value = detailIndex,
       description = "minimal: teams only; comprehensive: adds velocity and experience",
-      onchange = function(_, v) pcall(setDetail, DETAIL_LIST[v] or v) end },
+      onchange = function(_, v) pcall(setDetail, K.DETAIL_LIST[v] or v) end },
     { id = "livedata_status", group = "custom", widgetname = "Live Data Export", name = "   show status text",
       type = "bool", value = config.showStatus, description = "Small connection status line on screen",
       onchange = function(_, v) config.showStatus = v and true or false end },
@@ -1360,7 +1360,7 @@ end
 
 local function removeOptions()
   local opts = WG and WG["options"]
-  if optionsAdded and opts and opts.removeOptions then pcall(opts.removeOptions, OPTION_IDS) end
+  if optionsAdded and opts and opts.removeOptions then pcall(opts.removeOptions, K.OPTION_IDS) end
   optionsAdded = false
 end
 
