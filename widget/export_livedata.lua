@@ -226,13 +226,16 @@ end
 local num, num0, int = (function()
   local POW10, ZEROS = {}, {}
   for k = 0, 45 do POW10[k] = tonumber("1e" .. k); ZEROS[k] = string.rep("0", k) end -- 1e39+ is inf in floats
-  -- FRAC[d][r]: r as exactly d decimal digits, built once
+  -- FRAC[d][r]: the decimals of r / 10^d without trailing zeros (FRAC[3][50] is "05"), built once
   local FRAC = { {}, {}, {} }
-  for r = 0, 999 do
-    local t = fmt("%d", r)
-    if r < 10 then FRAC[1][r] = t end
-    if r < 100 then FRAC[2][r] = (r < 10 and "0" or "") .. t end
-    FRAC[3][r] = (r < 10 and "00" or (r < 100 and "0" or "")) .. t
+  for r = 1, 999 do
+    for d = 1, 3 do
+      if r < 10 ^ d then
+        local t = fmt("%d", r)
+        t = string.rep("0", d - #t) .. t
+        FRAC[d][r] = (t:gsub("0+$", ""))
+      end
+    end
   end
   local DEC_SCALE = { [0] = 1, 10, 100, 1000 }
 
@@ -257,7 +260,6 @@ local num, num0, int = (function()
     local d = ip >= 1000000 and 0 or (ip >= 100000 and 1 or (ip >= 10000 and 2 or 3))
     local r = floor(f * DEC_SCALE[d] + 0.5)
     if r >= DEC_SCALE[d] then ip, r = ip + 1, 0 end
-    while r > 0 and r % 10 == 0 do r, d = r / 10, d - 1 end
     if r == 0 then
       if ip == 0 then return "0" end -- never "-0"
       return fmt(v < 0 and "-%d" or "%d", ip)
@@ -611,14 +613,16 @@ local function resetUnitTracking()
   dirty, dirtyList = {}, {}
 end
 
+-- in place: a new table each refresh cycle was 16 KB of garbage at 1000 units
 local function compactOrder()
   if tombstones == 0 then return end
-  local o, j = {}, 0
-  for i = 1, #order do
+  local n, j = #order, 0
+  for i = 1, n do
     local id = order[i]
-    if id then j = j + 1; o[j] = id; posOf[id] = j end
+    if id then j = j + 1; order[j] = id; posOf[id] = j end
   end
-  order, tombstones = o, 0
+  for i = j + 1, n do order[i] = nil end
+  tombstones = 0
 end
 
 local function removeUnit(id)
@@ -895,59 +899,58 @@ local function noteDrops(k)
 end
 
 
--- Queues parts[1..n] as one line in chunks of up to CHUNK pieces, and clears parts.
+-- Joins parts[1..n] into chunks of up to CHUNK pieces: chunks[1..k]; returns k and the line's length.
 -- Why not table.concat: its buffer (LUAL_BUFFERSIZE, 512 bytes on Windows) flushes into intermediate strings that
 -- are merged again, so a 25 KB line cost several times its size in garbage. One `a .. b .. c` expression builds its
 -- result in one piece (luaV_concat), so each chunk is one string and a line costs about its own size.
-local queueLine = (function()
+-- parts is not cleared after use (the next line overwrites it): it keeps at most the longest line's pieces alive.
+local chunks = {}
+local makeChunks = (function()
   local CHUNK = 120 -- the generated function holds 2 x CHUNK registers; Lua allows 250
   local unpack, names = unpack, {}
   for i = 1, CHUNK do names[i] = "a" .. i end
   local make = loadstring and
     loadstring("return function(" .. tconcat(names, ",") .. ") return " .. tconcat(names, "..") .. " end")
   local concatChunk = make and make()
-  local filled = 0
-  return function(n, standsAlone)
-    if n + CHUNK > filled then
-      -- parts[1..n] hold this line; past them "" (a trailing "" adds nothing and costs nothing)
-      for i = (filled > n and filled or n) + 1, n + CHUNK do parts[i] = "" end
-      filled = n + CHUNK
-    end
+  return function(n)
+    -- past the last piece, up to the end of its chunk: "" (a trailing "" adds nothing and costs nothing)
+    for i = n + 1, n - n % CHUNK + CHUNK do parts[i] = "" end
+    local k, bytes = 0, 0
     for i = 1, n, CHUNK do
       local chunk = concatChunk and concatChunk(unpack(parts, i, i + CHUNK - 1)) or tconcat(parts, "", i, i + CHUNK - 1)
-      qPush(chunk, i > 1 and "more" or (standsAlone and "full" or "delta"))
+      k = k + 1
+      chunks[k] = chunk
+      bytes = bytes + #chunk
     end
-    for i = 1, n do parts[i] = "" end
+    return k, bytes
   end
 end)()
 
 -- queue the snapshot in parts[1..n], or drop it (oldest first) when the reader is too far behind
 local function enqueueSnapshot(n, standsAlone)
-  if connState ~= "connected" then
-    for i = 1, n do parts[i] = "" end
-    return false
-  end
-  local bytes = 0
-  for i = 1, n do bytes = bytes + #parts[i] end
+  if connState ~= "connected" then return false end
+  -- joined first (a dropped line's chunks are garbage, but drops are rare and the length is then known for free)
+  local k, bytes = makeChunks(n)
+  local ok = true
   if qBytes + bytes > K.QUEUE_MAX_BYTES then
     local made, chain = qMakeRoom(bytes)
     noteDrops(made)
     if chain and not standsAlone then
       -- this delta follows the snapshots just dropped: after the gap the reader needs a full one (the next)
-      noteDrops(1)
-      for i = 1, n do parts[i] = "" end
-      return false
-    end
-    -- a line longer than the whole bound (a full snapshot of a big game) still goes out once the reader has
-    -- caught up, or such a game would never stream: the queue then holds at most that one line more
-    if qBytes + bytes > K.QUEUE_MAX_BYTES and qBytes > K.QUEUE_MAX_BYTES / 4 then
-      noteDrops(1)
-      for i = 1, n do parts[i] = "" end
-      return false
+      ok = false
+    elseif qBytes + bytes > K.QUEUE_MAX_BYTES and qBytes > K.QUEUE_MAX_BYTES / 4 then
+      -- a line longer than the whole bound (a full snapshot of a big game) still goes out once the reader has
+      -- caught up, or such a game would never stream: the queue then holds at most that one line more
+      ok = false
     end
   end
-  queueLine(n, standsAlone)
-  return true
+  if ok then
+    for i = 1, k do qPush(chunks[i], i > 1 and "more" or (standsAlone and "full" or "delta")) end
+  else
+    noteDrops(1)
+  end
+  for i = 1, k do chunks[i] = nil end
+  return ok
 end
 
 local function emitEvent(body)
