@@ -4,6 +4,8 @@
     hostile.py --bin target/release/bar-overlay [--mode window|listen] [--out DIR] [--report-only]
 
 Scenarios, each on a fresh process:
+  largest  the largest game the limits allow (254 teams, 32,000 units) at a full snapshot a second: must be
+           followed, the window repainting.
   hostile  one line naming 50,000 teams and 100,000 units, team ids up to 1e9, coordinates of +-1e30 (the line of
            issue 13), after a valid hello; resident memory and CPU sampled for 10 s; then a real game for 5 s (is it
            followed?); then SIGTERM.
@@ -85,6 +87,33 @@ def hostile_line():
     )
     assert len(line) < 8 << 20, len(line)
     return line.encode()
+
+
+def largest_game():
+    """The largest game the limits allow: a hello with 254 teams, then full snapshots of 32,000 units and every team's
+    economy, one a game second (about 2.5 MB each)."""
+    hello = json.loads(hello_line())
+    defs = [d["def_id"] for d in hello["unit_defs"]]
+    hello["teams"] = [
+        {"team_id": t, "ally_team_id": t % 2, "name": "Player %d" % t, "color": [t, 255 - t, 128], "is_ai": False}
+        for t in range(254)
+    ]
+    lines = [json.dumps(hello, separators=(",", ":")).encode() + b"\n"]
+    for second in range(1, 11):
+        teams = ",".join(
+            '{"team_id":%d,"metal":{"current":%d,"income":%d.5},"energy":{"current":%d,"income":%d}}'
+            % (t, 500 + second, 10 + t % 7, 3000 + second, 200 + t)
+            for t in range(254)
+        )
+        units = ",".join(
+            '{"id":%d,"def_id":%d,"team":%d,"pos":{"x":%d,"y":50,"z":%d}}'
+            % (u, defs[u % len(defs)], u % 254, (u * 37) % 32768, (u * 91) % 32768)
+            for u in range(32000)
+        )
+        lines.append((
+            '{"type":"snapshot","schema_version":"1.0","seq":%d,"game_frame":%d,"game_seconds":%d.0,"teams":[%s],'
+            '"units_full":true,"units":[%s]}\n' % (second - 1, second * 30, second, teams, units)).encode())
+    return lines
 
 
 class X11:
@@ -296,6 +325,36 @@ def scenario_hostile(bin_path, mode, work, shots):
     }
 
 
+def scenario_largest(bin_path, mode, work, shots):
+    app = App(bin_path, mode, work, "largest")
+    base = rss_mb(app.proc.pid)
+    lines = largest_game()
+    s = socket.create_connection(("127.0.0.1", app.port))
+    cpu0 = cpu_seconds(app.proc.pid)
+    t0 = time.monotonic()
+    peak = base
+    for line in lines:
+        s.sendall(line)
+        for _ in range(4):
+            peak = max(peak, rss_mb(app.proc.pid))
+            time.sleep(0.25)
+    cpu = (cpu_seconds(app.proc.pid) - cpu0) / (time.monotonic() - t0) * 100
+    after = rss_mb(app.proc.pid)
+    if mode == "window" and shots:
+        subprocess.run(["import", "-window", str(app.window), os.path.join(shots, "largest-window.png")],
+                       capture_output=True)
+    s.close()
+    ok_after = followed(app, bin_path)
+    took, status = app.stop(15)
+    log = app.text()
+    return {
+        "scenario": "largest legal game: 254 teams, 32000 units, a 2.5 MB snapshot a second",
+        "rss_base": base, "rss_peak": peak, "rss_after": after, "cpu": cpu,
+        "end_s": took, "status": status, "followed": ok_after,
+        "refused": None, "panic": "panicked" in log, "bad": "over a limit" in log,
+    }
+
+
 def scenario_load(bin_path, mode, work, name, how, x11=None):
     app = App(bin_path, mode, work, name)
     base = rss_mb(app.proc.pid)
@@ -329,9 +388,9 @@ def main():
     ap.add_argument("--mode", choices=["window", "listen"], default="window")
     ap.add_argument("--out", help="where screenshots go")
     ap.add_argument("--report-only", action="store_true")
-    ap.add_argument("--only", help="comma-separated scenarios: hostile,flood,giant,close")
+    ap.add_argument("--only", help="comma-separated scenarios: hostile,largest,flood,giant,close")
     a = ap.parse_args()
-    only = set((a.only or "hostile,flood,giant,close").split(","))
+    only = set((a.only or "hostile,largest,flood,giant,close").split(","))
     if a.mode == "listen":
         only.discard("close")
     x11 = X11() if a.mode == "window" else None
@@ -339,6 +398,8 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         if "hostile" in only:
             rows.append(scenario_hostile(a.bin, a.mode, work, a.out))
+        if "largest" in only:
+            rows.append(scenario_largest(a.bin, a.mode, work, a.out))
         if "flood" in only:
             rows.append(scenario_load(a.bin, a.mode, work, "flood", 15))
         if "giant" in only:
@@ -361,6 +422,8 @@ def main():
             broken.append("%s: the process did not stay up" % r["scenario"])
         if r["panic"]:
             broken.append("%s: a panic was logged" % r["scenario"])
+        if r.get("bad"):
+            broken.append("%s: a line within the limits was refused" % r["scenario"])
         if r["refused"] is False:
             broken.append("%s: the line was not refused" % r["scenario"])
         if r["scenario"].startswith("hostile") and r["rss_peak"] - r["rss_base"] > HOSTILE_RSS_LIMIT_MB:
