@@ -145,3 +145,28 @@ fn the_model_never_holds_more_than_the_limits() {
     );
     assert!(g.teams[&0].series.army_value.len() >= 256);
 }
+
+#[test]
+fn summary_reads_a_recording_with_a_giant_line_in_bounded_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("game.ndjson");
+    let mut text = data("hello.ndjson");
+    // 24 MiB with no newline in the middle of a recording: skipped with one line, the rest read.
+    text.push_str(&"x".repeat(24 << 20));
+    text.push('\n');
+    text.push_str(&data("snapshot_full.ndjson"));
+    std::fs::write(&path, text).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bar-overlay"))
+        .args(["summary", path.to_str().expect("path"), "--json"])
+        .output()
+        .expect("run summary");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("line 2: 25165824 bytes, over the 8388608-byte line cap; skipped"),
+        "{err}"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["unreadable_lines"], 1, "{summary}");
+}

@@ -1,11 +1,11 @@
 //! `bar-overlay replay FILE --to HOST:PORT`: send a recording back out with its original game-time pacing.
 
 use super::Background;
+use super::export::lines::{Line, read_line};
 use super::sender::Link;
 use crate::cli::{ReplayArgs, Speed};
 use crate::protocol::{self, Message, Parsed};
 use anyhow::Context;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -43,11 +43,27 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
     let mut report = ReplayReport::default();
     let mut last_hello: Option<Vec<u8>> = None;
     let mut clock: Option<(Instant, u32)> = None;
-    for (n, line) in reader.split(b'\n').enumerate() {
+    let mut reader = reader;
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    // Capped like the receiver's lines: a file without newlines for gigabytes costs the cap, not the file.
+    while let Some(read) = read_line(&mut reader, &mut buf, protocol::MAX_LINE_BYTES)
+        .with_context(|| format!("cannot read {}", file.display()))?
+    {
+        n += 1;
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let mut line = line.with_context(|| format!("cannot read {}", file.display()))?;
+        if let Line::TooLong(bytes) = read {
+            tracing::warn!(
+                "{} line {n}: {bytes} bytes, over the {}-byte line cap; skipped",
+                file.display(),
+                protocol::MAX_LINE_BYTES
+            );
+            report.lines_skipped += 1;
+            continue;
+        }
+        let mut line = std::mem::take(&mut buf);
         if line.last() == Some(&b'\r') {
             line.pop();
         }
@@ -63,7 +79,7 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
             }
             Ok(Parsed::UnknownType(_)) => None,
             Err(e) => {
-                tracing::warn!("{} line {}: {e}; skipped", file.display(), n + 1);
+                tracing::warn!("{} line {n}: {e}; skipped", file.display());
                 report.lines_skipped += 1;
                 continue;
             }

@@ -1,12 +1,12 @@
 //! `bar-overlay summary FILE`: a post-game report from a recording, per team.
 
+use super::export::lines::{Line, read_line};
 use crate::cli::SummaryArgs;
 use crate::model::{Applied, Game, Team};
 use crate::protocol::{self, Category, Parsed};
 use anyhow::Context;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -86,9 +86,26 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
     let mut games = 0u32;
     let mut unreadable = 0u64;
     let mut any = false;
-    for (n, line) in std::io::BufReader::new(file).split(b'\n').enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        let line = line.strip_suffix(b"\r").unwrap_or(&line);
+    let mut reader = std::io::BufReader::new(file);
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    // Capped like the receiver's lines: a file without newlines for gigabytes costs the cap, not the file.
+    while let Some(read) = read_line(&mut reader, &mut buf, protocol::MAX_LINE_BYTES)
+        .with_context(|| format!("cannot read {}", path.display()))?
+    {
+        n += 1;
+        if let Line::TooLong(bytes) = read {
+            if unreadable == 0 {
+                tracing::warn!(
+                    "{} line {n}: {bytes} bytes, over the {}-byte line cap; skipped",
+                    path.display(),
+                    protocol::MAX_LINE_BYTES
+                );
+            }
+            unreadable += 1;
+            continue;
+        }
+        let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -103,7 +120,7 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
             Ok(Parsed::UnknownType(_)) => {}
             Err(e) => {
                 if unreadable == 0 {
-                    tracing::warn!("{} line {}: {e}", path.display(), n + 1);
+                    tracing::warn!("{} line {n}: {e}", path.display());
                 }
                 unreadable += 1;
             }

@@ -6,7 +6,7 @@
 //! reported (file and line number) and skipped; the rest of the recording is exported.
 
 mod inputs;
-mod lines;
+pub(crate) mod lines;
 mod output;
 mod rows;
 mod sink;
