@@ -207,3 +207,65 @@ fn a_page_client_that_stops_reading_is_dropped() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+/// Protocol 1.1 on the pages: `/api/state` carries the cards, the Spectator HUD's values and production, and the
+/// production and player-card pages answer.
+#[test]
+fn state_carries_the_hud_values_cards_and_production() {
+    let srv = Serve::start(&[]);
+    let mut sim = srv.simulate(300, "10", 6);
+    let s = serve::wait_state(srv.web, None, 60, |s| {
+        s["teams"].as_array().is_some_and(|ts| {
+            ts.len() == 6
+                && ts
+                    .iter()
+                    .all(|t| t["production"].is_object() && t["damage_efficiency"].is_number())
+        })
+    });
+    let teams = s["teams"].as_array().expect("teams");
+    assert_eq!(teams.len(), 6);
+    for t in teams {
+        let p = &t["player"];
+        assert!(p["name"].is_string(), "{t}");
+        if t["is_ai"] == true {
+            assert_eq!(p["status"], "ai", "{t}");
+        } else {
+            assert!(p["country"].as_str().is_some_and(|c| c.len() == 2), "{t}");
+            assert!(p["skill"].is_number(), "{t}");
+        }
+        assert!(t["faction"].is_string());
+        for key in [
+            "metal_produced",
+            "energy_produced",
+            "units_killed",
+            "units_died",
+        ] {
+            assert!(t[key].is_number(), "{key} in {t}");
+        }
+        let prod = &t["production"];
+        assert!(prod["idle_builders"].is_u64(), "{prod}");
+        for f in prod["factories"].as_array().expect("factories") {
+            assert!(f["factory"].as_str().is_some_and(|n| n != "?"), "{f}");
+        }
+        for c in prod["constructing"].as_array().expect("constructing") {
+            assert!(c["name"].as_str().is_some_and(|n| n != "?"), "{c}");
+            assert!((0.0..=1.0).contains(&c["progress"].as_f64().unwrap_or(-1.0)));
+        }
+    }
+    assert!(
+        teams.iter().any(|t| t["is_ai"] == true),
+        "every fifth team of the simulator is an AI"
+    );
+    for (page, panel) in [("/production", "production"), ("/players", "players")] {
+        let (status, _, body) = get(srv.web, page);
+        assert_eq!(status, 200, "{page}");
+        assert!(body.contains(&format!("data-panel=\"{panel}\"")), "{page}");
+    }
+    let (_, _, all) = get(srv.web, "/");
+    assert!(
+        !all.contains("data-panel=\"production\""),
+        "production has its own page only"
+    );
+    let _ = sim.kill();
+    let _ = sim.wait();
+}

@@ -372,3 +372,70 @@ fn a_page_with_its_token_is_served_and_one_without_is_refused() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+/// Nothing of the scoreboard, production or player-card panels is cut off, from a 1v1 to an 8v8 (protocol 1.1's
+/// cards, HUD values and production included): every number and card lies inside its panel, and a shortened name
+/// says so with an ellipsis and keeps the whole in its tooltip.
+#[test]
+fn scoreboard_production_and_cards_fit_from_1v1_to_8v8() {
+    for teams in [2u32, 8, 16] {
+        let srv = Serve::start(&[]);
+        let mut sim = srv.simulate(600, "20", teams);
+        serve::wait_state(srv.web, None, 90, |s| {
+            s["game_seconds"].as_f64().unwrap_or(0.0) > 240.0
+                && s["teams"].as_array().is_some_and(|ts| {
+                    ts.len() == teams as usize && ts.iter().all(|t| t["production"].is_object())
+                })
+        });
+        let mut b = Browser::start(520, 1080);
+        for (page, items) in [
+            ("scoreboard", ".bar-player"),
+            ("production", ".bar-production-team"),
+            ("players", ".bar-player-card"),
+        ] {
+            b.navigate(&srv.url(&format!("/{page}")));
+            b.wait_for(
+                &format!("document.querySelectorAll('{items}').length >= {teams}"),
+                30,
+            );
+            b.screenshot(&shots().join(format!("{page}-{teams}-teams.png")));
+            // Every leaf element lies inside the panel; one that is narrower than its text must be a name that
+            // ends in an ellipsis (overflow hidden, text-overflow ellipsis).
+            let bad = b.eval(
+                "(() => { const p = document.querySelector('.bar-panel').getBoundingClientRect(); const out = []; \
+                 for (const e of document.querySelectorAll('.bar-panel *')) { \
+                   if (e.children.length) continue; const r = e.getBoundingClientRect(); \
+                   if (r.width === 0) continue; \
+                   if (r.left < p.left - 0.5 || r.right > p.right + 0.5 || r.bottom > p.bottom + 0.5) \
+                     out.push('outside: ' + e.className + ' ' + e.textContent); \
+                   const cs = getComputedStyle(e); \
+                   if (e.scrollWidth > e.clientWidth + 1 && !(cs.textOverflow === 'ellipsis' && e.title)) \
+                     out.push('cut: ' + e.className + ' ' + e.textContent); } \
+                 return out; })()",
+            );
+            assert_eq!(
+                bad.as_array().map(Vec::len),
+                Some(0),
+                "{page} at {teams} teams: {bad}"
+            );
+            let rects = panel_rects(&mut b);
+            assert!(
+                rects[0][3] <= 1080.0,
+                "{page} at {teams} teams fits a 1080 scene: {rects:?}"
+            );
+            let text = b
+                .eval("document.body.innerText")
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
+            assert!(
+                !text.contains("undefined") && !text.contains("NaN") && !text.contains("null"),
+                "{page}: {text}"
+            );
+        }
+        let cards = b.eval("document.querySelectorAll('.bar-flag').length");
+        assert!(cards.as_u64().unwrap_or(0) > 0, "country labels shown");
+        let _ = sim.kill();
+        let _ = sim.wait();
+    }
+}

@@ -1,6 +1,7 @@
-//! The overlay as web pages, for OBS browser sources (docs/obs.md): `/` (every panel, laid out for a 1920x1080
-//! scene), `/scoreboard`, `/graphs`, `/army`, `/status` (one panel each), `/api/state`, `/api/series`, and
-//! `/api/stream` (server-sent events: the state at most 30 times a second, the graphs once a game second).
+//! The overlay as web pages, for OBS browser sources (docs/obs.md): `/` (the main panels, laid out for a 1920x1080
+//! scene), `/scoreboard`, `/graphs`, `/army`, `/status`, `/production`, `/players` (one panel each), `/api/state`,
+//! `/api/series`, and `/api/stream` (server-sent events: the state at most 30 times a second, the graphs once a game
+//! second).
 //!
 //! It runs on the receiver's runtime and reads the hub's feed: what it serves is what the window shows, delayed
 //! alike. Each change is turned into JSON once, by one publisher task, and every client takes the latest from a
@@ -165,6 +166,8 @@ fn router(shared: Shared) -> Router {
         .route("/graphs", page("graphs"))
         .route("/army", page("army"))
         .route("/status", page("status"))
+        .route("/production", page("production"))
+        .route("/players", page("players"))
         .route("/overlay.js", get(|| async { pages::script() }))
         .route("/overlay.css", get(|| async { pages::style() }))
         .route("/custom.css", get(custom_css))

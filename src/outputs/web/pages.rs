@@ -10,12 +10,15 @@ const STYLE: &str = include_str!("assets/overlay.css");
 
 /// The panels in the order the full page stacks them.
 const PANELS: [&str; 4] = ["status", "scoreboard", "graphs", "army"];
+/// Panels that only have a page of their own (the full page's column has no room for them at 16 teams).
+const OWN_PAGE_PANELS: [&str; 2] = ["production", "players"];
 
-/// `name` is `all` (every panel, laid out for a 1920x1080 scene) or one panel.
+/// `name` is `all` (the main panels, laid out for a 1920x1080 scene) or one panel.
 pub fn page(name: &str) -> Response {
     let sections: String = PANELS
         .iter()
         .filter(|p| name == "all" || name == **p)
+        .chain(OWN_PAGE_PANELS.iter().filter(|p| name == **p))
         .map(|p| format!(r#"<section class="bar-panel bar-{p}" data-panel="{p}"></section>"#))
         .collect::<Vec<_>>()
         .join("\n    ");

@@ -2,6 +2,7 @@
 //! and shared by every client. Documented field by field in docs/obs.md.
 
 use crate::model::{Feed, Game, Team, game_clock, reduce};
+use crate::protocol::{PlayerCard, PlayerStatus, Production};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,61 @@ pub struct TeamOut<'a> {
     pub commander_alive: bool,
     /// The army's unit types worth the most metal.
     pub top_units: Vec<UnitCount<'a>>,
+    /// Protocol 1.1 (each `null` or empty from a 1.0 sender, or where the view may not read it): the side, the
+    /// lead player's card (or the AI's), every card, and the Spectator HUD's values.
+    pub faction: Option<&'a str>,
+    pub player: Option<PlayerOut<'a>>,
+    pub players: Vec<PlayerOut<'a>>,
+    pub utility_value: f64,
+    pub damage_dealt: Option<f64>,
+    pub damage_received: Option<f64>,
+    /// Dealt per hundred received.
+    pub damage_efficiency: Option<f64>,
+    pub units_killed: Option<u32>,
+    pub units_died: Option<u32>,
+    pub metal_produced: Option<f64>,
+    pub energy_produced: Option<f64>,
+    /// Metal per second from reclaiming and from energy converters.
+    pub metal_reclaim: Option<f64>,
+    pub metal_converted: Option<f64>,
+    pub production: Option<ProductionOut<'a>>,
+}
+
+/// A player card (or an AI's), as the pages show it.
+#[derive(Serialize)]
+pub struct PlayerOut<'a> {
+    pub name: &'a str,
+    /// Two-letter code, shown as a text label (no flag images: nothing is fetched).
+    pub country: Option<&'a str>,
+    pub skill: Option<f64>,
+    pub skill_uncertainty: Option<f64>,
+    pub skill_estimated: bool,
+    pub rank: Option<u32>,
+    /// `playing`, `resigned`, `disconnected`, or `ai`.
+    pub status: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct ProductionOut<'a> {
+    pub factories: Vec<FactoryOut<'a>>,
+    pub constructing: Vec<ConstructionOut<'a>>,
+    pub idle_builders: u32,
+}
+
+#[derive(Serialize)]
+pub struct FactoryOut<'a> {
+    pub factory: &'a str,
+    /// The unit in progress; `null` while the factory is idle.
+    pub building: Option<&'a str>,
+    pub progress: Option<f32>,
+    pub queued: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct ConstructionOut<'a> {
+    pub name: &'a str,
+    pub progress: f32,
+    pub builders: u32,
 }
 
 /// The shown game's state now.
@@ -165,7 +221,7 @@ fn team<'a>(game: &'a Game, t: &'a Team) -> TeamOut<'a> {
         army_air: a.army_air(),
         army_sea: a.army_sea(),
         defense_value: a.defense_value(),
-        economy_value: a.economy_value(),
+        economy_value: t.economy_value(),
         build_power: a.build_power,
         commander_alive: a.commander_alive,
         top_units: a
@@ -178,6 +234,72 @@ fn team<'a>(game: &'a Game, t: &'a Team) -> TeamOut<'a> {
                 metal: d.metal,
             })
             .collect(),
+        faction: t.faction.as_deref(),
+        player: t.lead_player().map(player).or_else(|| {
+            t.ai.as_ref().map(|ai| PlayerOut {
+                name: &ai.name,
+                country: None,
+                skill: None,
+                skill_uncertainty: None,
+                skill_estimated: false,
+                rank: None,
+                status: "ai",
+            })
+        }),
+        players: t.players.iter().map(player).collect(),
+        utility_value: t.utility_value(),
+        damage_dealt: t.damage_dealt,
+        damage_received: t.damage_received,
+        damage_efficiency: t.damage_efficiency(),
+        units_killed: t.units_killed,
+        units_died: t.units_died,
+        metal_produced: t.metal.and_then(|m| m.produced),
+        energy_produced: t.energy.and_then(|e| e.produced),
+        metal_reclaim: t.metal.and_then(|m| m.reclaim),
+        metal_converted: t.metal.and_then(|m| m.converted),
+        production: t.production.as_ref().map(|p| production(game, p)),
+    }
+}
+
+fn player(p: &PlayerCard) -> PlayerOut<'_> {
+    PlayerOut {
+        name: &p.name,
+        country: p.country.as_deref(),
+        skill: p.skill,
+        skill_uncertainty: p.skill_uncertainty,
+        skill_estimated: p.skill_estimated.unwrap_or(false),
+        rank: p.rank,
+        status: match p.status() {
+            PlayerStatus::Resigned => "resigned",
+            PlayerStatus::Disconnected => "disconnected",
+            PlayerStatus::Playing | PlayerStatus::Other => "playing",
+        },
+    }
+}
+
+fn production<'a>(game: &'a Game, p: &'a Production) -> ProductionOut<'a> {
+    let name = |def: u32| game.def(def).map_or("?", |d| d.human_name.as_str());
+    ProductionOut {
+        factories: p
+            .factories
+            .iter()
+            .map(|f| FactoryOut {
+                factory: name(f.def_id),
+                building: f.building.map(name),
+                progress: f.progress,
+                queued: f.queued,
+            })
+            .collect(),
+        constructing: p
+            .constructing
+            .iter()
+            .map(|c| ConstructionOut {
+                name: name(c.def_id),
+                progress: c.progress,
+                builders: c.builders,
+            })
+            .collect(),
+        idle_builders: p.idle_builders,
     }
 }
 

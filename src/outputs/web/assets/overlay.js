@@ -68,23 +68,58 @@
     el.innerHTML = h;
   }
 
+  // A player card as a label: country code in a box (text, not an image: nothing is fetched) and the rating.
+  function card(p) {
+    if (!p) return "";
+    if (p.status === "ai") return '<span class="bar-card bar-card-ai">AI</span>';
+    var h = '<span class="bar-card">';
+    if (p.country) h += '<span class="bar-flag">' + esc(p.country) + "</span>";
+    if (p.skill !== null && p.skill !== undefined) {
+      var sigma = p.skill_uncertainty !== null && p.skill_uncertainty !== undefined ? " \u00b1" + p.skill_uncertainty.toFixed(1) : "";
+      h += '<span class="bar-skill' + (p.skill_estimated ? " bar-skill-estimated" : "") + '" title="rating' + sigma + '">' +
+        (p.skill_estimated ? "~" : "") + p.skill.toFixed(0) + "</span>";
+    }
+    if (p.status === "resigned") h += '<span class="bar-tag bar-resigned">RESIGNED</span>';
+    if (p.status === "disconnected") h += '<span class="bar-tag bar-disconnected">DC</span>';
+    return h + "</span>";
+  }
+  function known(v) { return v !== null && v !== undefined; }
+  // The Spectator HUD's numbers, where the game sends them (protocol 1.1).
+  function hud(t) {
+    var parts = [];
+    if (known(t.damage_efficiency)) {
+      var cls = t.damage_efficiency >= 100 ? "bar-good" : "bar-bad";
+      parts.push('<span class="bar-eff" title="damage dealt per 100 received">Dmg <span class="' + cls + '">' + t.damage_efficiency.toFixed(0) + "%</span></span>");
+    }
+    if (known(t.metal_produced)) parts.push('<span class="bar-produced" title="metal produced">MP ' + amount(t.metal_produced) + "</span>");
+    if (known(t.energy_produced)) parts.push('<span class="bar-produced-energy" title="energy produced">EP ' + amount(t.energy_produced) + "</span>");
+    if (known(t.units_killed) && known(t.units_died)) parts.push('<span class="bar-kd" title="units killed / lost">K/D ' + t.units_killed + "/" + t.units_died + "</span>");
+    return parts.length ? '<div class="bar-player-hud">' + parts.join("") + "</div>" : "";
+  }
+
   function drawScoreboard(el, st) {
     if (!st.teams.length) { el.innerHTML = '<span class="bar-dim">No teams yet</span>'; return; }
     var by = teamsById(st);
     var ss = sides(st);
-    el.style.setProperty("--bar-side-columns", Math.min(ss.length, 4));
-    var h = '<div class="bar-sides">';
+    // Up to 8 players: two columns (sides side by side, more sides wrap), every number. More (8v8, a 16-way FFA): one
+    // line per player across the panel. In a free-for-all of more than two, a side is one player: no side heads.
+    var compact = st.teams.length > 8;
+    var ffa = ss.length > 2 && ss.every(function (side) { return side.teams.length === 1; });
+    el.style.setProperty("--bar-side-columns", compact ? 1 : Math.min(ss.length, 2));
+    var h = '<div class="bar-sides' + (compact ? " bar-compact" : "") + (ffa ? " bar-ffa" : "") + '">';
     ss.forEach(function (side) {
-      h += '<div class="bar-side bar-side-' + side.ally_team + '">' +
+      h += '<div class="bar-side bar-side-' + side.ally_team + '">' + (ffa ? "" :
         '<div class="bar-side-head"><span>Side ' + (side.ally_team + 1) + "</span>" +
-        '<span class="bar-army-value">' + amount(side.army_value) + "</span></div>";
+        '<span class="bar-army-value">' + amount(side.army_value) + "</span></div>");
       side.teams.forEach(function (id) {
         var t = by[id];
         if (!t) return;
         h += '<div class="bar-player' + (t.is_dead ? " bar-dead" : "") + '" data-team="' + t.team_id + '">' +
-          '<div class="bar-player-name" style="color:' + t.color + '"><span class="bar-name">' + esc(t.name) + "</span>" +
+          '<div class="bar-player-name" style="color:' + t.color + '"><span class="bar-name" title="' + esc(t.name) + '">' + esc(t.name) + "</span>" +
+          card(t.player) +
           '<span class="bar-army-value" title="army value">' + amount(t.army_value) + "</span></div>" +
-          '<div class="bar-player-eco">' + res("M", "bar-metal", t.metal) + res("E", "bar-energy", t.energy) + "</div></div>";
+          '<div class="bar-player-eco">' + res("M", "bar-metal", t.metal) + res("E", "bar-energy", t.energy) + "</div>" +
+          hud(t) + "</div>";
       });
       h += "</div>";
     });
@@ -156,12 +191,74 @@
     el.innerHTML = h;
   }
 
+  function pct(p) { return known(p) ? (p * 100).toFixed(0) + "%" : ""; }
+  // What each team is building: factories (idle ones too), constructions, idle builders (protocol 1.1).
+  var SHOWN = 4;
+  function drawProduction(el, st) {
+    var teams = orderedTeams(st).filter(function (t) { return t.production; });
+    if (!teams.length) { el.innerHTML = '<span class="bar-dim">Production appears once the game sends it</span>'; return; }
+    el.style.setProperty("--bar-production-columns", teams.length > 8 ? 2 : 1);
+    var h = '<div class="bar-production-teams">';
+    teams.forEach(function (t) {
+      var p = t.production;
+      h += '<div class="bar-production-team" data-team="' + t.team_id + '">' +
+        '<div class="bar-production-head"><span class="bar-name" title="' + esc(t.name) + '" style="color:' + t.color + '">' + esc(t.name) + "</span>" +
+        '<span class="bar-idle ' + (p.idle_builders ? "bar-warn" : "bar-dim") + '" title="finished builders without orders">' +
+        p.idle_builders + " idle</span></div>";
+      // A row is what (shortened with an ellipsis when the column is narrow; whole in its tooltip) and numbers (never cut).
+      var row = function (cls, what, nums) {
+        return '<div class="' + cls + '"><span class="bar-what" title="' + esc(what) + '">' + esc(what) + "</span>" +
+          '<span class="bar-progress">' + nums + "</span></div>";
+      };
+      var rows = [];
+      p.factories.forEach(function (f) {
+        rows.push(f.building
+          ? row("bar-factory", f.factory + ": " + f.building,
+              pct(f.progress) + (f.queued > 1 ? ' <span class="bar-dim">+' + (f.queued - 1) + "</span>" : ""))
+          : row("bar-factory bar-factory-idle", f.factory, '<span class="bar-dim">idle</span>'));
+      });
+      p.constructing.forEach(function (c) {
+        rows.push(row("bar-construction", c.name,
+          pct(c.progress) + (c.builders > 1 ? ' <span class="bar-dim">\u00d7' + c.builders + "</span>" : "")));
+      });
+      var shown = teams.length > 8 ? SHOWN - 1 : SHOWN;
+      h += rows.slice(0, shown).join("");
+      if (rows.length > shown) h += '<div class="bar-dim bar-more">+' + (rows.length - shown) + " more</div>";
+      if (!rows.length) h += '<div class="bar-dim">nothing in production</div>';
+      h += "</div>";
+    });
+    el.innerHTML = h + "</div>";
+  }
+
+  // Who plays: each side's player cards (protocol 1.1), for introductions.
+  function drawPlayers(el, st) {
+    if (!st.teams.length) { el.innerHTML = '<span class="bar-dim">No teams yet</span>'; return; }
+    var by = teamsById(st);
+    var h = '<div class="bar-cards">';
+    sides(st).forEach(function (side) {
+      h += '<div class="bar-side-head"><span>Side ' + (side.ally_team + 1) + "</span></div>";
+      side.teams.forEach(function (id) {
+        var t = by[id];
+        if (!t) return;
+        var cards = t.players.length ? t.players : (t.player ? [t.player] : [{ name: t.name, status: "playing" }]);
+        cards.forEach(function (p) {
+          h += '<div class="bar-player-card' + (t.is_dead ? " bar-dead" : "") + '" data-team="' + t.team_id + '">' +
+            '<span class="bar-name" title="' + esc(p.name) + '" style="color:' + t.color + '">' + esc(p.name) + "</span>" + card(p) +
+            (t.faction ? '<span class="bar-faction">' + esc(t.faction) + "</span>" : "") + "</div>";
+        });
+      });
+    });
+    el.innerHTML = h + "</div>";
+  }
+
   var lastSeries = null;
   function render() {
     if (!state || !state.status) return;
     if (panels.status) drawStatus(panels.status, state);
     if (panels.scoreboard) drawScoreboard(panels.scoreboard, state);
     if (panels.army) drawArmy(panels.army, state);
+    if (panels.production) drawProduction(panels.production, state);
+    if (panels.players) drawPlayers(panels.players, state);
     // The graphs change once a game second; redraw them then (and when the teams change), not 30 times a second.
     var key = series ? series.to + "/" + state.teams.length + "/" + flip : null;
     if (panels.graphs && key !== lastSeries) { drawGraphs(panels.graphs, state); lastSeries = key; }
