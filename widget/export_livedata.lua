@@ -524,22 +524,44 @@ end
 -- Encode one unit into parts; returns the new n. Every unit's text starts with its comma: the caller drops the
 -- first one. At standard detail a unit is pieces, each cached until it changes: the head (id, type, team), the
 -- position, the health, the rest (max health, build progress). A moving unit costs one short new string per refresh.
+-- A full-view spectator sees every UnitGiven/UnitTaken, so a known unit's team is asked again only after one, and a
+-- building's position (it never moves) only once: a building's refresh is one engine call, a mobile unit's two.
+local immobileDef = {} -- def id -> true for defs that never move (read once: UnitDefs goes through metatables)
 
 local function encodeUnit(parts, n, id, detail)
-  local team = spGetUnitTeam(id)
-  if team == nil then return n end
-  local x, y, z = spGetUnitPosition(id)
-  -- every comparison with NaN is false, so this also drops NaN and +-inf; beyond 1e7 elmos rounding would not be
-  -- exact in floats (maps are at most about 1e5)
-  if not (x and x < 1e7 and x > -1e7 and y < 1e7 and y > -1e7 and z < 1e7 and z > -1e7) then return n end
-  x, y, z = x + 0.5, y + 0.5, z + 0.5
-  x, y, z = x - x % 1, y - y % 1, z - z % 1 -- floor without three C calls (exact below 1e7)
+  local c = ucache[id]
+  local team, x, y, z
+  if c and c[6] and view.full_view and detail ~= "comprehensive" then
+    team = c[6]
+    if c[13] then x, y, z = c[1], c[3], c[2] end
+  else
+    team = spGetUnitTeam(id)
+    if team == nil then return n end
+  end
+  if not x then
+    x, y, z = spGetUnitPosition(id)
+    -- every comparison with NaN is false, so this also drops NaN and +-inf; beyond 1e7 elmos rounding would not be
+    -- exact in floats (maps are at most about 1e5)
+    if not (x and x < 1e7 and x > -1e7 and y < 1e7 and y > -1e7 and z < 1e7 and z > -1e7) then return n end
+    x, y, z = x + 0.5, y + 0.5, z + 0.5
+    x, y, z = x - x % 1, y - y % 1, z - z % 1 -- floor without three C calls (exact below 1e7)
+  end
   local ds = defStr[id]
   if not ds then
     local defID = spGetUnitDefID(id)
-    if defID then ds = fmt("%d", defID); defStr[id] = ds else ds = "null" end
+    if defID then
+      ds = fmt("%d", defID)
+      defStr[id] = ds
+      if immobileDef[defID] == nil then
+        local ud = UnitDefs and UnitDefs[defID]
+        immobileDef[defID] = (ud and (ud.isImmobile or ud.isBuilding or (ud.speed or 0) == 0)) and true or false
+      end
+    else
+      ds = "null"
+    end
   end
   local h, mh, _, _, bp = spGetUnitHealth(id)
+  if h == nil and c and c[6] and view.full_view then return n end -- gone (a full view reads every unit's health)
   -- destroyed but still listed (the engine keeps it up to two frames): never send it; the next reconcile
   -- removes it as destroyed (for a player's enemy no UnitDestroyed call-in ever comes)
   if h ~= nil and h <= 0 and SP.GetUnitIsDead(id) then
@@ -547,11 +569,12 @@ local function encodeUnit(parts, n, id, detail)
     return n
   end
   if detail ~= "comprehensive" then
-    -- c: x, z, y, head, pos, team, def, health, maxHealth, bp, healthText, tail (false: no health, a radar blip)
-    local c = ucache[id]
+    -- c: x, z, y, head, pos, team, def, health, maxHealth, bp, healthText, tail (false: no health, a radar blip),
+    -- immobile
     if not c then
       -- sized at once (integer keys filled out of order would go through the hash part and rehash)
-      c = { false, false, false, false, false, false, false, false, false, false, false, false }
+      c = { false, false, false, false, false, false, false, false, false, false, false, false, false }
+      c[13] = immobileDef[tonumber(ds)] or false
       ucache[id] = c
     end
     if c[6] ~= team or c[7] ~= ds then
@@ -1559,13 +1582,21 @@ function widget:UnitFinished(unitID)
   guard("UnitFinished", markDirty, unitID)
 end
 
+-- the unit's team is read from the engine again at its next refresh
+local function teamChanged(unitID)
+  local c = ucache[unitID]
+  if c then c[6] = false end
+end
+
 function widget:UnitGiven(unitID)
+  guard("UnitGiven", teamChanged, unitID)
   guard("UnitGiven", noteAdded, unitID)
   guard("UnitGiven", markDirty, unitID)
   guard("UnitGiven", noteCandidate, unitID, false)
 end
 
 function widget:UnitTaken(unitID)
+  guard("UnitTaken", teamChanged, unitID)
   guard("UnitTaken", markDirty, unitID)
   guard("UnitTaken", noteCandidate, unitID, false)
 end
