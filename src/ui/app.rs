@@ -83,7 +83,12 @@ pub struct OverlayApp {
     was_focused: bool,
     click_through_since: Option<Instant>,
     graphs: graphs::GraphCache,
+    /// Each graph's plot height: what the window has left after the other panels (see `fit_plots`).
+    plot_height: f32,
 }
+
+/// The plots' height range: below it a line's shape is lost; above it the graphs take room for nothing.
+const PLOT_HEIGHT: std::ops::RangeInclusive<f32> = 40.0..=110.0;
 
 impl OverlayApp {
     pub fn new(
@@ -129,6 +134,7 @@ impl OverlayApp {
             was_focused: true,
             click_through_since: None,
             graphs: graphs::GraphCache::default(),
+            plot_height: 72.0,
         };
         if startup.tray {
             match tray::Tray::new(ctx, app.settings.click_through) {
@@ -422,7 +428,8 @@ impl OverlayApp {
         });
     }
 
-    fn panels(&mut self, ui: &mut egui::Ui, link: &status::Link) {
+    /// Lays the panels out; returns how many plots of `plot_height` it drew.
+    fn panels(&mut self, ui: &mut egui::Ui, link: &status::Link) -> usize {
         let frame = window::card_frame(&self.settings);
         let p = self.settings.panels;
         let gap = 4.0;
@@ -467,7 +474,12 @@ impl OverlayApp {
             );
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                graphs::show(ui, &self.graphs, self.settings.time_window, 72.0);
+                graphs::show(
+                    ui,
+                    &self.graphs,
+                    self.settings.time_window,
+                    self.plot_height,
+                );
             });
             ui.add_space(gap);
         }
@@ -476,6 +488,28 @@ impl OverlayApp {
                 ui.set_width(ui.available_width());
                 army::show(ui, game, self.settings.top_units);
             });
+        }
+        if p.graphs && !self.graphs.lines().is_empty() {
+            graphs::Metric::ALL.len()
+        } else {
+            0
+        }
+    }
+
+    /// Reflow: the plots take the height the other panels leave in the window (within `PLOT_HEIGHT`), so every
+    /// panel fits without scrolling whenever it can, from one player to sixteen. Measured from this frame's layout;
+    /// a change redoes the frame before it is shown (`request_discard`), so no frame with the wrong size is painted.
+    fn fit_plots(&mut self, ctx: &egui::Context, plots: usize, content: f32, room: f32) {
+        if plots == 0 {
+            return;
+        }
+        let rest = content - plots as f32 * self.plot_height;
+        let fit = ((room - rest) / plots as f32 - 1.0)
+            .clamp(*PLOT_HEIGHT.start(), *PLOT_HEIGHT.end())
+            .floor();
+        if (fit - self.plot_height).abs() >= 1.0 {
+            self.plot_height = fit;
+            ctx.request_discard("graphs resized to fit the window");
         }
     }
 
@@ -586,9 +620,10 @@ impl eframe::App for OverlayApp {
                     .show(ui, |ui| self.header(ui, &link));
                 ui.add_space(4.0);
                 self.notices(ui);
-                egui::ScrollArea::vertical()
+                let out = egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
                     .show(ui, |ui| self.panels(ui, &link));
+                self.fit_plots(&ctx, out.inner, out.content_size.y, out.inner_rect.height());
             });
         let mut grip_ui = ui.new_child(egui::UiBuilder::new().max_rect(full));
         window::resize_grip(&mut grip_ui);

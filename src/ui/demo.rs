@@ -9,7 +9,7 @@ use crate::tools::simulate::{Encoder, World};
 /// Plays `seconds` of a `teams`-team game at one snapshot per game second into `sink`, starting with the
 /// connection and the hello, as the receiver would deliver them.
 pub fn play(teams: u32, units: u32, seconds: f64, seed: u64, mut sink: impl FnMut(ReceiverEvent)) {
-    let mut world = World::new(seed, teams.clamp(2, 16), units.max(1), seconds.max(60.0));
+    let mut world = World::new(seed, teams.clamp(1, 16), units.max(1), seconds.max(60.0));
     let mut enc = Encoder::new(Detail::Standard, 1.0, seed);
     let conn = 1;
     sink(ReceiverEvent::Connected {

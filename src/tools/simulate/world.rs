@@ -146,7 +146,7 @@ pub struct World {
 impl World {
     pub fn new(seed: u64, teams: u32, total_units: u32, length_seconds: f64) -> World {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let teams = teams.clamp(2, 16);
+        let teams = teams.clamp(1, 16);
         let sims = (0..teams)
             .map(|id| {
                 let ally = id % 2;

@@ -1,6 +1,8 @@
 //! Army composition per team: army value split into land, air and sea (a bar plus numbers), defense, economy and
-//! build power beside it, commander alive or not, and the unit types worth the most with their counts.
+//! build power beside it, commander alive or not, and the unit types worth the most with their counts. Beyond four
+//! players one line each (name, commander, the bar, the value), sides in two columns (see `layout`).
 
+use super::layout::{self, Density};
 use crate::model::{Game, Team};
 use crate::ui::theme;
 use egui::{Color32, RichText, Sense, Stroke, vec2};
@@ -16,8 +18,25 @@ pub fn show(ui: &mut egui::Ui, game: &Game, top_units: usize) {
         .values()
         .map(|t| t.army.army_value())
         .fold(0.0_f64, f64::max);
+    let sides: Vec<(u32, Vec<&Team>)> = game.ally_teams().into_iter().collect();
+    if Density::of(game) == Density::Compact {
+        let cols = layout::two_columns(&sides);
+        ui.columns(2, |uis| {
+            for (ui, col) in uis.iter_mut().zip(&cols) {
+                for (i, (_, teams)) in col.iter().enumerate() {
+                    if i > 0 {
+                        ui.add_space(3.0);
+                    }
+                    for t in teams {
+                        compact_team(ui, game, t, max_army);
+                    }
+                }
+            }
+        });
+        return;
+    }
     let mut first = true;
-    for teams in game.ally_teams().values() {
+    for (_, teams) in &sides {
         for t in teams {
             if !first {
                 ui.add_space(2.0);
@@ -26,6 +45,36 @@ pub fn show(ui: &mut egui::Ui, game: &Game, top_units: usize) {
             team(ui, game, t, max_army, top_units);
         }
     }
+}
+
+/// One line: the value on the right, the bar before it, the name (giving way when long) on the left; the name is
+/// struck through once the commander is dead.
+fn compact_team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64) {
+    let a = &t.army;
+    ui.horizontal(|ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            ui.label(RichText::new(theme::amount(a.army_value())).strong());
+            let bar = (ui.available_width() * 0.4).max(16.0);
+            split_bar(
+                ui,
+                [a.army_land(), a.army_air(), a.army_sea()],
+                max_army,
+                bar,
+                8.0,
+            );
+            let mut name = RichText::new(&t.name)
+                .color(theme::team_color(t.color))
+                .strong();
+            let known = !(a.by_def.is_empty() && !a.commander_alive && !game.full_view());
+            if known && !a.commander_alive {
+                name = name.strikethrough();
+            }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                ui.add(egui::Label::new(name).truncate());
+            });
+        });
+    });
 }
 
 fn team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64, top_units: usize) {
@@ -52,7 +101,13 @@ fn team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64, top_units: usiz
             ui.label(RichText::new("army").color(theme::DIM));
         });
     });
-    split_bar(ui, [a.army_land(), a.army_air(), a.army_sea()], max_army);
+    split_bar(
+        ui,
+        [a.army_land(), a.army_air(), a.army_sea()],
+        max_army,
+        ui.available_width(),
+        6.0,
+    );
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         for (tag, v, c) in [
@@ -89,9 +144,8 @@ fn team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64, top_units: usiz
 }
 
 /// A bar whose length is this army against the largest, split into land, air and sea.
-fn split_bar(ui: &mut egui::Ui, parts: [f64; 3], max_army: f64) {
-    let width = ui.available_width();
-    let (rect, _) = ui.allocate_exact_size(vec2(width, 6.0), Sense::hover());
+fn split_bar(ui: &mut egui::Ui, parts: [f64; 3], max_army: f64, width: f32, height: f32) {
+    let (rect, _) = ui.allocate_exact_size(vec2(width, height), Sense::hover());
     let p = ui.painter();
     p.rect_filled(rect, 2.0, Color32::from_white_alpha(18));
     let total: f64 = parts.iter().sum();

@@ -167,6 +167,9 @@ pub fn reduce(points: &[PlotPoint], from: f64, to: f64) -> Vec<PlotPoint> {
     crate::model::reduce(points, from, to, BUCKETS)
 }
 
+/// The three graphs, each `plot_height` tall (the app sizes them to the room left in the window). Titles sit inside
+/// the plots and only the last one shows the time axis (they share it), so the graphs take little more than their
+/// plots' height.
 pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_height: f32) {
     if cache.lines.is_empty() {
         ui.label(RichText::new("Graphs appear once the game sends data").color(theme::DIM));
@@ -182,10 +185,12 @@ pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_heig
     });
     let (from, to) = cache.x_range;
     let link = ui.scope_id().with("graphs_x");
+    let last = Metric::ALL.len() - 1;
     for (i, m) in Metric::ALL.iter().enumerate() {
-        ui.label(RichText::new(m.title()).color(theme::DIM).small());
-        Plot::new(("graph", i))
-            .height(plot_height)
+        let axis = i == last;
+        let plot = Plot::new(("graph", i))
+            // The time axis below the last plot adds its labels' height.
+            .height(plot_height + if axis { X_AXIS_HEIGHT } else { 0.0 })
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
@@ -194,6 +199,7 @@ pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_heig
             .show_background(false)
             .show_x(false)
             .show_y(false)
+            .show_axes([axis, true])
             .include_x(from)
             .include_x(to)
             .include_y(0.0)
@@ -216,8 +222,28 @@ pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_heig
                     );
                 }
             });
+        // The title in the plot's top-left corner, right of the value axis; a label, so it is in the accessibility
+        // tree like every other text. A child ui takes no room from the layout.
+        let at = plot.response.rect.left_top() + egui::vec2(34.0, 0.0);
+        let mut title = ui.new_child(
+            egui::UiBuilder::new().max_rect(egui::Rect::from_min_size(at, egui::vec2(200.0, 16.0))),
+        );
+        // On a dark chip: the lines run under it.
+        egui::Frame::new()
+            .fill(Color32::from_black_alpha(150))
+            .corner_radius(3.0)
+            .inner_margin(egui::Margin::symmetric(3, 0))
+            .show(&mut title, |ui| {
+                ui.label(RichText::new(m.title()).color(theme::DIM).small())
+            });
+        if !axis {
+            ui.add_space(2.0);
+        }
     }
 }
+
+/// Room for the time axis' labels under the last plot.
+const X_AXIS_HEIGHT: f32 = 16.0;
 
 /// A color key and a name as one widget, so a wrapping legend never splits them and never grows wider than the
 /// panel (16 players' names must wrap, not push the graphs off the window).

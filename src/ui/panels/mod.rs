@@ -2,5 +2,6 @@
 
 pub mod army;
 pub mod graphs;
+pub mod layout;
 pub mod scoreboard;
 pub mod status;
