@@ -5,6 +5,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    #[cfg(all(windows, not(debug_assertions)))]
+    attach_parent_console();
     let cli = Cli::parse();
     bar_overlay::logging::init();
     let ok = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
@@ -34,6 +36,26 @@ fn main() -> ExitCode {
             // One line: the error and its causes, no backtrace.
             eprintln!("bar-overlay: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The Windows release binary is a GUI program (no console window opens behind the overlay), so a terminal that starts
+/// it sees none of its output. When the program that started us has a console, attach to it: `listen`, `record`,
+/// `summary`, `--help` and errors then print there. Started by double-click there is no parent console and nothing
+/// changes. Output already redirected (to a file or a pipe) stays where it goes.
+#[cfg(all(windows, not(debug_assertions)))]
+fn attach_parent_console() {
+    use windows_sys::Win32::Foundation::{HANDLE, INVALID_HANDLE_VALUE};
+    use windows_sys::Win32::System::Console::{
+        ATTACH_PARENT_PROCESS, AttachConsole, GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE,
+    };
+    let unset = |h: HANDLE| h.is_null() || h == INVALID_HANDLE_VALUE;
+    // SAFETY: plain Win32 calls with constant arguments; no pointers are passed or kept.
+    unsafe {
+        if unset(GetStdHandle(STD_OUTPUT_HANDLE)) && unset(GetStdHandle(STD_ERROR_HANDLE)) {
+            // Fails (harmlessly) when there is no parent console.
+            AttachConsole(ATTACH_PARENT_PROCESS);
         }
     }
 }
