@@ -84,6 +84,8 @@ fn expected_rows(text: &str) -> BTreeMap<&'static str, u64> {
     let mut n: BTreeMap<&'static str, u64> = TABLES.iter().map(|t| (*t, 0)).collect();
     let mut teams = 0u64;
     let mut defs = 0u64;
+    // team id -> players on its last description
+    let mut players: BTreeMap<u64, u64> = BTreeMap::new();
     let mut last_second: Option<i64> = None;
     // id -> (team, finished)
     let mut units: HashMap<u64, (u64, bool)> = HashMap::new();
@@ -98,6 +100,15 @@ fn expected_rows(text: &str) -> BTreeMap<&'static str, u64> {
             "hello" => {
                 teams = v["teams"].as_array().map_or(0, |a| a.len() as u64);
                 defs = v["unit_defs"].as_array().map_or(0, |a| a.len() as u64);
+                players = v["teams"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|t| {
+                        let n = t["players"].as_array().map_or(0, |p| p.len() as u64);
+                        (t["team_id"].as_u64().expect("team_id"), n)
+                    })
+                    .collect();
             }
             "snapshot" => {
                 let events = n.get_mut("events").expect("events");
@@ -139,13 +150,21 @@ fn expected_rows(text: &str) -> BTreeMap<&'static str, u64> {
                     };
                 }
             }
-            "event" if v["event"] != "status" => *n.get_mut("events").expect("events") += 1,
+            "event" if v["event"] != "status" => {
+                if v["event"] == "team_changed" {
+                    let t = &v["team"];
+                    let n = t["players"].as_array().map_or(0, |p| p.len() as u64);
+                    players.insert(t["team_id"].as_u64().expect("team_id"), n);
+                }
+                *n.get_mut("events").expect("events") += 1
+            }
             _ => {}
         }
     }
     n.insert("games", 1);
     n.insert("teams", teams);
     n.insert("unit_defs", defs);
+    n.insert("players", players.values().sum());
     n
 }
 
@@ -520,4 +539,56 @@ fn decision_points_fill_the_commands_table() {
         }
     }
     assert_eq!(kinds.len(), 3, "every kind present: {kinds:?}");
+}
+
+#[test]
+fn protocol_1_1_players_factions_and_hud_counters_are_exported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = |name: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    // The 1.1 golden hello and snapshot, then two players' status changes.
+    let text =
+        data("hello_v1_1.ndjson") + &data("snapshot_v1_1.ndjson") + &data("events_v1_1.ndjson");
+    let file = dir.path().join("v11.ndjson");
+    std::fs::write(&file, &text).expect("write");
+    let out = dir.path().join("out");
+    let o = run(&["export", arg(&file), "--out", arg(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(parquet_rows(&out, "v11"), expected_rows(&text));
+
+    let players = read_table(&out, "players", "v11");
+    let status: Vec<(String, String)> = players
+        .iter()
+        .map(|p| match (&p["name"], &p["status"]) {
+            (Field::Str(n), Field::Str(s)) => (n.clone(), s.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(
+        status.contains(&("Bob \"the builder\"".into(), "resigned".into())),
+        "{status:?}"
+    );
+    assert!(
+        status.contains(&("Zoë".into(), "disconnected".into())),
+        "{status:?}"
+    );
+    assert!(
+        status.contains(&("Alice".into(), "playing".into())),
+        "{status:?}"
+    );
+
+    let teams = read_table(&out, "teams", "v11");
+    assert_eq!(teams[0]["faction"], Field::Str("armada".into()));
+    let seconds = read_table(&out, "team_seconds", "v11");
+    assert_eq!(seconds[0]["units_killed"], Field::Int(3));
+    assert_eq!(seconds[0]["metal_used"], Field::Double(408.0));
+    assert_eq!(
+        seconds[2]["units_killed"],
+        Field::Null,
+        "a team written as 1.0: absent, not zero"
+    );
 }

@@ -22,7 +22,7 @@ import tempfile
 import duckdb
 import pyarrow.dataset as ds
 
-TABLES = ["games", "teams", "unit_defs", "team_seconds", "units", "events", "commands"]
+TABLES = ["games", "teams", "players", "unit_defs", "team_seconds", "units", "events", "commands"]
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 passed = failed = 0
@@ -42,6 +42,7 @@ def expected_rows(path):
     """Rows per table for one recording of one game, from the JSON lines alone."""
     n = {t: 0 for t in TABLES}
     teams = defs = 0
+    players = {}  # team id -> player cards on its last description
     last_second = None
     units = {}  # id -> (team, finished)
     with open(path, encoding="utf-8") as f:
@@ -53,6 +54,7 @@ def expected_rows(path):
             kind = v.get("type")
             if kind == "hello":
                 teams, defs = len(v["teams"]), len(v["unit_defs"])
+                players = {t["team_id"]: len(t.get("players", [])) for t in v["teams"]}
             elif kind == "snapshot":
                 for uid in v.get("destroyed", []):
                     n["events"] += 1
@@ -78,8 +80,10 @@ def expected_rows(path):
                     elif o["kind"] in ("build_started", "factory_queue"):
                         n["commands"] += 1
             elif kind == "event" and v.get("event") != "status":
+                if v.get("event") == "team_changed":
+                    players[v["team"]["team_id"]] = len(v["team"].get("players", []))
                 n["events"] += 1
-    n.update(games=1, teams=teams, unit_defs=defs)
+    n.update(games=1, teams=teams, unit_defs=defs, players=sum(players.values()))
     return n
 
 

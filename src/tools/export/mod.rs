@@ -15,7 +15,7 @@ mod tables;
 
 pub use inputs::{Recording, expand, sanitize};
 pub use sink::Format;
-pub use tables::{TABLES, schema};
+pub use tables::{TABLE_COUNT, TABLES, schema};
 
 use crate::cli::ExportArgs;
 use crate::model::Game;
@@ -47,7 +47,7 @@ pub struct Report {
     pub lines: u64,
     pub lines_skipped: u64,
     /// Rows per table, in [`TABLES`] order.
-    pub rows: [u64; 7],
+    pub rows: [u64; TABLE_COUNT],
     /// Everything skipped, one line each (arguments, files, lines).
     pub problems: u64,
 }

@@ -5,7 +5,7 @@
 
 use super::sink::{self, Format, Sink};
 use super::table::{Batch, Schema};
-use super::tables::{self, TABLES};
+use super::tables::{self, TABLE_COUNT, TABLES};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,7 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 pub enum T {
     Games = 0,
     Teams,
+    Players,
     UnitDefs,
     TeamSeconds,
     Units,
@@ -108,11 +109,11 @@ impl GameFiles {
     }
 
     /// Completes every file, then moves them all into place. Returns the rows written per table.
-    pub fn commit(mut self) -> anyhow::Result<[u64; 7]> {
+    pub fn commit(mut self) -> anyhow::Result<[u64; TABLE_COUNT]> {
         for t in &mut self.tables {
             t.finish()?;
         }
-        let mut rows = [0u64; 7];
+        let mut rows = [0u64; TABLE_COUNT];
         for (i, t) in self.tables.iter().enumerate() {
             std::fs::rename(&t.tmp, &t.dest).with_context(|| {
                 format!("cannot move {} to {}", t.tmp.display(), t.dest.display())

@@ -2,8 +2,11 @@
 //! overlay's and `summary`'s (army value, samples once per game second, units built and lost).
 
 use super::output::{GameFiles, T};
+use super::tables::TABLE_COUNT;
 use crate::model::{Game, Team};
-use crate::protocol::{Category, DefId, EventKind, Message, Order, Resource, Snapshot, TeamId};
+use crate::protocol::{
+    Category, DefId, EventKind, Message, Order, Resource, Snapshot, TeamId, TeamInfo,
+};
 use parquet::data_type::ByteArray;
 use std::collections::HashMap;
 
@@ -17,6 +20,10 @@ pub struct GameRows {
     first_frame: Option<u32>,
     last_second: Option<i64>,
     died: HashMap<TeamId, u32>,
+    /// 1.1 counters the model does not keep: the last units killed and died each team reported.
+    kills: HashMap<TeamId, (Option<u32>, Option<u32>)>,
+    /// Each team's last description (hello, then `team_changed`), for factions and player cards.
+    infos: HashMap<TeamId, TeamInfo>,
     pub lines_skipped: u64,
 }
 
@@ -45,6 +52,8 @@ impl GameRows {
             first_frame: None,
             last_second: None,
             died: HashMap::new(),
+            kills: HashMap::new(),
+            infos: HashMap::new(),
             lines_skipped: 0,
         }
     }
@@ -56,8 +65,21 @@ impl GameRows {
             self.first_frame.get_or_insert(f);
         }
         match msg {
-            Message::Snapshot(s) => self.snapshot(game, s),
+            Message::Snapshot(s) => {
+                for t in &s.teams {
+                    let k = self.kills.entry(t.team_id).or_default();
+                    k.0 = t.units_killed.or(k.0);
+                    k.1 = t.units_died.or(k.1);
+                }
+                self.snapshot(game, s)
+            }
+            Message::Hello(h) => {
+                self.infos = h.teams.iter().map(|t| (t.team_id, t.clone())).collect();
+            }
             Message::Event(e) => {
+                if let EventKind::TeamChanged { team } = &e.kind {
+                    self.infos.insert(team.team_id, team.clone());
+                }
                 if let EventKind::Orders { orders } = &e.kind {
                     self.orders(game, e.game_frame, orders);
                     return;
@@ -102,7 +124,7 @@ impl GameRows {
                     .put(winners.as_deref())
                     .end();
             }
-            Message::Hello(_) | Message::Bye(_) => {}
+            Message::Bye(_) => {}
         }
     }
 
@@ -343,14 +365,19 @@ impl GameRows {
             .put(game.frame)
             .put(game.seconds);
         type Field = fn(&Resource) -> Option<f64>;
-        const FIELDS: [Field; 6] = [
+        // In RESOURCE_FIELDS' order.
+        const FIELDS: [Field; 9] = [
             |r| Some(r.current),
             |r| Some(r.income),
             |r| r.expense,
             |r| r.storage,
             |r| r.produced,
             |r| r.excess,
+            |r| r.used,
+            |r| r.reclaim,
+            |r| r.converted,
         ];
+        let (killed, died) = self.kills.get(&t.id).copied().unwrap_or_default();
         for res in [t.metal, t.energy] {
             for f in FIELDS {
                 row = row.put(res.as_ref().and_then(f));
@@ -359,6 +386,8 @@ impl GameRows {
         row = row
             .put(t.damage_dealt)
             .put(t.damage_received)
+            .put(killed)
+            .put(died)
             .put(t.army.army_value());
         for c in Category::ALL {
             let totals = t.army.category(c);
@@ -373,7 +402,7 @@ impl GameRows {
     }
 
     /// The game's own rows (games, teams, unit types), then every file moved into place. Returns rows per table.
-    pub fn finish(mut self, game: &Game) -> anyhow::Result<[u64; 7]> {
+    pub fn finish(mut self, game: &Game) -> anyhow::Result<[u64; TABLE_COUNT]> {
         let winners = game.over.as_ref().and_then(|o| o.winners.as_ref());
         let winner = winners.and_then(|w| match w.as_slice() {
             [one] => Some(*one),
@@ -429,6 +458,7 @@ impl GameRows {
                 .put(t.name.as_str())
                 .put(t.is_ai)
                 .put(format!("#{r:02x}{g:02x}{b:02x}").as_str())
+                .put(self.infos.get(&t.id).and_then(|i| i.faction.as_deref()))
                 .put(won)
                 .put(t.is_dead)
                 .put(self.died.get(&t.id).copied())
@@ -437,6 +467,26 @@ impl GameRows {
                 .put(t.stats.built.iter().sum::<u32>())
                 .put(t.stats.lost.iter().sum::<u32>())
                 .end();
+        }
+        let mut infos: Vec<&TeamInfo> = self.infos.values().collect();
+        infos.sort_unstable_by_key(|i| i.team_id);
+        for info in infos {
+            for p in &info.players {
+                self.files
+                    .batch(T::Players)
+                    .row()
+                    .put(&self.game_id)
+                    .put(info.team_id)
+                    .put(p.player_id)
+                    .put(p.name.as_str())
+                    .put(p.country.as_deref())
+                    .put(p.rank)
+                    .put(p.skill)
+                    .put(p.skill_uncertainty)
+                    .put(p.skill_estimated)
+                    .put(p.status.as_deref().unwrap_or("playing"))
+                    .end();
+            }
         }
         let mut defs: Vec<_> = game.defs.values().collect();
         defs.sort_unstable_by_key(|d| d.def_id);

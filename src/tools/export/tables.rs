@@ -22,10 +22,13 @@ const fn opt(name: &'static str, kind: Kind) -> Column {
 
 use Kind::{Bool, F32, F64, I32, Str};
 
+pub const TABLE_COUNT: usize = 8;
+
 /// Every table, in the order they are written.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; TABLE_COUNT] = [
     "games",
     "teams",
+    "players",
     "unit_defs",
     "team_seconds",
     "units",
@@ -37,6 +40,7 @@ pub fn schema(table: &str) -> Option<Schema> {
     let columns = match table {
         "games" => games(),
         "teams" => teams(),
+        "players" => players(),
         "unit_defs" => unit_defs(),
         "team_seconds" => team_seconds(),
         "units" => units(),
@@ -87,6 +91,7 @@ fn teams() -> Vec<Column> {
         req("name", Str),
         req("is_ai", Bool),
         req("color", Str),
+        opt("faction", Str),
         opt("won", Bool),
         req("is_dead", Bool),
         opt("died_frame", I32),
@@ -94,6 +99,22 @@ fn teams() -> Vec<Column> {
         req("peak_army_value", F64),
         req("units_built", I32),
         req("units_lost", I32),
+    ]
+}
+
+/// 1.1 player cards: who played each team, as the team's last description (hello or `team_changed`) had them.
+fn players() -> Vec<Column> {
+    vec![
+        req("game_id", Str),
+        req("team_id", I32),
+        req("player_id", I32),
+        req("name", Str),
+        opt("country", Str),
+        opt("rank", I32),
+        opt("skill", F64),
+        opt("skill_uncertainty", F64),
+        opt("skill_estimated", Bool),
+        req("status", Str),
     ]
 }
 
@@ -145,6 +166,8 @@ fn team_seconds() -> Vec<Column> {
     c.extend([
         opt("damage_dealt", F64),
         opt("damage_received", F64),
+        opt("units_killed", I32),
+        opt("units_died", I32),
         req("army_value", F64),
     ]);
     debug_assert_eq!(CATEGORY_COLUMNS.len(), Category::ALL.len());
@@ -163,13 +186,16 @@ fn team_seconds() -> Vec<Column> {
 }
 
 /// The resource fields of a team second, as (wire field, (metal column, energy column)).
-pub const RESOURCE_FIELDS: [(&str, (&str, &str)); 6] = [
+pub const RESOURCE_FIELDS: [(&str, (&str, &str)); 9] = [
     ("current", ("metal", "energy")),
     ("income", ("metal_income", "energy_income")),
     ("expense", ("metal_expense", "energy_expense")),
     ("storage", ("metal_storage", "energy_storage")),
     ("produced", ("metal_produced", "energy_produced")),
     ("excess", ("metal_excess", "energy_excess")),
+    ("used", ("metal_used", "energy_used")),
+    ("reclaim", ("metal_reclaim", "energy_reclaim")),
+    ("converted", ("metal_converted", "energy_converted")),
 ];
 
 fn units() -> Vec<Column> {
