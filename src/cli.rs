@@ -97,9 +97,38 @@ pub struct ServeArgs {
     /// The user stylesheet served as /custom.css (default: custom.css beside the settings file).
     #[arg(long, value_name = "FILE")]
     pub css: Option<PathBuf>,
+    /// Show a player under another name on the pages: the game's name, `=`, the name to show. Repeat for more.
+    #[arg(long, value_name = "NAME=SHOWN", value_parser = parse_rename)]
+    pub rename: Vec<(String, String)>,
+    /// Name a side on the pages (1 is the first): `2=Team Liquid`. Repeat for more.
+    #[arg(long, value_name = "N=NAME", value_parser = parse_side_name)]
+    pub side_name: Vec<(u32, String)>,
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long)]
     pub seconds: Option<f64>,
+}
+
+pub fn parse_rename(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_owned(), to.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "expected the game's name, `=` and the name to show (`Zenit=Zenit [TL]`), not `{s}`"
+        )),
+    }
+}
+
+pub fn parse_side_name(s: &str) -> Result<(u32, String), String> {
+    match s.split_once('=') {
+        Some((n, name)) if !name.trim().is_empty() => match n.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok((n, name.trim().to_owned())),
+            _ => Err(format!("the side is a number from 1, not `{n}`")),
+        },
+        _ => Err(format!(
+            "expected a side number, `=` and its name (`2=Team Liquid`), not `{s}`"
+        )),
+    }
 }
 
 pub fn parse_delay(s: &str) -> Result<f64, String> {

@@ -215,3 +215,47 @@ fn the_1_1_series_share_the_points_budget() {
         assert_eq!(line.capacity(), series.army_value.capacity());
     }
 }
+
+/// Broadcast names reach everything that shows the game: the pages' state names players (team and card) and sides
+/// as renamed, and the game's own names stay in the model.
+#[test]
+fn broadcast_names_rename_players_and_sides_on_the_pages() {
+    use bar_overlay::model::{Feed, Names};
+    use bar_overlay::receiver::ReceiverEvent;
+    let mut feed = Feed::new();
+    feed.handle(ReceiverEvent::Connected {
+        conn: 1,
+        peer: "127.0.0.1:5000".parse().expect("addr"),
+    });
+    for name in ["hello_v1_1.ndjson", "snapshot_v1_1.ndjson"] {
+        for m in golden(name) {
+            feed.handle(ReceiverEvent::Message {
+                conn: 1,
+                msg: Box::new(m),
+                bytes: 100,
+                unknown_fields: 0,
+                raw: None,
+            });
+        }
+    }
+    let mut names = Names::default();
+    names.rename_player("Alice", "Alice [TL]");
+    names.name_side(2, "Team Liquid");
+    feed.set_names(names);
+    let json = bar_overlay::outputs::web::state::state_json(&feed, std::time::Instant::now(), 0);
+    let state: serde_json::Value = serde_json::from_str(&json).expect("state is JSON");
+    let team0 = &state["teams"][0];
+    assert_eq!(team0["name"], "Alice [TL]");
+    assert_eq!(team0["player"]["name"], "Alice [TL]");
+    assert_eq!(
+        state["teams"][1]["name"], "Bob \"the builder\"",
+        "not renamed"
+    );
+    assert_eq!(state["sides"][0]["name"], "Side 1");
+    assert_eq!(state["sides"][1]["name"], "Team Liquid");
+    assert_eq!(
+        feed.game().teams[&0].name,
+        "Alice",
+        "the model keeps the game's name"
+    );
+}

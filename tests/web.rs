@@ -269,3 +269,25 @@ fn state_carries_the_hud_values_cards_and_production() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+/// Broadcast names on the pages of `serve`: a renamed player and a named side.
+#[test]
+fn serve_renames_players_and_sides() {
+    let srv = Serve::start(&[
+        "--rename",
+        "Zenit=Zenit [TL]",
+        "--side-name",
+        "2=Team Liquid",
+    ]);
+    let mut sim = srv.simulate(60, "2", 2);
+    let s = serve::wait_state(srv.web, None, 30, |s| {
+        s["teams"].as_array().is_some_and(|ts| ts.len() == 2)
+    });
+    assert_eq!(s["teams"][0]["name"], "Zenit [TL]", "{s}");
+    assert_eq!(s["teams"][0]["player"]["name"], "Zenit [TL]");
+    assert_eq!(s["teams"][1]["name"], "Nyx");
+    assert_eq!(s["sides"][0]["name"], "Side 1");
+    assert_eq!(s["sides"][1]["name"], "Team Liquid");
+    let _ = sim.kill();
+    let _ = sim.wait();
+}

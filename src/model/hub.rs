@@ -102,6 +102,12 @@ impl Hub {
         changed(&self.inner);
     }
 
+    /// The broadcast names from now on (window and pages alike).
+    pub fn set_names(&self, names: super::Names) {
+        self.feed().set_names(names);
+        changed(&self.inner);
+    }
+
     /// Shows everything `delay` late from now on (see `Feed::set_delay`); taps are held while it is not zero.
     pub fn set_delay(&self, delay: Duration) {
         self.feed().set_delay(delay, Instant::now());

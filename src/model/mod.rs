@@ -9,6 +9,7 @@ mod composition;
 pub mod delay;
 mod game;
 pub mod hub;
+mod names;
 mod series;
 mod team;
 
@@ -16,6 +17,7 @@ pub use composition::{Composition, DefTotals, Totals, compute as compute_composi
 pub use delay::{DelayLine, MAX_DELAY};
 pub use game::{Applied, Game, GameInfo, GameOver, SERIES_POINTS_BUDGET};
 pub use hub::{Hub, LineTap};
+pub use names::{MAX_NAME_CHARS, MAX_RENAMES, Names};
 pub use series::{Series, reduce};
 pub use team::{TEAM_PALETTE, Team, TeamSeries, TeamStats};
 
@@ -71,6 +73,8 @@ pub struct Feed {
     delayed: Option<DelayLine>,
     /// The live count of new games when the delay line started.
     new_games_before_delay: u64,
+    /// Broadcast names, for everything that shows the game.
+    names: Names,
 }
 
 impl Feed {
@@ -100,6 +104,15 @@ impl Feed {
         self.delayed
             .as_ref()
             .map_or(Duration::ZERO, DelayLine::delay)
+    }
+
+    /// The broadcast names everything that shows the game uses.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    pub fn set_names(&mut self, names: Names) {
+        self.names = names.cleaned();
     }
 
     pub fn delay_line(&self) -> Option<&DelayLine> {

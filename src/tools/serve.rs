@@ -49,6 +49,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         hub.set_taps(vec![Arc::new(r.clone())]);
     }
     hub.set_delay(Duration::from_secs_f64(args.delay));
+    let mut names = crate::model::Names::default();
+    for (from, to) in &args.rename {
+        names.rename_player(from, to);
+    }
+    for (side, name) in &args.side_name {
+        names.name_side(*side, name);
+    }
+    hub.set_names(names);
     let mut web = WebConfig::new(SocketAddr::new(args.bind, args.web_port));
     web.token = args.token.clone().filter(|t| !t.is_empty());
     web.custom_css = args.css.clone().or_else(default_css);

@@ -1,7 +1,7 @@
 //! What the pages and `/api/state` get: the shown game (delayed when a delay is set) as JSON, built once per change
 //! and shared by every client. Documented field by field in docs/obs.md.
 
-use crate::model::{Feed, Game, Team, game_clock, reduce};
+use crate::model::{Feed, Game, Names, Team, game_clock, reduce};
 use crate::protocol::{PlayerCard, PlayerStatus, Production};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -47,6 +47,8 @@ pub struct Status<'a> {
 #[derive(Serialize)]
 pub struct Side {
     pub ally_team: u32,
+    /// `Side N`, or the broadcast name set for it.
+    pub name: String,
     pub teams: Vec<u32>,
     pub army_value: f64,
     /// Summed over the side's teams whose economy is readable; `null` if none is.
@@ -178,18 +180,23 @@ pub fn state_json(feed: &Feed, now: Instant, css_version: u64) -> String {
         game_seconds: game.seconds,
         clock: game_clock(game.seconds),
         status,
-        sides: sides(game),
-        teams: game.teams.values().map(|t| team(game, t)).collect(),
+        sides: sides(game, feed.names()),
+        teams: game
+            .teams
+            .values()
+            .map(|t| team(game, t, feed.names()))
+            .collect(),
         css_version,
     };
     serde_json::to_string(&state).unwrap_or_else(|e| format!(r#"{{"error":"{e}"}}"#))
 }
 
-fn sides(game: &Game) -> Vec<Side> {
+fn sides(game: &Game, names: &Names) -> Vec<Side> {
     game.ally_teams()
         .into_iter()
         .map(|(ally, teams)| Side {
             ally_team: ally,
+            name: names.side(ally),
             teams: teams.iter().map(|t| t.id).collect(),
             army_value: teams.iter().map(|t| t.army.army_value()).sum(),
             metal_income: teams.iter().map(|t| t.metal.map(|m| m.income)).sum(),
@@ -198,7 +205,7 @@ fn sides(game: &Game) -> Vec<Side> {
         .collect()
 }
 
-fn team<'a>(game: &'a Game, t: &'a Team) -> TeamOut<'a> {
+fn team<'a>(game: &'a Game, t: &'a Team, names: &'a Names) -> TeamOut<'a> {
     let res = |r: Option<crate::model::Resource>| {
         r.map(|r| Resource {
             current: r.current,
@@ -210,7 +217,7 @@ fn team<'a>(game: &'a Game, t: &'a Team) -> TeamOut<'a> {
     TeamOut {
         team_id: t.id,
         ally_team: t.ally_team,
-        name: &t.name,
+        name: names.team(t),
         color: format!("#{:02x}{:02x}{:02x}", t.color[0], t.color[1], t.color[2]),
         is_ai: t.is_ai,
         is_dead: t.is_dead,
@@ -235,7 +242,7 @@ fn team<'a>(game: &'a Game, t: &'a Team) -> TeamOut<'a> {
             })
             .collect(),
         faction: t.faction.as_deref(),
-        player: t.lead_player().map(player).or_else(|| {
+        player: t.lead_player().map(|p| player(p, names)).or_else(|| {
             t.ai.as_ref().map(|ai| PlayerOut {
                 name: &ai.name,
                 country: None,
@@ -246,7 +253,7 @@ fn team<'a>(game: &'a Game, t: &'a Team) -> TeamOut<'a> {
                 status: "ai",
             })
         }),
-        players: t.players.iter().map(player).collect(),
+        players: t.players.iter().map(|p| player(p, names)).collect(),
         utility_value: t.utility_value(),
         damage_dealt: t.damage_dealt,
         damage_received: t.damage_received,
@@ -261,9 +268,9 @@ fn team<'a>(game: &'a Game, t: &'a Team) -> TeamOut<'a> {
     }
 }
 
-fn player(p: &PlayerCard) -> PlayerOut<'_> {
+fn player<'a>(p: &'a PlayerCard, names: &'a Names) -> PlayerOut<'a> {
     PlayerOut {
-        name: &p.name,
+        name: names.player(&p.name),
         country: p.country.as_deref(),
         skill: p.skill,
         skill_uncertainty: p.skill_uncertainty,

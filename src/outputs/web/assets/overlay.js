@@ -60,7 +60,9 @@
     if (s.delay_label) h += '<span class="bar-delayed">' + esc(s.delay_label) + "</span>";
     if (s.paused) h += '<span class="bar-paused">PAUSED</span>';
     if (s.over) {
-      var who = s.winners && s.winners.length ? " \u2013 side " + s.winners.map(function (a) { return a + 1; }).join(", ") + " won" : "";
+      var names = {};
+      st.sides.forEach(function (side) { names[side.ally_team] = side.name; });
+      var who = s.winners && s.winners.length ? " \u2013 " + s.winners.map(function (a) { return names[a] || "side " + (a + 1); }).join(", ") + " won" : "";
       h += '<span class="bar-over">GAME OVER' + esc(who) + "</span>";
     }
     h += "</div>";
@@ -109,7 +111,7 @@
     var h = '<div class="bar-sides' + (compact ? " bar-compact" : "") + (ffa ? " bar-ffa" : "") + '">';
     ss.forEach(function (side) {
       h += '<div class="bar-side bar-side-' + side.ally_team + '">' + (ffa ? "" :
-        '<div class="bar-side-head"><span>Side ' + (side.ally_team + 1) + "</span>" +
+        '<div class="bar-side-head"><span class="bar-side-name">' + esc(side.name || "Side " + (side.ally_team + 1)) + "</span>" +
         '<span class="bar-army-value">' + amount(side.army_value) + "</span></div>");
       side.teams.forEach(function (id) {
         var t = by[id];
@@ -236,7 +238,7 @@
     var by = teamsById(st);
     var h = '<div class="bar-cards">';
     sides(st).forEach(function (side) {
-      h += '<div class="bar-side-head"><span>Side ' + (side.ally_team + 1) + "</span></div>";
+      h += '<div class="bar-side-head"><span class="bar-side-name">' + esc(side.name || "Side " + (side.ally_team + 1)) + "</span></div>";
       side.teams.forEach(function (id) {
         var t = by[id];
         if (!t) return;
