@@ -57,7 +57,14 @@ fn serve(extra: &[&str]) -> Serve {
 fn simulate(port: u16, seconds: u32, speed: &str, units: u32) -> Child {
     Command::new(BIN)
         .args(["simulate", "--to", &format!("127.0.0.1:{port}")])
-        .args(["--teams", "16", "--rate", "30", "--units", &units.to_string()])
+        .args([
+            "--teams",
+            "16",
+            "--rate",
+            "30",
+            "--units",
+            &units.to_string(),
+        ])
         .args(["--seconds", &seconds.to_string(), "--speed", speed])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -100,11 +107,15 @@ fn client(web: u16, stop: Arc<AtomicBool>, events: Arc<AtomicU64>, bytes: Arc<At
                 Ok(0) => return,
                 Ok(n) => {
                     bytes.fetch_add(n as u64, Ordering::Relaxed);
-                    let k = buf[..n].windows(13).filter(|w| w == b"event: update").count();
+                    let k = buf[..n]
+                        .windows(13)
+                        .filter(|w| w == b"event: update")
+                        .count();
                     events.fetch_add(k as u64, Ordering::Relaxed);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
-                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut => {}
                 Err(_) => return,
             }
         }
@@ -113,8 +124,12 @@ fn client(web: u16, stop: Arc<AtomicBool>, events: Arc<AtomicU64>, bytes: Arc<At
 
 fn clients_table() {
     const SECONDS: u64 = 15;
-    println!("\n### Page clients (serve + simulate: 16 teams, 600 units, 30 snapshots/s; {SECONDS} s per row)\n");
-    println!("| page clients | serve CPU (% of one core) | per client updates/s | per client KB/s | serve RSS MB |");
+    println!(
+        "\n### Page clients (serve + simulate: 16 teams, 600 units, 30 snapshots/s; {SECONDS} s per row)\n"
+    );
+    println!(
+        "| page clients | serve CPU (% of one core) | per client updates/s | per client KB/s | serve RSS MB |"
+    );
     println!("|---:|---:|---:|---:|---:|");
     for n in [0usize, 1, 10, 50] {
         let srv = serve(&[]);
@@ -128,20 +143,37 @@ fn clients_table() {
             client(srv.web, stop.clone(), events.clone(), bytes.clone());
         }
         std::thread::sleep(Duration::from_secs(2));
-        let (e0, b0) = (events.load(Ordering::Relaxed), bytes.load(Ordering::Relaxed));
+        let (e0, b0) = (
+            events.load(Ordering::Relaxed),
+            bytes.load(Ordering::Relaxed),
+        );
         let pid = srv.child.id();
         let t0 = cpu_ticks(pid);
         let start = Instant::now();
         std::thread::sleep(Duration::from_secs(SECONDS));
         let secs = start.elapsed().as_secs_f64();
         let cpu = (cpu_ticks(pid) - t0) as f64 / 100.0 / secs * 100.0;
-        let per = |v: u64| if n == 0 { 0.0 } else { v as f64 / n as f64 / secs };
+        let per = |v: u64| {
+            if n == 0 {
+                0.0
+            } else {
+                v as f64 / n as f64 / secs
+            }
+        };
         let ev = per(events.load(Ordering::Relaxed) - e0);
         let kb = per(bytes.load(Ordering::Relaxed) - b0) / 1024.0;
         println!(
             "| {n} | {cpu:.1} | {} | {} | {:.1} |",
-            if n == 0 { "-".into() } else { format!("{ev:.1}") },
-            if n == 0 { "-".into() } else { format!("{kb:.0}") },
+            if n == 0 {
+                "-".into()
+            } else {
+                format!("{ev:.1}")
+            },
+            if n == 0 {
+                "-".into()
+            } else {
+                format!("{kb:.0}")
+            },
             rss_kb(pid) as f64 / 1024.0
         );
         stop.store(true, Ordering::Relaxed);
@@ -158,7 +190,10 @@ fn delay_table() {
     );
     println!("| serve | RSS at start MB | RSS after {WALL} s MB | messages fed |");
     println!("|---|---:|---:|---:|");
-    for (name, args) in [("no delay", vec![]), ("--delay 600", vec!["--delay", "600"])] {
+    for (name, args) in [
+        ("no delay", vec![]),
+        ("--delay 600", vec!["--delay", "600"]),
+    ] {
         let srv = serve(&args);
         let pid = srv.child.id();
         let start_rss = rss_kb(pid);

@@ -217,6 +217,9 @@ pub struct SimulateArgs {
     /// gets the game's history), then the game goes on at --speed.
     #[arg(long, default_value_t = 0.0, value_name = "S")]
     pub start_at: f64,
+    /// Send this token in the hello, as the widget's `token` setting does (for a reader started with --token).
+    #[arg(long, value_name = "T")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -313,6 +313,7 @@ fn hello() -> impl Strategy<Value = Hello> {
                 version: String::new(),
             },
             map,
+            token: None,
             is_replay: false,
             game_frame,
             rate_hz: None,

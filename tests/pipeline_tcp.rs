@@ -22,6 +22,7 @@ fn sim(to: std::net::SocketAddr, seed: u64, seconds: f64, detail: Detail) -> Sim
         seed,
         detail,
         start_at: 0.0,
+        token: None,
     }
 }
 

@@ -56,6 +56,7 @@ fn every_golden_file_round_trips() {
         "snapshot_v1_1.ndjson",
         "events_v1_1.ndjson",
         "events_v1_2.ndjson",
+        "hello_token.ndjson",
     ] {
         for msg in lines(name) {
             let line = protocol::encode_line(&msg);
@@ -495,4 +496,17 @@ fn v1_2_orders_carry_commands_builds_and_factory_queues() {
             other => panic!("{what}: {other:?}"),
         }
     }
+}
+
+/// 1.3: a hello may carry the two-PC token; absent in the plain golden hello.
+#[test]
+fn a_hello_may_carry_a_token() {
+    let Message::Hello(h) = one("hello_token.ndjson") else {
+        panic!("hello_token.ndjson is a hello");
+    };
+    assert_eq!(h.token.as_deref(), Some("blue-otter-42"));
+    let Message::Hello(h) = one("hello.ndjson") else {
+        panic!("hello.ndjson is a hello");
+    };
+    assert_eq!(h.token, None);
 }

@@ -291,3 +291,63 @@ fn serve_renames_players_and_sides() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+/// Two PCs: with a token, a game whose hello lacks it (or has another) is refused with one log line and nothing of it
+/// reaches the model; the right one gets in.
+#[test]
+fn a_game_without_the_token_is_refused_and_nothing_of_it_reaches_the_model() {
+    let srv = Serve::start(&["--token", "blue-otter-42"]);
+    let to = format!("127.0.0.1:{}", srv.port);
+    for token in [None, Some("red-fox")] {
+        let mut args = vec!["simulate", "--to", &to, "--seconds", "5", "--speed", "max"];
+        if let Some(t) = token {
+            args.extend(["--token", t]);
+        }
+        // simulate reconnects when it is dropped; a few seconds is enough to be refused many times.
+        let mut sim = Command::new(serve::BIN)
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("simulate");
+        std::thread::sleep(Duration::from_secs(2));
+        let _ = sim.kill();
+        let _ = sim.wait();
+    }
+    let s = serve::state(srv.web, Some("blue-otter-42"));
+    assert_eq!(
+        s["status"]["link"], "waiting",
+        "nothing reached the model: {s}"
+    );
+    assert_eq!(s["teams"].as_array().map(Vec::len), Some(0), "{s}");
+    let log = srv.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("receiver: refused 127.0.0.1:") && l.contains("missing token")),
+        "{log}"
+    );
+    assert!(log.contains("wrong token in its hello"), "{log}");
+    let mut sim = Command::new(serve::BIN)
+        .args([
+            "simulate",
+            "--to",
+            &to,
+            "--seconds",
+            "60",
+            "--token",
+            "blue-otter-42",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("simulate");
+    let s = serve::wait_state(srv.web, Some("blue-otter-42"), 30, |s| {
+        s["status"]["link"] == "live" && s["teams"].as_array().is_some_and(|t| t.len() == 4)
+    });
+    assert!(
+        !s.to_string().contains("blue-otter"),
+        "the token is not served back"
+    );
+    let _ = sim.kill();
+    let _ = sim.wait();
+}

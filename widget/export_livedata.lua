@@ -91,6 +91,7 @@ local config = {
   showStatus = true,
   queueKB    = 4096,        -- send queue bound (KiB, 16..8192); oldest snapshots are dropped beyond it
   budgetMs   = 1.5,         -- average cost per game frame before the unit rate is lowered; 0 = never
+  token      = "",          -- two-PC setup: the overlay's --token, sent in the hello; "" = none
 }
 
 -- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
@@ -407,11 +408,12 @@ local function encodeHello()
   for i = 1, #teamIds do teams[i] = encodeTeamInfo(teamIds[i]) end
   return fmt('{"type":"hello","schema_version":"%s","widget":{"name":"%s","version":"%s"},"engine_version":%s,'
     .. '"game":{"name":%s,"version":%s},"map":%s,"is_replay":%s,"game_frame":%d,"rate_hz":%d,"detail":"%s",'
-    .. '"view":%s,"teams":[%s],"unit_defs":%s}\n',
+    .. '"view":%s,"teams":[%s],"unit_defs":%s%s}\n',
     SCHEMA_VERSION, K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
     jstr(Game and Game.gameName or "unknown"), jstr(Game and Game.gameVersion or "unknown"),
     jstr(Game and Game.mapName or "unknown"), jbool(isReplay), gameFrame(), config.rate, config.detail,
-    encodeView(), tconcat(teams, ","), unitDefJson)
+    encodeView(), tconcat(teams, ","), unitDefJson,
+    config.token ~= "" and ',"token":' .. jstr(config.token) or "")
 end
 
 --------------------------------------------------------------------------------
@@ -1329,6 +1331,9 @@ local function handleCommand(words)
   elseif sub == "host" and arg then
     if resolveHost(arg) then config.host = arg; reconnectNow(); log("host " .. arg)
     else log("host must be an IP address such as 127.0.0.1") end
+  elseif sub == "token" and arg then
+    -- the overlay's --token (two PCs); "none" clears it. Never echoed: it is a secret.
+    config.token = (arg == "none") and "" or arg:sub(1, 256); reconnectNow(); log("token set")
   elseif sub == "port" and arg then
     local p = tonumber(arg)
     if p and p >= 1 and p <= 65535 then config.port = floor(p); reconnectNow(); log("port " .. config.port)
@@ -1340,7 +1345,7 @@ local function handleCommand(words)
   elseif sub == "show" or sub == "hide" then
     config.showStatus = (sub == "show")
   else
-    log("usage: /livedata status|connect|disconnect|host H|port P|rate N|detail D|show|hide")
+    log("usage: /livedata status|connect|disconnect|host H|port P|token T|rate N|detail D|show|hide")
   end
 end
 
@@ -1414,7 +1419,7 @@ end
 function widget:GetConfigData()
   return { enabled = config.enabled, host = config.host, port = config.port, rate = config.rate,
            detail = config.detail, showStatus = config.showStatus, queueKB = config.queueKB,
-           budgetMs = config.budgetMs }
+           budgetMs = config.budgetMs, token = config.token }
 end
 
 function widget:SetConfigData(data)
@@ -1427,6 +1432,7 @@ function widget:SetConfigData(data)
     if data.rate then setRate(data.rate) end
     if type(data.detail) == "string" then setDetail(data.detail) end
     if type(data.showStatus) == "boolean" then config.showStatus = data.showStatus end
+    if type(data.token) == "string" then config.token = data.token:sub(1, 256) end
     local b = tonumber(data.budgetMs)
     if b and b >= 0 and b <= 100 then config.budgetMs = b end
     -- at most 8 MiB: the queue's byte count (plus the lines that may pass the bound) stays below 2^24, exact in the

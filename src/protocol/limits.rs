@@ -270,6 +270,9 @@ fn check_hello(h: &Hello) -> Check {
     name("hello game.name", &h.game.name)?;
     name("hello game.version", &h.game.version)?;
     name("hello map", &h.map)?;
+    if let Some(t) = &h.token {
+        name("hello token", t)?;
+    }
     if let Some(r) = h.rate_hz
         && !(1.0..=30.0).contains(&r)
     {

@@ -57,6 +57,10 @@ pub struct Hello {
     pub view: View,
     pub teams: Vec<TeamInfo>,
     pub unit_defs: Vec<UnitDef>,
+    /// The shared secret of a two-PC setup (1.3): a reader started with a token refuses a connection whose hello does
+    /// not carry the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

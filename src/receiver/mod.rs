@@ -47,6 +47,9 @@ pub struct ReceiverConfig {
     pub hello_timeout: Duration,
     /// See [`MAX_BAD_LINES_IN_A_ROW`].
     pub max_bad_lines: u32,
+    /// When set, a connection must say this token in its hello; until it has, nothing of it is passed on (not even
+    /// that it connected), and one with a wrong or missing token is closed with one log line.
+    pub token: Option<String>,
 }
 
 impl ReceiverConfig {
@@ -59,6 +62,7 @@ impl ReceiverConfig {
             max_peers: MAX_PEERS,
             hello_timeout: HELLO_TIMEOUT,
             max_bad_lines: MAX_BAD_LINES_IN_A_ROW,
+            token: None,
         }
     }
 }
@@ -304,6 +308,8 @@ enum Ending {
     Lost(String),
     /// The consumer is gone: nothing more to report.
     Abandoned,
+    /// Refused for its token before anything of it was passed on: nothing to report either.
+    Refused,
 }
 
 async fn connection(
@@ -323,19 +329,28 @@ async fn connection(
             ok
         }
     };
-    if !emit(ReceiverEvent::Connected {
-        conn,
-        peer: peer.addr,
-    })
-    .await
+    // With a token, the connection is announced only once its hello proved it (see `read_lines`).
+    if config.token.is_none()
+        && !emit(ReceiverEvent::Connected {
+            conn,
+            peer: peer.addr,
+        })
+        .await
     {
         return;
     }
-    let reason = match read_lines(&peer, stream, &config, &emit).await {
+    let gated = config.token.is_some();
+    let announced = std::sync::atomic::AtomicBool::new(!gated);
+    let ending = read_lines(&peer, stream, &config, &emit, &announced).await;
+    let reason = match ending {
         Ending::Clean => None,
         Ending::Lost(r) => Some(r),
-        Ending::Abandoned => return,
+        Ending::Abandoned | Ending::Refused => return,
     };
+    if !announced.load(Ordering::Relaxed) {
+        // Never announced: it must not be reported gone either.
+        return;
+    }
     let _ = emit(ReceiverEvent::Disconnected { conn, reason }).await;
 }
 
@@ -346,6 +361,7 @@ async fn read_lines<F, Fut>(
     stream: tokio::net::TcpStream,
     config: &ReceiverConfig,
     emit: &F,
+    announced: &std::sync::atomic::AtomicBool,
 ) -> Ending
 where
     F: Fn(ReceiverEvent) -> Fut,
@@ -414,9 +430,35 @@ where
                 let raw = config.keep_raw.then(|| line.to_vec());
                 match protocol::parse_line(line) {
                     Ok(Parsed::Message {
-                        msg,
+                        mut msg,
                         unknown_fields,
                     }) => {
+                        if let Message::Hello(h) = &mut msg {
+                            if let Some(want) = &config.token {
+                                let given = h.token.take();
+                                if !given.as_deref().is_some_and(|g| same_secret(g, want)) {
+                                    let why = if given.is_some() { "wrong" } else { "missing" };
+                                    tracing::warn!(
+                                        "receiver: refused {}: {why} token in its hello (the widget's token setting must match the overlay's)",
+                                        peer.addr
+                                    );
+                                    return Ending::Refused;
+                                }
+                                if !announced.load(Ordering::Relaxed) {
+                                    if !emit(ReceiverEvent::Connected {
+                                        conn,
+                                        peer: peer.addr,
+                                    })
+                                    .await
+                                    {
+                                        return Ending::Abandoned;
+                                    }
+                                    announced.store(true, Ordering::Relaxed);
+                                }
+                            }
+                            // The secret goes no further than this check.
+                            h.token = None;
+                        }
                         if !proven && matches!(msg, Message::Hello(_)) {
                             proven = true;
                             peer.permit.prove();
@@ -452,7 +494,8 @@ where
         } else {
             bad_in_a_row = 0;
         }
-        if !emit(ev).await {
+        // Before a token-checked hello, nothing of the peer reaches the consumer.
+        if announced.load(Ordering::Relaxed) && !emit(ev).await {
             return Ending::Abandoned;
         }
         if config.max_bad_lines > 0 && bad_in_a_row >= config.max_bad_lines {
@@ -461,4 +504,10 @@ where
             ));
         }
     }
+}
+
+/// Compares without stopping at the first difference, so timing tells nothing about the token.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

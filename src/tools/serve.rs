@@ -32,6 +32,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     check_bind(args.bind, args.token.as_deref())?;
     let mut cfg = ReceiverConfig::new(SocketAddr::new(args.bind, args.port));
     cfg.keep_raw = args.relay_port.is_some();
+    cfg.token = args.token.clone().filter(|t| !t.is_empty());
     let (receiver, events) = Receiver::start(cfg, || {})?;
     let rt = receiver.runtime().clone();
     let hub = Hub::new();

@@ -221,6 +221,7 @@ impl OverlayApp {
         }
         let mut config = ReceiverConfig::new(addr);
         config.keep_raw = self.relay_port.is_some();
+        config.token = token.clone();
         match Receiver::start(config, || {}) {
             Ok((r, rx)) => {
                 tracing::info!("listening on {}", r.local_addr());
@@ -289,7 +290,10 @@ impl OverlayApp {
     fn start_feeder(&mut self, to: SocketAddr) {
         let started = match &self.feeder {
             None => return,
-            Some(Feeder::Demo) => simulate::spawn_demo(to).map(Running::Sim),
+            Some(Feeder::Demo) => {
+                let token = Some(self.settings.token.trim().to_owned()).filter(|t| !t.is_empty());
+                simulate::spawn_demo(to, token).map(Running::Sim)
+            }
             Some(Feeder::Replay(path, speed)) => {
                 replay::spawn(path.clone(), to.to_string(), *speed).map(Running::Replay)
             }

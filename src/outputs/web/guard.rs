@@ -21,6 +21,10 @@ use tokio::time::Sleep;
 /// How long a write may wait for a client that does not read before the client is dropped.
 pub const WRITE_STALL: Duration = Duration::from_secs(10);
 
+/// The kernel's send buffer per page client: dozens of states (5-15 KB each), and the most a client that stopped
+/// reading holds in the kernel before its writes wait (Linux would otherwise let it grow to 4 MB).
+const SEND_BUFFER: usize = 256 * 1024;
+
 /// Connections open at once; more are closed as soon as accepted, with a log line. Fifty OBS sources and browser tabs
 /// is far beyond a real scene; the cap keeps a runaway client from using up file descriptors.
 pub const MAX_CONNECTIONS: usize = 256;
@@ -69,6 +73,7 @@ impl Listener for GuardedListener {
                         continue;
                     }
                     let _ = stream.set_nodelay(true);
+                    let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
                     self.open.fetch_add(1, Ordering::Relaxed);
                     let io = Guarded {
                         stream,

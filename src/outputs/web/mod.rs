@@ -15,6 +15,7 @@ pub mod state;
 pub use guard::{MAX_CONNECTIONS, WRITE_STALL};
 
 use crate::model::Hub;
+use crate::receiver::same_secret;
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -335,12 +336,6 @@ async fn check_token(
         "this overlay needs its token: add ?token=... to the address\n",
     )
         .into_response()
-}
-
-/// Compares without stopping at the first difference, so timing tells nothing about the token.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `%XX` and `+` in a query value (tokens are usually plain, but a user may paste one with symbols).

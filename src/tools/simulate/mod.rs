@@ -33,6 +33,8 @@ pub struct SimConfig {
     /// Game seconds played before the game goes out at `speed`: sent as fast as the socket takes them, one snapshot a
     /// game second (what the model keeps of history), so a listener starts with the game's past already drawn.
     pub start_at: f64,
+    /// Sent in the hello, for a reader started with a token.
+    pub token: Option<String>,
 }
 
 impl SimConfig {
@@ -49,6 +51,7 @@ impl SimConfig {
             seed: fastrand::u64(1..10_000),
             detail: Detail::Standard,
             start_at: DEMO_START_AT,
+            token: None,
         }
     }
 }
@@ -73,11 +76,19 @@ pub fn spawn(cfg: SimConfig) -> anyhow::Result<Background<SimReport>> {
 
 /// The window's `--demo`: [`SimConfig::demo`] games into `to`, one after another (a new seed each, a short pause
 /// after each game over), until the handle is stopped or dropped, so a demo left running never runs dry.
-pub fn spawn_demo(to: std::net::SocketAddr) -> anyhow::Result<Background<SimReport>> {
+/// `token`: the window's token setting, so that its own demo gets in when one is set.
+pub fn spawn_demo(
+    to: std::net::SocketAddr,
+    token: Option<String>,
+) -> anyhow::Result<Background<SimReport>> {
     Background::spawn("bar-overlay-demo", move |stop| {
         let mut total = SimReport::default();
         while !stop.load(Ordering::Relaxed) {
-            let r = run(&SimConfig::demo(to), stop)?;
+            let cfg = SimConfig {
+                token: token.clone(),
+                ..SimConfig::demo(to)
+            };
+            let r = run(&cfg, stop)?;
             total.snapshots_sent += r.snapshots_sent;
             total.bytes += r.bytes;
             total.connections += r.connections;
@@ -122,6 +133,7 @@ pub fn run_cli(args: &SimulateArgs) -> anyhow::Result<()> {
         seed: args.seed,
         detail,
         start_at: args.start_at.clamp(0.0, args.seconds),
+        token: args.token.clone(),
     };
     let stop = Arc::new(AtomicBool::new(false));
     let r = run(&cfg, &stop)?;
@@ -146,9 +158,16 @@ pub struct Encoder {
     /// The last unit id the round-robin refreshed.
     cursor: u32,
     need_full: bool,
+    token: Option<String>,
 }
 
 impl Encoder {
+    /// Sends `token` in the hello, as the widget's `token` setting does.
+    pub fn with_token(mut self, token: Option<String>) -> Encoder {
+        self.token = token;
+        self
+    }
+
     pub fn new(detail: Detail, rate_hz: f64, seed: u64) -> Encoder {
         let rate = rate_hz.clamp(1.0, 30.0);
         let frames_per_snapshot = (30.0 / rate).round().max(1.0);
@@ -160,6 +179,7 @@ impl Encoder {
             seq: 0,
             cursor: 0,
             need_full: true,
+            token: None,
         }
     }
 
@@ -189,7 +209,7 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> anyhow::Result<SimReport> {
     if orders {
         world.record_orders();
     }
-    let mut encoder = Encoder::new(cfg.detail, cfg.rate_hz, cfg.seed);
+    let mut encoder = Encoder::new(cfg.detail, cfg.rate_hz, cfg.seed).with_token(cfg.token.clone());
     let frames_per_snapshot = encoder.frames_per_snapshot();
     let end_frame = (cfg.seconds * 30.0).round() as u32;
     // Fast-forwarded frames: one snapshot per game second (30 frames), no pacing.
@@ -309,6 +329,7 @@ impl Encoder {
             },
             teams: world.team_infos(),
             unit_defs: World::unit_defs(),
+            token: self.token.clone(),
         })
     }
 
