@@ -12,21 +12,25 @@
 mod real_engine;
 
 use real_engine::check;
-use real_engine::run::{Mode, run_game};
+use real_engine::run::{Mode, Opts, run_game};
 use real_engine::truth;
 
 /// Game seconds per run: eight waves meet in the middle, the factories build, two units change teams.
 const GAME_SECONDS: u32 = 90;
 
-fn play(mode: Mode) {
-    let run = run_game(mode, GAME_SECONDS, 0, "");
+fn play(mode: Mode, detail: Option<&str>) {
+    let run = run_game(Opts {
+        detail,
+        ..Opts::new(mode, GAME_SECONDS)
+    });
     let name = mode.name();
     let truth = truth::parse(&run.infolog)
         .unwrap_or_else(|e| panic!("{name}: {e}; see {}/infolog.txt", run.out.display()));
     let (problems, stats) = check::check(&run, &truth);
     eprintln!(
         "{name}: {:.1} s wall, {} snapshots, {} truth dumps checked, up to {} units (game: {}), {} deaths \
-         ({} in view), {} destroyed, {} hidden, destroyed lag {:?}, widget frame cost {:?}",
+         ({} in view), {} destroyed, {} hidden, destroyed lag {:?}, enemy units sent in LOS {} / on radar {}, \
+         widget frame cost {:?}",
         run.wall.as_secs_f64(),
         stats.snapshots,
         stats.dumps_checked,
@@ -37,6 +41,8 @@ fn play(mode: Mode) {
         stats.destroyed,
         stats.hidden,
         stats.destroyed_lag,
+        stats.enemy_in_los,
+        stats.enemy_blips,
         stats.frame_costs
     );
     let _ = std::fs::write(run.out.join("problems.txt"), problems.list.join("\n"));
@@ -51,10 +57,11 @@ fn play(mode: Mode) {
 
 #[test]
 fn spectator_model_matches_the_game() {
-    play(Mode::Spectator);
+    play(Mode::Spectator, None);
 }
 
 #[test]
 fn player_sees_only_its_side_and_what_is_in_sight() {
-    play(Mode::Player);
+    // comprehensive: also what a player must not get (enemy experience, enemy radar blips' velocity)
+    play(Mode::Player, Some("comprehensive"));
 }

@@ -13,6 +13,8 @@
 #   RECEIVER     optional command prefix that records the stream, run as: $RECEIVER OUTFILE --port PORT --until-bye
 #                (e.g. RECEIVER="/path/bar-overlay record"); output OUTDIR/stream.ndjson, log OUTDIR/receiver.log
 #   PORT         TCP port the widget connects to (written into the widget's config data; default 47800)
+#   DETAIL       the widget's detail level (config data; default: the widget's own, standard)
+#   PROBE        1: also install the cost probes (probe/*.lua: [LiveProbe] lines in infolog; benches/engine.rs)
 #   NETNS        auto (default) | 1 | 0: run receiver + engine in a private network namespace (unshare -n, else -rn)
 #   SPEED        game speed factor (MinSpeed/MaxSpeed; default 20)
 #   EXTRA        idle tanks per team added behind each base (mod option lt_extra; default 0), for cost runs
@@ -33,6 +35,8 @@ case "$MODE" in spectator|player) ;; *) echo "mode must be spectator or player" 
 SPEED=${SPEED:-20}
 EXTRA=${EXTRA:-0}
 PORT=${PORT:-47800}
+DETAIL=${DETAIL:-}
+PROBE=${PROBE:-0}
 TIMEOUT=${TIMEOUT:-$((120 + SECS))}
 SPRING=${SPRING:-/usr/games/spring-headless}
 NETNS=${NETNS:-auto}
@@ -52,20 +56,29 @@ cp -r "$HERE/LiveTest.sdd" "$W/games/"
 sed "s/@SPEED@/$SPEED/g" "$HERE/springsettings.cfg" > "$W/springsettings.cfg"
 sed -e "s/@SPEED@/$SPEED/g" -e "s/@GAME_SECONDS@/$SECS/g" -e "s/@EXTRA@/$EXTRA/g" "$HERE/script_$MODE.txt" > "$OUT/script.txt"
 
-# 2. the widget under test, enabled by the engine's base widget handler config (LuaUI/Config/<modShortName>.lua)
+# 2. the widget under test (and the cost probes), enabled by the engine's base widget handler config
+#    (LuaUI/Config/<modShortName>.lua)
+ORDER=; DATA=
 if [ -n "$WIDGET" ]; then
   [ -f "$WIDGET" ] || { echo "WIDGET not found: $WIDGET" >&2; exit 2; }
   cp "$WIDGET" "$W/LuaUI/Widgets/"
   NAME=${WIDGET_NAME:-$(grep -m1 -oE 'name *= *"[^"]+"' "$WIDGET" | sed -E 's/^name *= *"(.*)"$/\1/')}
   [ -n "$NAME" ] || { echo "cannot read the widget name from $WIDGET; set WIDGET_NAME" >&2; exit 2; }
-  cat > "$W/LuaUI/Config/LT.lua" <<CFG
+  DETAIL_LUA=${DETAIL:+", detail = \"$DETAIL\""}
+  ORDER="[\"$NAME\"] = 1,"
+  DATA="[\"$NAME\"] = { port = $PORT$DETAIL_LUA },"
+fi
+if [ "$PROBE" = 1 ]; then
+  cp "$HERE"/probe/livetest_probe_*.lua "$W/LuaUI/Widgets/"
+  ORDER="$ORDER [\"LiveTest probe begin\"] = 2, [\"LiveTest probe end\"] = 3,"
+fi
+cat > "$W/LuaUI/Config/LT.lua" <<CFG
 -- written by run.sh: order > 0 enables a widget; data is handed to widget:SetConfigData()
 return {
-  order = { ["$NAME"] = 1 },
-  data = { ["$NAME"] = { port = $PORT } },
+  order = { $ORDER },
+  data = { $DATA },
 }
 CFG
-fi
 
 # 3. receiver + engine, in a private network namespace when possible (nothing else can use the port)
 cat > "$OUT/inner.sh" <<INNER

@@ -4,7 +4,7 @@
 use super::run::{Mode, Run};
 use super::truth::{Dump, Truth};
 use bar_overlay::model::{Feed, Game};
-use bar_overlay::protocol::{EventKind, Message, Snapshot};
+use bar_overlay::protocol::{Detail, EventKind, Message, Snapshot};
 use bar_overlay::receiver::ReceiverEvent;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -58,6 +58,9 @@ pub struct Stats {
     pub destroyed_lag: BTreeMap<i64, usize>,
     /// The lowest unit refresh rate the widget reported (6 Hz unless it throttled itself).
     pub min_unit_rate_hz: f64,
+    /// Enemy units a player was sent in line of sight (with health) and as radar blips.
+    pub enemy_in_los: usize,
+    pub enemy_blips: usize,
     pub last_frame: u32,
 }
 
@@ -267,8 +270,39 @@ fn check_snapshot(
             timeline.entry(*id).or_default().push((f, Seen::Dropped));
         }
     }
+    let comprehensive = s.detail == Some(Detail::Comprehensive);
     for u in units {
         timeline.entry(u.id).or_default().push((f, Seen::Sent));
+        let allied = mode == Mode::Spectator
+            || game.teams.get(&u.team).map(|t| t.ally_team) == Some(MY_ALLY);
+        if !allied {
+            if u.health.is_some() {
+                stats.enemy_in_los += 1;
+            } else {
+                stats.enemy_blips += 1;
+            }
+        }
+        if comprehensive {
+            // the engine gives experience only for allied units, and no velocity for a radar blip
+            if allied && (u.experience.is_none() || u.vel.is_none()) {
+                p.add(format!(
+                    "frame {f}: unit {} of team {} lacks experience or velocity",
+                    u.id, u.team
+                ));
+            }
+            if !allied && u.experience.is_some() {
+                p.add(format!(
+                    "frame {f}: the player got enemy unit {}'s experience",
+                    u.id
+                ));
+            }
+            if !allied && u.health.is_none() && u.vel.is_some() {
+                p.add(format!(
+                    "frame {f}: the player got radar blip {}'s velocity",
+                    u.id
+                ));
+            }
+        }
     }
     for id in &s.destroyed {
         timeline.entry(*id).or_default().push((f, Seen::Destroyed));

@@ -26,6 +26,37 @@ impl Mode {
     }
 }
 
+/// One run of the game.
+#[derive(Debug, Clone, Copy)]
+pub struct Opts<'a> {
+    pub mode: Mode,
+    pub secs: u32,
+    /// Idle tanks per team (high unit counts for cost measurements).
+    pub extra: u32,
+    /// The widget's detail level, or its default.
+    pub detail: Option<&'a str>,
+    /// Install the widget (false: the game alone, a baseline).
+    pub widget: bool,
+    /// Install the cost probes (`[LiveProbe]` lines).
+    pub probe: bool,
+    /// Appended to the run's directory name.
+    pub tag: &'a str,
+}
+
+impl Opts<'_> {
+    pub fn new(mode: Mode, secs: u32) -> Opts<'static> {
+        Opts {
+            mode,
+            secs,
+            extra: 0,
+            detail: None,
+            widget: true,
+            probe: false,
+            tag: "",
+        }
+    }
+}
+
 pub struct Run {
     pub mode: Mode,
     pub events: Vec<ReceiverEvent>,
@@ -70,9 +101,18 @@ fn tail(path: &Path, lines: usize) -> String {
     }
 }
 
-/// Plays `secs` game seconds in `mode` (plus `extra` idle tanks per team) and returns what the receiver saw and
-/// the engine's log. Panics with one line and the tail of the engine's log when the engine does not run cleanly.
-pub fn run_game(mode: Mode, secs: u32, extra: u32, tag: &str) -> Run {
+/// Plays the game as `opts` say and returns what the receiver saw and the engine's log. Panics with one line and
+/// the tail of the engine's log when the engine does not run cleanly.
+pub fn run_game(opts: Opts<'_>) -> Run {
+    let Opts {
+        mode,
+        secs,
+        extra,
+        detail,
+        widget,
+        probe,
+        tag,
+    } = opts;
     let spring = spring_headless();
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("engine")
@@ -116,10 +156,19 @@ pub fn run_game(mode: Mode, secs: u32, extra: u32, tag: &str) -> Run {
         .arg(&out)
         .arg(mode.name())
         .arg(secs.to_string())
-        .env("WIDGET", widget_file())
+        .env(
+            "WIDGET",
+            if widget {
+                widget_file()
+            } else {
+                PathBuf::new()
+            },
+        )
+        .env("PROBE", if probe { "1" } else { "0" })
         .env("NETNS", "0")
         .env("PORT", port.to_string())
         .env("EXTRA", extra.to_string())
+        .env("DETAIL", detail.unwrap_or(""))
         .env("TIMEOUT", timeout.to_string())
         .env("SPRING", &spring)
         .output()

@@ -2,7 +2,7 @@
 -- LiveTest synced LuaRules (no gadget handler: the engine calls these globals).
 --  * gives every unit a tiny Lua unit script (aim = always ready, builders in build stance)
 --  * plays a fixed scenario for the two teams (the orders are deterministic; combat results are not):
---      frame  1: per team 3 tanks, a gunship, a finished solar and a solar nanoframe; the commander
+--      frame  1: per team 3 tanks, a gunship, a radar tower, a finished solar and a solar nanoframe; the commander
 --                finishes the nanoframe, then builds a factory (which then builds tanks and gunships)
 --      frame 150, then every 8 s: a wave (3 tanks, every other wave a gunship) fights its way to the
 --                enemy base; the waves meet in the middle and die
@@ -244,6 +244,7 @@ local function setup()
 		local px, pz = toward(t, -60)
 		army[t][#army[t] + 1] = spawn("ltplane", t, px, pz)
 		solar[t] = spawn("ltsolar", t, b.x, b.z - 200)
+		spawn("ltradar", t, b.x - (base[t].x < Game.mapSizeX / 2 and 150 or -150), b.z - 320)
 		local frame = spawn("ltsolar", t, b.x, b.z + 200, true)   -- nanoframe: under construction
 		local com = commanderOf(t)
 		if com and frame then

@@ -22,6 +22,7 @@ return {
 		turnrate = 800,
 		sightdistance = 450,
 		radardistance = 700,
+		activatewhenbuilt = true, -- a radar only works while the unit is on
 		builder = true,
 		workertime = 300,
 		builddistance = 140,

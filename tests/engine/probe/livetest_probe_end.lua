@@ -1,0 +1,41 @@
+--------------------------------------------------------------------------------
+-- LiveTest cost probe, part 2 of 2 (see livetest_probe_begin.lua). Per game frame it writes to the engine's log:
+--   [LiveProbe] F cost_ms ema_ms units control_ms
+-- cost_ms: CPU time of the widgets between the probes in this GameFrame plus the Update calls since the previous
+-- GameFrame (what the widget's own throttle measures); ema_ms: the widget's own measurement (WG.livedata
+-- status cost_ms, an average over about 20 frames) or -1; units: how many units the engine lists; control_ms: the
+-- same clock around a fixed piece of Lua work (300 string.format calls) in the same frame, which shows how much a
+-- busy machine (other processes, the engine's other threads) adds to any measurement here.
+--------------------------------------------------------------------------------
+function widget:GetInfo()
+	return { name = "LiveTest probe end", desc = "cost probe (tests only)", layer = 1000000, enabled = true }
+end
+
+local clock = os.clock
+local echo = Spring.Echo
+local getAllUnits = Spring.GetAllUnits
+local units = 0
+
+function widget:Update()
+	local p = WG.liveProbe
+	if p then p.acc = p.acc + (clock() - p.t) end
+end
+
+function widget:GameFrame(n)
+	local p = WG.liveProbe
+	if not p then return end
+	local cost = p.acc + (clock() - p.t)
+	p.acc = 0
+	if n % 30 == 0 then units = #getAllUnits() end
+	local ema = -1
+	local ld = WG.livedata
+	if ld and ld.status then
+		local ok, st = pcall(ld.status)
+		if ok and type(st) == "table" and st.cost_ms then ema = st.cost_ms end
+	end
+	local c0 = clock()
+	local x = 0
+	for i = 1, 300 do x = x + #string.format("%d,%d", i, n) end
+	local control = clock() - c0
+	echo(string.format("[LiveProbe] %d %.4f %.4f %d %.4f", n, cost * 1000, ema, units, control * 1000))
+end
