@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The player's ally team in `Mode::Player` (team 0).
 const MY_ALLY: u32 = 0;
-/// How far (elmos) a unit may have moved since the widget last refreshed it: 6 refreshes a second, the gunship
-/// flies 4.5 elmos a frame, and explosions push units around.
-const POS_SLACK: f64 = 64.0;
+/// How far (elmos) a unit may move in a frame (the gunship's top speed is 4.5; a little margin for aircraft that
+/// overshoot), and how far apart the model and the game may be besides (pathing, the dump's rounding).
+const MAX_SPEED: f64 = 5.0;
+const POS_SLACK: f64 = 24.0;
 /// Frames until the widget notices that a player's enemy died: the engine sends a player no `UnitDestroyed` for
 /// enemies, so the widget learns it from its next full scan of `GetAllUnits` (every `30 / unit rate` snapshots; the
 /// unit rate is 6 Hz unless the widget throttles itself), or when the dying unit's turn to be refreshed comes first.
@@ -103,6 +104,8 @@ fn def_name(game: &Game, def: u32) -> String {
 /// What a check needs to know about the whole run.
 struct Ctx<'a> {
     truth: &'a Truth,
+    /// unit id -> the frame of the last snapshot that carried it (the model's position is from then)
+    last_sent: HashMap<u32, u32>,
     /// unit id -> the frames it died at (ids are reused)
     deaths: HashMap<u32, Vec<u32>>,
     /// see [`scan_lag`]
@@ -174,9 +177,12 @@ fn compare(game: &Game, dump: &Dump, frame: u32, mode: Mode, ctx: &Ctx<'_>, p: &
             match &u.pos {
                 Some(pos) => {
                     let d = ((pos.x as f64 - tu.x).powi(2) + (pos.z as f64 - tu.z).powi(2)).sqrt();
-                    if d > POS_SLACK {
+                    let since =
+                        frame.saturating_sub(ctx.last_sent.get(id).copied().unwrap_or(frame));
+                    if d > POS_SLACK + MAX_SPEED * since as f64 {
                         p.add(format!(
-                            "frame {frame}: {what} is at ({:.0}, {:.0}) in the model, ({:.0}, {:.0}) in the game",
+                            "frame {frame}: {what} is at ({:.0}, {:.0}) in the model (sent {since} frames ago), \
+                             ({:.0}, {:.0}) in the game",
                             pos.x, pos.z, tu.x, tu.z
                         ));
                     }
@@ -482,8 +488,9 @@ pub fn check(run: &Run, truth: &Truth) -> (Problems, Stats) {
     for d in &truth.deaths {
         deaths.entry(d.id).or_default().push(d.frame);
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         truth,
+        last_sent: HashMap::new(),
         deaths,
         lag: scan_lag(stats.min_unit_rate_hz),
     };
@@ -536,6 +543,9 @@ pub fn check(run: &Run, truth: &Truth) -> (Problems, Stats) {
                     last_seq = s.seq;
                     stats.snapshots += 1;
                     check_snapshot(s, feed.game(), mode, &mut timeline, &mut stats, &mut p);
+                    for u in s.units.as_deref().unwrap_or(&[]) {
+                        ctx.last_sent.insert(u.id, s.game_frame);
+                    }
                 }
                 if let Message::Event(e) = msg.as_ref()
                     && let EventKind::Status(st) = &e.kind
