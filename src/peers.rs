@@ -144,6 +144,21 @@ impl Permit {
     pub async fn evicted(&self) {
         self.evict.notified().await
     }
+
+    /// The same as [`Permit::evicted`], as a value for code that polls by hand (an `AsyncRead` wrapper).
+    pub fn eviction(&self) -> Eviction {
+        Eviction(Box::pin(self.evict.clone().notified_owned()))
+    }
+}
+
+/// See [`Permit::eviction`].
+pub struct Eviction(std::pin::Pin<Box<tokio::sync::futures::OwnedNotified>>);
+
+impl Eviction {
+    /// Ready once the connection has been evicted; registers the task to be woken then.
+    pub fn poll(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
 }
 
 impl Drop for Permit {

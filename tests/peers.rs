@@ -5,6 +5,8 @@
 //!
 //! Needs `python3`, `lua5.1`, `lua-socket`, `lua-dkjson` (scripts/test installs them); missing tools fail the test.
 
+mod common;
+
 use bar_overlay::model::Feed;
 use bar_overlay::protocol::Message;
 use bar_overlay::receiver::{MAX_PEERS, Receiver, ReceiverConfig, ReceiverEvent};
@@ -264,4 +266,27 @@ fn a_peer_without_a_hello_is_closed_and_one_that_sends_only_garbage_too() {
         "{reasons:?}"
     );
     drop((idle, garbage));
+}
+
+#[test]
+fn web_pages_answer_through_a_flood_of_idle_connections() {
+    let srv = common::serve::Serve::start(&[]);
+    let web = SocketAddr::from(([127, 0, 0, 1], srv.web));
+    // Idle sockets only: past the cap (256) each newcomer takes the place of the oldest that sent no request.
+    let crowd = flood(web, 3000, 20, &["--bad-every", "0"]);
+    std::thread::sleep(Duration::from_secs(4));
+    let mut answered = 0;
+    for _ in 0..10 {
+        let (status, _, body) = common::serve::get(srv.web, "/api/state");
+        assert_eq!(status, 200, "{body}");
+        answered += 1;
+    }
+    let stats = flood_stats(crowd);
+    eprintln!("web flood: {stats}; {answered} page requests answered");
+    assert!(stats["opened"].as_u64().unwrap_or(0) >= 3000, "{stats}");
+    assert!(
+        srv.log().contains("web: 256 connections open (the limit)"),
+        "the cap said so:\n{}",
+        srv.log()
+    );
 }

@@ -1,17 +1,20 @@
 //! The web server's listener: a cap on open connections, and a write timeout that drops a client that stopped
 //! reading (an OBS source that froze, a browser tab the OS suspended).
 //!
+//! The cap is [`crate::peers`], as for the receiver: a connection proves itself by sending a whole request head (up
+//! to the blank line); until then a newcomer past the cap takes its place, so a crowd of idle or half-open
+//! connections on a LAN address cannot keep a stream's pages out.
+//!
 //! Live pages read a stream that never ends. A client that stops reading fills its socket buffer; from then on its
 //! writes wait. The page stream keeps only the latest state per client (a `watch`), so waiting costs no memory, but
 //! the connection would stay open forever; after [`WRITE_STALL`] of a write that cannot proceed it is closed.
 
+use crate::peers::{Admission, Eviction, Peers, Permit};
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -25,8 +28,9 @@ pub const WRITE_STALL: Duration = Duration::from_secs(10);
 /// reading holds in the kernel before its writes wait (Linux would otherwise let it grow to 4 MB).
 const SEND_BUFFER: usize = 256 * 1024;
 
-/// Connections open at once; more are closed as soon as accepted, with a log line. Fifty OBS sources and browser tabs
-/// is far beyond a real scene; the cap keeps a runaway client from using up file descriptors.
+/// Connections open at once; past it a newcomer replaces the oldest connection that has not sent a request yet, or
+/// is closed at once when all have (one log line). Fifty OBS sources and browser tabs is far beyond a real scene; the
+/// cap keeps a runaway client from using up file descriptors.
 pub const MAX_CONNECTIONS: usize = 256;
 
 /// The peer of a request, for log lines.
@@ -41,8 +45,7 @@ impl Connected<IncomingStream<'_, GuardedListener>> for Peer {
 
 pub struct GuardedListener {
     inner: TcpListener,
-    open: Arc<AtomicUsize>,
-    max: usize,
+    peers: Peers,
     stall: Duration,
 }
 
@@ -50,8 +53,7 @@ impl GuardedListener {
     pub fn new(inner: TcpListener, max: usize, stall: Duration) -> GuardedListener {
         GuardedListener {
             inner,
-            open: Arc::new(AtomicUsize::new(0)),
-            max: max.max(1),
+            peers: Peers::new("web", max),
             stall,
         }
     }
@@ -65,19 +67,17 @@ impl Listener for GuardedListener {
         loop {
             match self.inner.accept().await {
                 Ok((stream, peer)) => {
-                    if self.open.load(Ordering::Relaxed) >= self.max {
-                        tracing::warn!(
-                            "web: {peer} refused: {} connections are open already",
-                            self.max
-                        );
+                    // Refused (every place held by a client that has made a request): `admit` logged it.
+                    let Admission::Admitted(permit) = self.peers.admit(peer) else {
                         continue;
-                    }
+                    };
                     let _ = stream.set_nodelay(true);
                     let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
-                    self.open.fetch_add(1, Ordering::Relaxed);
                     let io = Guarded {
                         stream,
-                        open: self.open.clone(),
+                        eviction: Some(permit.eviction()),
+                        permit,
+                        head: 0,
                         stall: self.stall,
                         waiting: None,
                         peer,
@@ -98,20 +98,19 @@ impl Listener for GuardedListener {
     }
 }
 
-/// A client connection: counts itself open until dropped, and fails a write that waited longer than `stall`.
+/// A client connection: holds its place under the cap until dropped, is closed if evicted before it sent a request
+/// head, and fails a write that waited longer than `stall`.
 pub struct Guarded {
     stream: TcpStream,
-    open: Arc<AtomicUsize>,
+    permit: Permit,
+    /// Until the first request head; `None` once proven.
+    eviction: Option<Eviction>,
+    /// How much of the blank line ending a request head (`\r\n\r\n`) the bytes read so far end with.
+    head: usize,
     stall: Duration,
     /// Armed when a write first has to wait; cleared when one proceeds.
     waiting: Option<Pin<Box<Sleep>>>,
     peer: SocketAddr,
-}
-
-impl Drop for Guarded {
-    fn drop(&mut self) {
-        self.open.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 impl Guarded {
@@ -156,7 +155,33 @@ impl AsyncRead for Guarded {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        if let Some(e) = &mut self.eviction
+            && e.poll(cx).is_ready()
+        {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "closed to make room for a newer connection",
+            )));
+        }
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if self.eviction.is_some() && read.is_ready() {
+            let this = &mut *self;
+            for &b in &buf.filled()[before..] {
+                this.head = match (this.head, b) {
+                    (0 | 2, b'\r') => this.head + 1,
+                    (1 | 3, b'\n') => this.head + 1,
+                    (_, b'\r') => 1,
+                    _ => 0,
+                };
+                if this.head == 4 {
+                    this.permit.prove();
+                    this.eviction = None;
+                    break;
+                }
+            }
+        }
+        read
     }
 }
 
