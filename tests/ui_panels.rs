@@ -388,3 +388,69 @@ fn the_window_serves_the_pages_from_its_model_and_delays_both() {
     );
     assert!(!shown(&h, "DELAYED 2:00"));
 }
+
+/// Broadcast names (protocol 1.1 cards aside): a player and a side renamed in the settings show under their new
+/// names in the scoreboard, are saved with the settings, and the pages get them too.
+#[test]
+fn broadcast_names_rename_players_and_sides_and_are_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    feed_golden(&mut h, &["hello_v1_1.ndjson", "snapshot_v1_1.ndjson"]);
+    frames(&mut h);
+    assert!(shown(&h, "Alice") && shown(&h, "Side 2"));
+    // The player card: country label and rating beside the name.
+    assert!(shown(&h, "DE"), "country label");
+    assert!(shown(&h, "32"), "rating");
+    h.get_by_label("Settings").click();
+    frames(&mut h);
+    h.get_by_label("Alice:").click();
+    frames(&mut h);
+    h.get_by_label("Alice:").type_text("Alice [TL]");
+    frames(&mut h);
+    h.get_by_label("Side 2:").click();
+    frames(&mut h);
+    h.get_by_label("Side 2:").type_text("Team Liquid");
+    frames(&mut h);
+    let names = h.state().settings().names.clone();
+    assert_eq!(names.player("Alice"), "Alice [TL]");
+    assert_eq!(names.side(1), "Team Liquid");
+    h.state_mut().show_settings(false);
+    frames(&mut h);
+    assert!(shown(&h, "Alice [TL]"), "renamed in the scoreboard");
+    assert!(shown(&h, "Team Liquid"), "side renamed");
+    assert!(!shown(&h, "Side 2"));
+    let saved = std::fs::read_to_string(config_path(&dir)).expect("settings saved");
+    assert!(
+        saved.contains("Alice [TL]") && saved.contains("Team Liquid"),
+        "{saved}"
+    );
+}
+
+/// The production panel (protocol 1.1), off by default: turned on in the settings it lists each team's factories
+/// with the unit in progress, the constructions and the idle builders, from the golden snapshot.
+#[test]
+fn production_panel_lists_factories_constructions_and_idle_builders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    feed_golden(&mut h, &["hello_v1_1.ndjson", "snapshot_v1_1.ndjson"]);
+    frames(&mut h);
+    assert!(!h.state().settings().panels.production);
+    assert!(!shown(&h, "Bot Lab: Pawn"));
+    h.get_by_label("Settings").click();
+    frames(&mut h);
+    h.get_by_label("Production").click();
+    frames(&mut h);
+    h.state_mut().show_settings(false);
+    frames(&mut h);
+    // Bob's lab builds a Pawn, 35 %, three more queued; Alice's commander builds a lab, half done.
+    assert!(shown(&h, "Bot Lab: Pawn"), "a factory and its unit");
+    assert!(shown(&h, "35% +3"));
+    assert!(shown(&h, "Bot Lab") && shown(&h, "50%"), "a construction");
+    assert!(shown(&h, "2 idle") && shown(&h, "0 idle"));
+    assert!(
+        shown(&h, "nothing in production"),
+        "Zoë's team: an empty production"
+    );
+    let saved = std::fs::read_to_string(config_path(&dir)).expect("settings saved");
+    assert!(saved.contains("production = true"), "{saved}");
+}

@@ -5,7 +5,7 @@
 //! the hub's wake-up after it applied a batch (egui merges wake-ups that arrive before the frame), from the tray,
 //! and from one scheduled repaint at the moment a live feed would turn stale.
 
-use super::panels::{army, graphs, scoreboard, status};
+use super::panels::{army, graphs, production, scoreboard, status};
 use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
 use super::{renderer, theme, tray, window};
 use crate::cli::Speed;
@@ -152,6 +152,7 @@ impl OverlayApp {
         }
         app.hub
             .set_delay(Duration::from_secs(u64::from(app.settings.delay_secs)));
+        app.hub.set_names(app.settings.names.clone());
         if startup.listen {
             app.listen(ctx);
         }
@@ -371,6 +372,9 @@ impl OverlayApp {
                 self.hub
                     .set_delay(Duration::from_secs(u64::from(self.settings.delay_secs)));
             }
+            if self.settings.names != self.applied.names {
+                self.hub.set_names(self.settings.names.clone());
+            }
             window::apply_changes(ctx, &self.applied, &self.settings);
             if self.settings.click_through && !self.applied.click_through {
                 self.click_through_since = Some(Instant::now());
@@ -465,13 +469,14 @@ impl OverlayApp {
         if p.scoreboard {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                scoreboard::show(ui, game);
+                scoreboard::show(ui, game, feed.names());
             });
             ui.add_space(gap);
         }
         if p.graphs {
             self.graphs.update(
                 game,
+                feed.names(),
                 feed.shown_new_games(),
                 self.settings.grouping,
                 self.settings.time_window,
@@ -490,7 +495,14 @@ impl OverlayApp {
         if p.army {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                army::show(ui, game, self.settings.top_units);
+                army::show(ui, game, feed.names(), self.settings.top_units);
+            });
+        }
+        if p.production {
+            ui.add_space(gap);
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                production::show(ui, game, feed.names());
             });
         }
         if p.graphs && !self.graphs.lines().is_empty() {
@@ -540,6 +552,14 @@ impl OverlayApp {
         let mut open = true;
         let mut action = SettingsAction::None;
         let listening = self.receiver.as_ref().map(Receiver::local_addr);
+        let (players, sides) = {
+            let feed = self.hub.feed();
+            let game = feed.game();
+            (
+                game.teams.values().map(|t| t.name.clone()).collect(),
+                game.ally_teams().into_keys().collect(),
+            )
+        };
         let cx = settings::SettingsContext {
             listening,
             listen_error: self.listen_error.as_deref(),
@@ -547,6 +567,8 @@ impl OverlayApp {
             running_renderer: self.running_renderer,
             renderer_fallback: self.renderer_fallback.as_deref(),
             path: self.store.path(),
+            players,
+            sides,
         };
         let settings = &mut self.settings;
         // Fit the window: the overlay may be smaller than the form, which then scrolls.

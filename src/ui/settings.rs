@@ -79,6 +79,8 @@ pub struct Panels {
     pub scoreboard: bool,
     pub graphs: bool,
     pub army: bool,
+    /// Off by default: the default window fits the other four from 1 to 16 players.
+    pub production: bool,
 }
 
 impl Default for Panels {
@@ -88,6 +90,7 @@ impl Default for Panels {
             scoreboard: true,
             graphs: true,
             army: true,
+            production: false,
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct Settings {
     pub token: String,
     /// Tables last: TOML needs plain values before them.
     pub panels: Panels,
+    /// Broadcast names: players and sides renamed for the stream, in the window and the pages alike.
+    pub names: crate::model::Names,
 }
 
 impl Default for Settings {
@@ -145,6 +150,7 @@ impl Default for Settings {
             delay_secs: 0,
             token: String::new(),
             panels: Panels::default(),
+            names: crate::model::Names::default(),
         }
     }
 }
@@ -175,6 +181,7 @@ impl Settings {
         self.stale_after_secs = fix(self.stale_after_secs, 1.0, 60.0, d.stale_after_secs);
         self.top_units = self.top_units.clamp(1, 10);
         self.delay_secs = self.delay_secs.min(600);
+        self.names = self.names.cleaned();
         self
     }
 }
@@ -296,6 +303,9 @@ pub struct SettingsContext<'a> {
     /// Why it differs from the setting, when the start-up check overrode it.
     pub renderer_fallback: Option<&'a str>,
     pub path: Option<&'a Path>,
+    /// The players (as the game names them) and sides of the game now, for the broadcast names.
+    pub players: Vec<String>,
+    pub sides: Vec<u32>,
 }
 
 /// The settings form. Edits `s` in place; the app notices changes, applies and saves them.
@@ -359,6 +369,7 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
         ui.checkbox(&mut s.panels.scoreboard, "Scoreboard");
         ui.checkbox(&mut s.panels.graphs, "Graphs");
         ui.checkbox(&mut s.panels.army, "Army");
+        ui.checkbox(&mut s.panels.production, "Production");
     });
     ui.horizontal(|ui| {
         ui.label("Graph window");
@@ -375,6 +386,8 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
         ui.selectable_value(&mut s.grouping, Grouping::Team, "Per player");
         ui.selectable_value(&mut s.grouping, Grouping::AllyTeam, "Per ally team");
     });
+
+    names_ui(ui, &mut s.names, cx);
 
     ui.separator();
     ui.heading("Window");
@@ -442,6 +455,71 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
         ui.label(egui::RichText::new(format!("Saved in {}", p.display())).small());
     }
     action
+}
+
+/// Broadcast names: one field per player and side of the game now (empty keeps the game's name), plus renames kept
+/// from earlier games, which apply again when those players come back.
+fn names_ui(ui: &mut egui::Ui, names: &mut crate::model::Names, cx: &SettingsContext) {
+    ui.separator();
+    ui.heading("Broadcast names");
+    if cx.players.is_empty() && names.is_empty() {
+        ui.label("Rename players and sides here once a game is on (window and pages alike).");
+        return;
+    }
+    let mut players: Vec<String> = cx.players.clone();
+    for kept in names.players.keys() {
+        if !players.contains(kept) {
+            players.push(kept.clone());
+        }
+    }
+    let mut sides: Vec<u32> = cx.sides.iter().map(|a| a + 1).collect();
+    for kept in names.sides.keys().filter_map(|k| k.parse::<u32>().ok()) {
+        if !sides.contains(&kept) {
+            sides.push(kept);
+        }
+    }
+    sides.sort_unstable();
+    egui::Grid::new("settings_names")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for side in sides {
+                let default = format!("Side {side}");
+                let mut text = names
+                    .sides
+                    .get(&side.to_string())
+                    .cloned()
+                    .unwrap_or_default();
+                let l = ui.label(format!("{default}:"));
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut text)
+                            .hint_text(&default)
+                            .char_limit(crate::model::MAX_NAME_CHARS)
+                            .desired_width(160.0),
+                    )
+                    .labelled_by(l.id);
+                if edit.changed() {
+                    names.name_side(side, &text);
+                }
+                ui.end_row();
+            }
+            for player in players {
+                let mut text = names.players.get(&player).cloned().unwrap_or_default();
+                let l = ui.label(format!("{player}:"));
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut text)
+                            .hint_text(&player)
+                            .char_limit(crate::model::MAX_NAME_CHARS)
+                            .desired_width(160.0),
+                    )
+                    .labelled_by(l.id);
+                if edit.changed() {
+                    names.rename_player(&player, &text);
+                }
+                ui.end_row();
+            }
+        });
 }
 
 #[cfg(test)]

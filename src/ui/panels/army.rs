@@ -3,11 +3,11 @@
 //! players one line each (name, commander, the bar, the value), sides in two columns (see `layout`).
 
 use super::layout::{self, Density};
-use crate::model::{Game, Team};
+use crate::model::{Game, Names, Team};
 use crate::ui::theme;
 use egui::{Color32, RichText, Sense, Stroke, vec2};
 
-pub fn show(ui: &mut egui::Ui, game: &Game, top_units: usize) {
+pub fn show(ui: &mut egui::Ui, game: &Game, names: &Names, top_units: usize) {
     if game.teams.is_empty() {
         ui.label(RichText::new("No teams yet").color(theme::DIM));
         return;
@@ -28,7 +28,7 @@ pub fn show(ui: &mut egui::Ui, game: &Game, top_units: usize) {
                         ui.add_space(3.0);
                     }
                     for t in teams {
-                        compact_team(ui, game, t, max_army);
+                        compact_team(ui, game, names, t, max_army);
                     }
                 }
             }
@@ -42,14 +42,14 @@ pub fn show(ui: &mut egui::Ui, game: &Game, top_units: usize) {
                 ui.add_space(2.0);
             }
             first = false;
-            team(ui, game, t, max_army, top_units);
+            team(ui, game, names, t, max_army, top_units);
         }
     }
 }
 
 /// One line: the value on the right, the bar before it, the name (giving way when long) on the left; the name is
 /// struck through once the commander is dead.
-fn compact_team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64) {
+fn compact_team(ui: &mut egui::Ui, game: &Game, names: &Names, t: &Team, max_army: f64) {
     let a = &t.army;
     ui.horizontal(|ui| {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -63,7 +63,7 @@ fn compact_team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64) {
                 bar,
                 8.0,
             );
-            let mut name = RichText::new(&t.name)
+            let mut name = RichText::new(names.team(t))
                 .color(theme::team_color(t.color))
                 .strong();
             let known = !(a.by_def.is_empty() && !a.commander_alive && !game.full_view());
@@ -77,11 +77,11 @@ fn compact_team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64) {
     });
 }
 
-fn team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64, top_units: usize) {
+fn team(ui: &mut egui::Ui, game: &Game, names: &Names, t: &Team, max_army: f64, top_units: usize) {
     let a = &t.army;
     ui.horizontal(|ui| {
         ui.label(
-            RichText::new(&t.name)
+            RichText::new(names.team(t))
                 .color(theme::team_color(t.color))
                 .strong(),
         );
@@ -121,7 +121,9 @@ fn team(ui: &mut egui::Ui, game: &Game, t: &Team, max_army: f64, top_units: usiz
         ui.label(RichText::new("|").color(theme::DIM));
         for (tag, v) in [
             ("Def", a.defense_value()),
-            ("Eco", a.economy_value()),
+            // The Spectator HUD's definitions when the game sends them (protocol 1.1), else the model's.
+            ("Eco", t.economy_value()),
+            ("Util", t.utility_value()),
             ("BP", a.build_power),
         ] {
             ui.label(RichText::new(tag).color(theme::DIM));

@@ -6,7 +6,7 @@
 //! to a min/max pair per bucket (peaks survive) into a cache rebuilt only when the model gains a sample (once per
 //! game second) or the view settings change. Each frame then borrows the cache (`PlotPoints::Borrowed`).
 
-use crate::model::{Game, Series, Team, TeamSeries};
+use crate::model::{Game, Names, Series, Team, TeamSeries};
 use crate::ui::settings::{Grouping, TimeWindow};
 use crate::ui::theme;
 use egui::{Color32, RichText};
@@ -49,6 +49,8 @@ pub struct CachedLine {
 /// What the cache was built from; any change rebuilds it.
 #[derive(Debug, Clone, PartialEq)]
 struct Key {
+    /// Broadcast names change the legend.
+    names: Names,
     samples: u64,
     second: i64,
     teams: usize,
@@ -70,8 +72,16 @@ impl GraphCache {
     }
 
     /// Rebuilds when the game gained a sample or the view changed. Cheap to call every frame.
-    pub fn update(&mut self, game: &Game, new_games: u64, grouping: Grouping, window: TimeWindow) {
+    pub fn update(
+        &mut self,
+        game: &Game,
+        names: &Names,
+        new_games: u64,
+        grouping: Grouping,
+        window: TimeWindow,
+    ) {
         let key = Key {
+            names: names.clone(),
             samples: game
                 .teams
                 .values()
@@ -97,7 +107,7 @@ impl GraphCache {
                 for teams in game.ally_teams().values() {
                     for t in teams {
                         self.lines.push(CachedLine {
-                            name: t.name.clone(),
+                            name: names.team(t).to_owned(),
                             color: theme::team_color(t.color),
                             points: Metric::ALL
                                 .map(|m| reduce(m.series(&t.series).since(from), from, to)),
@@ -111,7 +121,7 @@ impl GraphCache {
                         .first()
                         .map_or(Color32::GRAY, |t| theme::team_color(t.color));
                     self.lines.push(CachedLine {
-                        name: side_name(ally, &teams),
+                        name: side_name(names, ally, &teams),
                         color,
                         points: Metric::ALL.map(|m| {
                             let summed = sum_series(&teams, m, from);
@@ -124,11 +134,11 @@ impl GraphCache {
     }
 }
 
-/// "Side 1 (Alice, Bob)", shortened for big teams.
-fn side_name(ally: u32, teams: &[&Team]) -> String {
-    let names: Vec<&str> = teams.iter().take(3).map(|t| t.name.as_str()).collect();
+/// "Side 1 (Alice, Bob)", shortened for big teams (or the side's broadcast name).
+fn side_name(names: &Names, ally: u32, teams: &[&Team]) -> String {
+    let players: Vec<&str> = teams.iter().take(3).map(|t| names.team(t)).collect();
     let more = if teams.len() > 3 { ", …" } else { "" };
-    format!("Side {} ({}{more})", ally + 1, names.join(", "))
+    format!("{} ({}{more})", names.side(ally), players.join(", "))
 }
 
 /// The sum over teams at each time the first team has a sample. Teams are sampled together (same seconds, same

@@ -3,5 +3,6 @@
 pub mod army;
 pub mod graphs;
 pub mod layout;
+pub mod production;
 pub mod scoreboard;
 pub mod status;
