@@ -224,7 +224,7 @@ end)
 
 test("golden files pass the test validator (validator agrees with SCHEMA.md examples)", function()
   local n = 0
-  for _, name in ipairs({ "hello", "snapshot_full", "snapshot_delta", "snapshot_minimal", "snapshot_comprehensive",
+  for _, name in ipairs({ "hello", "hello_token", "snapshot_full", "snapshot_delta", "snapshot_minimal", "snapshot_comprehensive",
                           "events", "bye" }) do
     local f = ROOT .. "/tests/data/" .. name .. ".ndjson"
     for line in io.lines(f) do
@@ -624,6 +624,59 @@ test("config persists through GetConfigData/SetConfigData; junk is ignored", fun
   eq(st.rate, 12, "rate restored"); eq(st.detail, "minimal", "detail restored"); eq(st.port, ctx.port, "port kept")
   eq(st.host, "127.0.0.1", "hostname rejected (no DNS in game)")
   E2:shutdown()
+end)
+
+test("token: /livedata token T reconnects with T in the hello, persists through GetConfigData, is never echoed", function()
+  local SECRET = 'k"e\\y-42'  -- a quote and a backslash: the hello must carry it as a JSON string, exactly
+  local ctx = setup({ units = 10 })
+  ctx.run(5)
+  local r = ctx.reader(1)
+  noErrors(r)
+  check(r.msgs[1] and r.msgs[1].type == "hello", "hello first")
+  eq(r.msgs[1].token, nil, "no token in the hello by default")
+  ctx.E:command("livedata token " .. SECRET)
+  check(ctx.waitFor(function() return #ctx.srv.conns == 2 and #ctx.srv.conns[2].lines > 0 end), "reconnected with the token")
+  ctx.run(5)
+  local r2 = ctx.reader(2)
+  noErrors(r2)
+  local hello = wire.decode(ctx.srv.conns[2].lines[1])
+  eq(hello.type, "hello", "hello first on the new connection")
+  eq(hello.token, SECRET, "token in the hello")
+  -- nowhere else: not in the console, the status command's line, the on-screen text or any other line on the wire
+  ctx.E:command("livedata status")
+  for _, l in ipairs(ctx.E.echo) do check(not l:find(SECRET, 1, true), "token echoed: %s", l) end
+  check(not tostring(ctx.E.glCalls.last):find(SECRET, 1, true), "token on screen")
+  local st = ctx.E:status()
+  for k, v in pairs(st) do check(not tostring(v):find(SECRET, 1, true), "token in WG.livedata.status().%s", k) end
+  for i = 2, #ctx.srv.conns[2].lines do
+    check(not ctx.srv.conns[2].lines[i]:find("k\\\"e\\\\y-42", 1, true), "token in line %d: %s", i, ctx.srv.conns[2].lines[i])
+  end
+  -- saved with the other settings, and a restarted widget sends it again
+  local cfg = ctx.E.widget:GetConfigData()
+  eq(cfg.token, SECRET, "token saved")
+  ctx.E:shutdown()
+  local E2 = FE.new({ root = ROOT, units = 5 })
+  local w = E2:loadWidget(WIDGET, nil, true)
+  w:SetConfigData(cfg)
+  E2:initialize()
+  local ok = ctx.waitFor(function() E2:call("Update", 0.01); return #ctx.srv.conns == 3 and #ctx.srv.conns[3].lines > 0 end)
+  check(ok, "restored widget connected")
+  eq(wire.decode(ctx.srv.conns[3].lines[1]).token, SECRET, "restored token in the hello")
+  -- "none" clears it (saved as ""); a token is cut at 256 bytes; junk in the saved settings is ignored
+  E2:command("livedata token none")
+  ok = ctx.waitFor(function() E2:call("Update", 0.01); return #ctx.srv.conns == 4 and #ctx.srv.conns[4].lines > 0 end)
+  check(ok, "reconnected without the token")
+  local h4 = wire.decode(ctx.srv.conns[4].lines[1])
+  eq(h4.type, "hello", "hello after clearing")
+  eq(h4.token, nil, "no token after /livedata token none")
+  eq(E2.widget:GetConfigData().token, "", "cleared token saved")
+  E2:command("livedata token " .. string.rep("t", 300))
+  eq(#E2.widget:GetConfigData().token, 256, "token cut at 256 bytes")
+  E2.widget:SetConfigData({ token = 42 })
+  eq(#E2.widget:GetConfigData().token, 256, "a non-string token is ignored")
+  noWidgetErrors(E2)
+  E2:shutdown()
+  ctx.close()
 end)
 
 test("console commands: status, disconnect (bye, off), connect, port change reconnects", function()

@@ -164,9 +164,11 @@ function M.validate(m)
   if m.schema_version ~= "1.0" then return "schema_version" end
   if t == "hello" then
     local e = checkKeys(m, set({ "type", "schema_version", "widget", "engine_version", "game", "map", "is_replay", "game_frame",
-      "rate_hz", "detail", "view", "teams", "unit_defs" }),
+      "rate_hz", "detail", "view", "teams", "unit_defs", "token" }),
       { "widget", "engine_version", "game", "map", "is_replay", "game_frame", "rate_hz", "detail", "view", "teams", "unit_defs" }, "hello")
     if e then return e end
+    -- 1.3: the two-PC shared secret, at most 256 bytes
+    if m.token ~= nil and not (type(m.token) == "string" and #m.token <= 256) then return "hello.token" end
     e = checkKeys(m.widget, set({ "name", "version" }), { "name", "version" }, "hello.widget"); if e then return e end
     e = checkKeys(m.game, set({ "name", "version" }), { "name", "version" }, "hello.game"); if e then return e end
     if type(m.map) ~= "string" or type(m.engine_version) ~= "string" then return "hello strings" end
