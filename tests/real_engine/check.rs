@@ -679,6 +679,8 @@ fn check_messages(messages: &[&Message], truth: &Truth, mode: Mode, p: &mut Prob
                 ("ltplane", "army_air"),
                 ("ltsolar", "economy"),
                 ("ltlab", "factory"),
+                // never built; a ship by its move class alone (moveDef.smClass)
+                ("ltboat", "army_sea"),
             ] {
                 if cat(name) != Some(want) {
                     p.add(format!(

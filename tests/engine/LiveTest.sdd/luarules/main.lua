@@ -237,6 +237,13 @@ local function setup()
 		Spring.SetTeamResource(t, "es", 4000)
 		Spring.SetTeamResource(t, "m", 1000)
 		Spring.SetTeamResource(t, "e", 2000)
+		if t == teams[1] then
+			-- numbers the engine's Lua gets wrong unless handled (32-bit floats, math.floor and %d cast to int32): an
+			-- integer above 2^31 and a value with a fraction above 2^21
+			Spring.SetTeamResource(t, "ms", 3000000000)
+			Spring.SetTeamResource(t, "es", 9000000)
+			Spring.SetTeamResource(t, "e", 2500004.25)
+		end
 		for k = 1, 3 do
 			local x, z = toward(t, 120)
 			army[t][#army[t] + 1] = spawn("lttank", t, x, z + (k - 2) * 60)
