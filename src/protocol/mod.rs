@@ -6,6 +6,7 @@
 
 pub mod limits;
 mod types;
+mod unknown;
 
 pub use limits::LimitError;
 pub use types::*;
@@ -114,7 +115,7 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
         && let Some(version) = rest.split('"').next()
     {
         check_version(version)?;
-        let (s, n) = typed::<Snapshot>("snapshot", text)?;
+        let (s, n) = typed::<Snapshot>("snapshot", text, true)?;
         return within_limits(Message::Snapshot(s), n);
     }
     let env: Envelope = serde_json::from_str(text).map_err(|e| ParseError::Json {
@@ -132,11 +133,14 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
             kind: kind.to_owned(),
         })?;
     check_version(version)?;
+    // The `type` tag is a key the typed structs do not have: skipped, not unknown. (An event reads its keys through
+    // `flatten`, which skips without counting.)
+    let tag = env.kind.is_some();
     let (msg, unknown_fields) = match kind {
-        "hello" => typed::<Hello>(kind, text).map(|(m, n)| (Message::Hello(m), n))?,
-        "snapshot" => typed::<Snapshot>(kind, text).map(|(m, n)| (Message::Snapshot(m), n))?,
-        "event" => typed::<Event>(kind, text).map(|(m, n)| (Message::Event(m), n))?,
-        "bye" => typed::<Bye>(kind, text).map(|(m, n)| (Message::Bye(m), n))?,
+        "hello" => typed::<Hello>(kind, text, tag).map(|(m, n)| (Message::Hello(m), n))?,
+        "snapshot" => typed::<Snapshot>(kind, text, tag).map(|(m, n)| (Message::Snapshot(m), n))?,
+        "event" => typed::<Event>(kind, text, false).map(|(m, n)| (Message::Event(m), n))?,
+        "bye" => typed::<Bye>(kind, text, tag).map(|(m, n)| (Message::Bye(m), n))?,
         other => return Ok(Parsed::UnknownType(other.to_owned())),
     };
     within_limits(msg, unknown_fields)
@@ -168,21 +172,20 @@ fn check_version(version: &str) -> Result<(), ParseError> {
 }
 
 /// Deserializes `text` as `T`, counting the fields it ignored (fields of a later minor version).
-fn typed<T: DeserializeOwned>(kind: &str, text: &str) -> Result<(T, u32), ParseError> {
-    let mut unknown = 0u32;
+/// `T` from `text`, with the number of unknown fields it skipped; `tagged`: one of them is the `type` tag.
+fn typed<T: DeserializeOwned>(
+    kind: &str,
+    text: &str,
+    tagged: bool,
+) -> Result<(T, u32), ParseError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_ignored::deserialize(&mut de, |path| {
-        // `type` is the tag, not a field of the typed structs.
-        if path.to_string() != "type" {
-            unknown += 1;
-        }
-    })
-    .and_then(|v| de.end().map(|()| v))
-    .map_err(|e| ParseError::Invalid {
-        kind: kind.to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok((value, unknown))
+    let (value, unknown) = unknown::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| ParseError::Invalid {
+            kind: kind.to_owned(),
+            message: e.to_string(),
+        })?;
+    Ok((value, unknown.saturating_sub(u32::from(tagged))))
 }
 
 /// One message as one protocol line, `\n` included.

@@ -1,6 +1,7 @@
 //! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `export`, `serve`. They run without a display.
 
 pub mod export;
+pub mod ingest;
 pub mod listen;
 pub mod record;
 pub mod replay;

@@ -1,7 +1,7 @@
 //! `bar-overlay replay FILE --to HOST:PORT`: send a recording back out with its original game-time pacing.
 
 use super::Background;
-use super::export::lines::{Line, read_line};
+use super::ingest::{self, ItemKind};
 use super::sender::Link;
 use crate::cli::{ReplayArgs, Speed};
 use crate::protocol::{self, Message, Parsed};
@@ -43,45 +43,34 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
     let mut report = ReplayReport::default();
     let mut last_hello: Option<Vec<u8>> = None;
     let mut clock: Option<(Instant, u32)> = None;
-    let mut reader = reader;
-    let mut buf = Vec::new();
-    let mut n = 0u64;
-    // Capped like the receiver's lines: a file without newlines for gigabytes costs the cap, not the file.
-    while let Some(read) = read_line(&mut reader, &mut buf, protocol::MAX_LINE_BYTES)
-        .with_context(|| format!("cannot read {}", file.display()))?
-    {
-        n += 1;
+    // Lines are parsed on every core ahead of the one being sent (`--speed max` goes as fast as parsing allows).
+    ingest::for_each(reader, ingest::parse_threads(), |item| {
         if stop.load(Ordering::Relaxed) {
-            break;
+            return false;
         }
-        if let Line::TooLong(bytes) = read {
-            tracing::warn!(
-                "{} line {n}: {bytes} bytes, over the {}-byte line cap; skipped",
-                file.display(),
-                protocol::MAX_LINE_BYTES
-            );
-            report.lines_skipped += 1;
-            continue;
-        }
-        let mut line = std::mem::take(&mut buf);
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let frame = match protocol::parse_line(&line) {
-            Ok(Parsed::Message { msg, .. }) => {
+        let n = item.number;
+        let frame = match item.kind {
+            ItemKind::Blank => return true,
+            ItemKind::TooLong(bytes) => {
+                tracing::warn!(
+                    "{} line {n}: {bytes} bytes, over the {}-byte line cap; skipped",
+                    file.display(),
+                    protocol::MAX_LINE_BYTES
+                );
+                report.lines_skipped += 1;
+                return true;
+            }
+            ItemKind::Parsed(Ok(Parsed::Message { msg, .. })) => {
                 if matches!(msg, Message::Hello(_)) {
-                    last_hello = Some(line.clone());
+                    last_hello = Some(item.line.clone());
                 }
                 msg.game_frame()
             }
-            Ok(Parsed::UnknownType(_)) => None,
-            Err(e) => {
+            ItemKind::Parsed(Ok(Parsed::UnknownType(_))) => None,
+            ItemKind::Parsed(Err(e)) => {
                 tracing::warn!("{} line {n}: {e}; skipped", file.display());
                 report.lines_skipped += 1;
-                continue;
+                return true;
             }
         };
         if let (Some(frame), Speed::Factor(x)) = (frame, speed) {
@@ -96,6 +85,7 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
                 }
             }
         }
+        let mut line = item.line;
         line.push(b'\n');
         loop {
             if link.poll_connect() {
@@ -109,17 +99,18 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
             }
             if link.send(&line) {
                 report.lines_sent += 1;
-                break;
+                return true;
             }
             if stop.load(Ordering::Relaxed) {
-                break;
+                return false;
             }
             std::thread::sleep(
                 link.retry_after()
                     .clamp(Duration::from_millis(10), Duration::from_millis(100)),
             );
         }
-    }
+    })
+    .with_context(|| format!("cannot read {}", file.display()))?;
     report.connections = link.connections;
     Ok(report)
 }

@@ -1,6 +1,6 @@
 //! `bar-overlay summary FILE`: a post-game report from a recording, per team.
 
-use super::export::lines::{Line, read_line};
+use super::ingest::{self, ItemKind};
 use crate::cli::SummaryArgs;
 use crate::model::{Applied, Game, Team};
 use crate::protocol::{self, Category, Parsed};
@@ -86,46 +86,40 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
     let mut games = 0u32;
     let mut unreadable = 0u64;
     let mut any = false;
-    let mut reader = std::io::BufReader::new(file);
-    let mut buf = Vec::new();
-    let mut n = 0u64;
-    // Capped like the receiver's lines: a file without newlines for gigabytes costs the cap, not the file.
-    while let Some(read) = read_line(&mut reader, &mut buf, protocol::MAX_LINE_BYTES)
-        .with_context(|| format!("cannot read {}", path.display()))?
-    {
-        n += 1;
-        if let Line::TooLong(bytes) = read {
-            if unreadable == 0 {
-                tracing::warn!(
-                    "{} line {n}: {bytes} bytes, over the {}-byte line cap; skipped",
-                    path.display(),
-                    protocol::MAX_LINE_BYTES
-                );
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    // Lines are parsed on every core; the model takes them in order here.
+    ingest::for_each(reader, ingest::parse_threads(), |item| {
+        match item.kind {
+            ItemKind::Blank => {}
+            ItemKind::TooLong(bytes) => {
+                if unreadable == 0 {
+                    tracing::warn!(
+                        "{} line {}: {bytes} bytes, over the {}-byte line cap; skipped",
+                        path.display(),
+                        item.number,
+                        protocol::MAX_LINE_BYTES
+                    );
+                }
+                unreadable += 1;
             }
-            unreadable += 1;
-            continue;
-        }
-        let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match protocol::parse_line(line) {
-            Ok(Parsed::Message { msg, .. }) => {
+            ItemKind::Parsed(Ok(Parsed::Message { msg, .. })) => {
                 let applied = game.apply(msg);
                 if !any || applied == Applied::NewGame {
                     games += 1;
                 }
                 any = true;
             }
-            Ok(Parsed::UnknownType(_)) => {}
-            Err(e) => {
+            ItemKind::Parsed(Ok(Parsed::UnknownType(_))) => {}
+            ItemKind::Parsed(Err(e)) => {
                 if unreadable == 0 {
-                    tracing::warn!("{} line {n}: {e}", path.display());
+                    tracing::warn!("{} line {}: {e}", path.display(), item.number);
                 }
                 unreadable += 1;
             }
         }
-    }
+        true
+    })
+    .with_context(|| format!("cannot read {}", path.display()))?;
     anyhow::ensure!(
         any,
         "{} holds no protocol v1 messages (is it a recording from `bar-overlay record`?)",
