@@ -6,6 +6,9 @@
 //! [`Permit::evicted`] and closed; only when every peer is proven is the newcomer refused. So a flood of idle or
 //! garbage connections can hold no slot for long, and a real sender, which proves itself with its first line, always
 //! gets in.
+//!
+//! Among unproven peers the silent ones go first: a peer that has sent bytes ([`Permit::heard`]) may be in the middle
+//! of a long first line (a hello with every unit def is hundreds of KB), while an idle one has nothing to lose.
 
 use crate::logging::Throttled;
 use std::net::SocketAddr;
@@ -20,6 +23,7 @@ struct Slot {
     id: u64,
     peer: SocketAddr,
     proven: bool,
+    heard: bool,
     evict: Arc<Notify>,
 }
 
@@ -81,7 +85,8 @@ impl Peers {
         let mut inner = self.lock();
         let mut evicted = None;
         if inner.slots.len() >= self.max {
-            match inner.slots.iter().position(|s| !s.proven) {
+            let silent = inner.slots.iter().position(|s| !s.proven && !s.heard);
+            match silent.or_else(|| inner.slots.iter().position(|s| !s.proven)) {
                 Some(i) => {
                     let old = inner.slots.remove(i);
                     old.evict.notify_one();
@@ -114,6 +119,7 @@ impl Peers {
             id,
             peer,
             proven: false,
+            heard: false,
             evict: evict.clone(),
         });
         Admission::Admitted(Permit {
@@ -137,6 +143,14 @@ impl Permit {
         let mut inner = self.peers.lock();
         if let Some(s) = inner.slots.iter_mut().find(|s| s.id == self.id) {
             s.proven = true;
+        }
+    }
+
+    /// The peer has sent something: silent peers are evicted before it.
+    pub fn heard(&self) {
+        let mut inner = self.peers.lock();
+        if let Some(s) = inner.slots.iter_mut().find(|s| s.id == self.id) {
+            s.heard = true;
         }
     }
 
@@ -210,5 +224,30 @@ mod tests {
         assert_eq!(peers.len(), 1);
         let _again = admitted(peers.admit(addr(5)));
         assert_eq!(peers.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_silent_peer_goes_before_one_that_has_sent_bytes() {
+        let peers = Peers::new("test", 2);
+        let talking = admitted(peers.admit(addr(1)));
+        talking.heard();
+        let silent = admitted(peers.admit(addr(2)));
+        let newcomer = admitted(peers.admit(addr(3)));
+        tokio::time::timeout(Duration::from_secs(1), silent.evicted())
+            .await
+            .expect("the silent peer is evicted although it is younger");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), talking.evicted())
+                .await
+                .is_err(),
+            "the peer in the middle of its first line stays"
+        );
+        drop(silent);
+        newcomer.prove();
+        // With no silent peer left, the oldest unproven goes.
+        let _another = admitted(peers.admit(addr(4)));
+        tokio::time::timeout(Duration::from_secs(1), talking.evicted())
+            .await
+            .expect("then the oldest unproven");
     }
 }

@@ -133,9 +133,9 @@ fn the_real_widget_is_followed_through_a_flood_of_3000_connections() {
         }
     }
     assert!(
-        tally.connected > MAX_PEERS as u64,
-        "the crowd is at the door: {} connections so far",
-        tally.connected
+        tally.max_open >= MAX_PEERS as i64,
+        "the crowd holds every place: {} open at most so far",
+        tally.max_open
     );
     let dir = tempfile::tempdir().unwrap();
     let truth_path = dir.path().join("truth.json");
@@ -200,13 +200,10 @@ fn the_real_widget_is_followed_through_a_flood_of_3000_connections() {
         "never more than the cap open: {}",
         tally.max_open
     );
+    // Silent connections are closed without ever reaching the model, so the crowd's evictions show in its own count.
     assert!(
-        tally
-            .closed_reasons
-            .keys()
-            .any(|r| r.starts_with("closed to make room")),
-        "{:?}",
-        tally.closed_reasons
+        stats["closed_by_server"].as_u64().unwrap_or(0) > 1000,
+        "the receiver made room by closing the crowd's connections: {stats}"
     );
     // The widget's game is the one followed, complete: its final unit set and clock, ended with its bye.
     let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_path).expect("truth"))
@@ -239,25 +236,33 @@ fn a_peer_without_a_hello_is_closed_and_one_that_sends_only_garbage_too() {
     cfg.hello_timeout = Duration::from_millis(700);
     let (receiver, mut rx) = Receiver::start(cfg, || {}).expect("receiver");
     let addr = receiver.local_addr();
-    let idle = TcpStream::connect(addr).expect("connect");
+    let mut idle = TcpStream::connect(addr).expect("connect");
     let mut garbage = TcpStream::connect(addr).expect("connect");
     for _ in 0..20 {
         let _ = garbage.write_all(b"not json at all\n");
     }
     let mut tally = Tally::default();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while tally.closed_reasons.values().sum::<u64>() < 2 {
+    while tally.closed_reasons.values().sum::<u64>() < 1 {
         assert!(Instant::now() < deadline, "{:?}", tally.closed_reasons);
         if tally.take(&mut rx, &receiver) == 0 {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
     let reasons: Vec<&String> = tally.closed_reasons.keys().collect();
+    // The silent peer never reached the model (nothing to announce); the receiver closes it at the deadline.
+    idle.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let started = Instant::now();
+    let mut byte = [0u8; 1];
     assert!(
-        reasons
-            .iter()
-            .any(|r| r.starts_with("closed: no valid hello within 0.7 s")),
-        "{reasons:?}"
+        matches!(idle.read(&mut byte), Ok(0)),
+        "the silent peer is closed by the receiver"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "closed at the 0.7 s hello deadline, not later: {:?}",
+        started.elapsed()
     );
     assert!(
         reasons

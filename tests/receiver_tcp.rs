@@ -197,7 +197,9 @@ fn a_port_in_use_is_a_clear_error() {
 fn stopping_closes_connections_and_frees_the_port() {
     let (rx_handle, mut rx) = start(None);
     let addr = rx_handle.local_addr();
-    let _s = TcpStream::connect(addr).expect("connect");
+    let mut s = TcpStream::connect(addr).expect("connect");
+    // A connection reaches the model once its peer says something.
+    s.write_all(b"\n").expect("write");
     assert!(matches!(
         next_event(&mut rx, 5),
         ReceiverEvent::Connected { .. }

@@ -1140,7 +1140,9 @@ local function pollSocket()
   end
   if connState == "disconnected" or (connState == "reconnecting" and now() >= retryAt) then
     startConnect()
-  elseif connState == "connecting" then
+  end
+  -- also right after starting: on loopback the connection is usually up at once, and the hello leaves in this frame
+  if connState == "connecting" then
     pollConnecting()
   end
   if connState == "connected" then

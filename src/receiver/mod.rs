@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use tokio::io::BufReader;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
 
 /// Game connections at once. A game client needs one; a few spare for a second client and for tools. Newcomers past
@@ -263,6 +263,12 @@ fn serve(
                         let Admission::Admitted(permit) = peers.admit(peer) else {
                             continue;
                         };
+                        // A sender's first bytes often wait in the socket already (the widget sends its hello as
+                        // soon as it connects): such a peer is heard from its first instant, so the next silent
+                        // newcomer of a flood cannot take its place before its task has read a byte.
+                        if has_bytes_waiting(&stream) {
+                            permit.heard();
+                        }
                         let conn = next_id.fetch_add(1, Ordering::Relaxed);
                         let _ = stream.set_nodelay(true);
                         tokio::spawn(connection(
@@ -277,6 +283,11 @@ fn serve(
                             tx.clone(),
                             wake.clone(),
                         ));
+                        // Let the new connection read what its peer already sent before the next accept can
+                        // evict it: under a flood of connections the accept loop would otherwise run ahead of every
+                        // connection task on this one thread, and a sender's hello would sit unread while its slot
+                        // went to the next idle newcomer.
+                        tokio::task::yield_now().await;
                     }
                     // Running out of file descriptors and the like: back off rather than spin.
                     Err(e) => {
@@ -329,6 +340,28 @@ async fn connection(
             ok
         }
     };
+    let mut reader = BufReader::with_capacity(
+        64 * 1024,
+        Heard {
+            inner: stream,
+            permit: &peer.permit,
+            told: false,
+        },
+    );
+    let hello_by = tokio::time::Instant::now() + config.hello_timeout;
+    // A connection exists for the model once its peer has said something. A silent one is closed without a word when
+    // it is evicted or misses the hello deadline, so a flood of idle connections makes no events at all; and a sender
+    // whose first events wait for a busy consumer has been heard by then, so the cap evicts silent peers before it.
+    let said_something = tokio::select! {
+        // Read first: bytes already waiting beat an eviction notice that arrived in the same instant.
+        biased;
+        r = reader.fill_buf() => r.is_ok_and(|bytes| !bytes.is_empty()),
+        _ = peer.permit.evicted() => false,
+        _ = tokio::time::sleep_until(hello_by) => false,
+    };
+    if !said_something {
+        return;
+    }
     // With a token, the connection is announced only once its hello proved it (see `read_lines`).
     if config.token.is_none()
         && !emit(ReceiverEvent::Connected {
@@ -341,7 +374,7 @@ async fn connection(
     }
     let gated = config.token.is_some();
     let announced = std::sync::atomic::AtomicBool::new(!gated);
-    let ending = read_lines(&peer, stream, &config, &emit, &announced).await;
+    let ending = read_lines(&peer, reader, hello_by, &config, &emit, &announced).await;
     let reason = match ending {
         Ending::Clean => None,
         Ending::Lost(r) => Some(r),
@@ -358,7 +391,8 @@ async fn connection(
 /// sends nothing but bad lines.
 async fn read_lines<F, Fut>(
     peer: &Peer,
-    stream: tokio::net::TcpStream,
+    mut reader: BufReader<Heard<'_, tokio::net::TcpStream>>,
+    hello_by: tokio::time::Instant,
     config: &ReceiverConfig,
     emit: &F,
     announced: &std::sync::atomic::AtomicBool,
@@ -368,13 +402,12 @@ where
     Fut: std::future::Future<Output = bool>,
 {
     let conn = peer.conn;
-    let mut reader = BufReader::with_capacity(64 * 1024, stream);
     let max_line = config.max_line;
     let mut framer = LineFramer::new(max_line);
     let mut line_no = 0u64;
     let mut bad_in_a_row = 0u32;
     let mut proven = false;
-    let deadline = tokio::time::sleep(config.hello_timeout);
+    let deadline = tokio::time::sleep_until(hello_by);
     tokio::pin!(deadline);
     loop {
         let read = tokio::select! {
@@ -510,4 +543,35 @@ where
 pub fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A connection's stream that tells the cap the first time the peer sends anything ([`Permit::heard`]), so that a
+/// flood evicts silent connections before one in the middle of a long hello.
+struct Heard<'a, S> {
+    inner: S,
+    permit: &'a Permit,
+    told: bool,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Heard<'_, S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if !self.told && buf.filled().len() > before {
+            self.told = true;
+            self.permit.heard();
+        }
+        polled
+    }
+}
+
+/// Whether the peer has already sent something, without waiting and without taking it from the socket.
+fn has_bytes_waiting(stream: &tokio::net::TcpStream) -> bool {
+    let mut one = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    // The socket is non-blocking (tokio's): nothing there is WouldBlock, not a wait.
+    matches!(socket2::SockRef::from(stream).peek(&mut one), Ok(n) if n > 0)
 }
