@@ -135,7 +135,9 @@ impl Seen {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        let end = Instant::now() + Duration::from_secs(2);
+        // The receiver may still hold a backlog of the game's lines when the harness exits (a loaded machine, a
+        // debug build applying 1000-unit snapshots): wait for every connection's end, which comes after its last line.
+        let end = Instant::now() + Duration::from_secs(60);
         while Instant::now() < end && self.disconnected < self.connected {
             if self.take(rx) == 0 {
                 std::thread::sleep(Duration::from_millis(2));
@@ -270,8 +272,12 @@ fn run_view(view: &str, units: &str, frames: &str, extra: &[&str]) -> (Seen, Val
     let (receiver, mut rx) = start_receiver("127.0.0.1:0".parse().unwrap());
     let port = receiver.local_addr().port().to_string();
     let (_dir, dump) = tmp("truth.json");
+    // The harness waits for the widget's queue to empty before shutting it down (the widget drops what is still
+    // queued when it leaves, by design); the wait ends as soon as it is empty, so a generous bound costs nothing on
+    // a quick machine and keeps a loaded one from losing the last frames.
     let mut args = vec![
-        "--port", &port, "--frames", frames, "--units", units, "--view", view, "--dump",
+        "--port", &port, "--frames", frames, "--units", units, "--view", view, "--drain", "30",
+        "--dump",
     ];
     let dump_s = dump.to_str().unwrap().to_string();
     args.push(&dump_s);
@@ -301,7 +307,12 @@ fn spectator_model_equals_engine_truth() {
     let n = assert_model_equals_truth(game, &truth);
     assert!(n > 900, "units compared: {n}");
     assert_eq!(game.defs.len(), 84, "every unit def in hello");
-    assert_eq!(game.frame as u64, truth["frame"].as_u64().unwrap(), "frame");
+    assert_eq!(
+        game.frame as u64,
+        truth["frame"].as_u64().unwrap(),
+        "frame; kinds at the end: {:?}; widget output:\n{out}",
+        &seen.kinds[seen.kinds.len().saturating_sub(8)..]
+    );
     eprintln!(
         "spectator: {n} units equal; widget cost per frame {}",
         summary["cost_ms"]
