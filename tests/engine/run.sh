@@ -14,10 +14,11 @@
 #                (e.g. RECEIVER="/path/bar-overlay record"); output OUTDIR/stream.ndjson, log OUTDIR/receiver.log
 #   PORT         TCP port the widget connects to (written into the widget's config data; default 47800)
 #   DETAIL       the widget's detail level (config data; default: the widget's own, standard)
+#   BUDGET       the widget's budgetMs (config data; 0 turns its throttling off, as the cost benchmark does)
 #   PROBE        1: also install the cost probes (probe/*.lua: [LiveProbe] lines in infolog; benches/engine.rs)
 #   NETNS        auto (default) | 1 | 0: run receiver + engine in a private network namespace (unshare -n, else -rn)
 #   SPEED        game speed factor (MinSpeed/MaxSpeed; default 20)
-#   EXTRA        idle tanks per team added behind each base (mod option lt_extra; default 0), for cost runs
+#   EXTRA        tanks per team added behind each base, pacing up and down (mod option lt_extra; default 0), for cost runs
 #   TIMEOUT      hard wall-clock limit for the engine in seconds (default 120 + GAME_SECONDS)
 #   SPRING       engine binary (default /usr/games/spring-headless)
 #
@@ -37,6 +38,7 @@ EXTRA=${EXTRA:-0}
 PORT=${PORT:-47800}
 DETAIL=${DETAIL:-}
 PROBE=${PROBE:-0}
+BUDGET=${BUDGET:-}
 TIMEOUT=${TIMEOUT:-$((120 + SECS))}
 SPRING=${SPRING:-/usr/games/spring-headless}
 NETNS=${NETNS:-auto}
@@ -64,7 +66,7 @@ if [ -n "$WIDGET" ]; then
   cp "$WIDGET" "$W/LuaUI/Widgets/"
   NAME=${WIDGET_NAME:-$(grep -m1 -oE 'name *= *"[^"]+"' "$WIDGET" | sed -E 's/^name *= *"(.*)"$/\1/')}
   [ -n "$NAME" ] || { echo "cannot read the widget name from $WIDGET; set WIDGET_NAME" >&2; exit 2; }
-  DETAIL_LUA=${DETAIL:+", detail = \"$DETAIL\""}
+  DETAIL_LUA=${DETAIL:+", detail = \"$DETAIL\""}${BUDGET:+", budgetMs = $BUDGET"}
   ORDER="[\"$NAME\"] = 1,"
   DATA="[\"$NAME\"] = { port = $PORT$DETAIL_LUA },"
 fi

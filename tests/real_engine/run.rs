@@ -39,6 +39,8 @@ pub struct Opts<'a> {
     pub widget: bool,
     /// Install the cost probes (`[LiveProbe]` lines).
     pub probe: bool,
+    /// The widget's `budgetMs` (0: never throttle), or its default.
+    pub budget_ms: Option<f64>,
     /// Appended to the run's directory name.
     pub tag: &'a str,
 }
@@ -52,6 +54,7 @@ impl Opts<'_> {
             detail: None,
             widget: true,
             probe: false,
+            budget_ms: None,
             tag: "",
         }
     }
@@ -111,6 +114,7 @@ pub fn run_game(opts: Opts<'_>) -> Run {
         detail,
         widget,
         probe,
+        budget_ms,
         tag,
     } = opts;
     let spring = spring_headless();
@@ -148,8 +152,9 @@ pub fn run_game(opts: Opts<'_>) -> Run {
         events
     });
 
-    // A generous hard limit: the engine slows the game down when the CPU cannot keep up.
-    let timeout = 60 + secs * 2;
+    // A generous hard limit: the engine slows the game down when the CPU cannot keep up (thousands of moving extra
+    // tanks run at a few times real speed on a loaded 2-core machine).
+    let timeout = 60 + secs * 2 + extra / 5;
     let started = Instant::now();
     let result = Command::new("bash")
         .arg(root().join("tests/engine/run.sh"))
@@ -165,6 +170,10 @@ pub fn run_game(opts: Opts<'_>) -> Run {
             },
         )
         .env("PROBE", if probe { "1" } else { "0" })
+        .env(
+            "BUDGET",
+            budget_ms.map(|b| b.to_string()).unwrap_or_default(),
+        )
         .env("NETNS", "0")
         .env("PORT", port.to_string())
         .env("EXTRA", extra.to_string())
@@ -180,7 +189,12 @@ pub fn run_game(opts: Opts<'_>) -> Run {
     );
 
     // The widget says bye and closes when the engine quits; give the last lines a moment.
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now()
+        + if result.status.success() {
+            Duration::from_secs(5)
+        } else {
+            Duration::ZERO
+        };
     while !closed.load(Ordering::SeqCst) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }

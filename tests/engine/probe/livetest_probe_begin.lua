@@ -12,13 +12,19 @@ end
 local clock = os.clock
 
 function widget:Initialize()
-	WG.liveProbe = { t = 0, acc = 0 }
+	WG.liveProbe = { t = 0, acc = 0, kb = 0, kbAcc = 0, gc = false }
 end
 
+local gcount = collectgarbage
+
 function widget:GameFrame(n)
-	WG.liveProbe.t = clock()
+	local p = WG.liveProbe
+	p.kb = gcount("count")
+	p.t = clock()
 end
 
 function widget:Update()
-	WG.liveProbe.t = clock()
+	local p = WG.liveProbe
+	p.kb = gcount("count")
+	p.t = clock()
 end

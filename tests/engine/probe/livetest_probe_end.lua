@@ -1,11 +1,13 @@
 --------------------------------------------------------------------------------
 -- LiveTest cost probe, part 2 of 2 (see livetest_probe_begin.lua). Per game frame it writes to the engine's log:
---   [LiveProbe] F cost_ms ema_ms units control_ms
+--   [LiveProbe] F cost_ms ema_ms units control_ms kb
 -- cost_ms: CPU time of the widgets between the probes in this GameFrame plus the Update calls since the previous
 -- GameFrame (what the widget's own throttle measures); ema_ms: the widget's own measurement (WG.livedata
 -- status cost_ms, an average over about 20 frames) or -1; units: how many units the engine lists; control_ms: the
 -- same clock around a fixed piece of Lua work (300 string.format calls) in the same frame, which shows how much a
--- busy machine (other processes, the engine's other threads) adds to any measurement here.
+-- busy machine (other processes, the engine's other threads) adds to any measurement here; kb: what the Lua heap
+-- grew by in the same windows (what the widgets in between allocated), or -1 when it shrank in one of them (the
+-- collector ran inside).
 --------------------------------------------------------------------------------
 function widget:GetInfo()
 	return { name = "LiveTest probe end", desc = "cost probe (tests only)", layer = 1000000, enabled = true }
@@ -16,16 +18,28 @@ local echo = Spring.Echo
 local getAllUnits = Spring.GetAllUnits
 local units = 0
 
+local gcount = collectgarbage
+
+local function windowKB(p)
+	local d = gcount("count") - p.kb
+	if d < 0 then p.gc = true else p.kbAcc = p.kbAcc + d end
+end
+
 function widget:Update()
 	local p = WG.liveProbe
-	if p then p.acc = p.acc + (clock() - p.t) end
+	if p then
+		p.acc = p.acc + (clock() - p.t)
+		windowKB(p)
+	end
 end
 
 function widget:GameFrame(n)
 	local p = WG.liveProbe
 	if not p then return end
 	local cost = p.acc + (clock() - p.t)
-	p.acc = 0
+	windowKB(p)
+	local kb = p.gc and -1 or p.kbAcc
+	p.acc, p.kbAcc, p.gc = 0, 0, false
 	if n % 30 == 0 then units = #getAllUnits() end
 	local ema = -1
 	local ld = WG.livedata
@@ -37,5 +51,5 @@ function widget:GameFrame(n)
 	local x = 0
 	for i = 1, 300 do x = x + #string.format("%d,%d", i, n) end
 	local control = clock() - c0
-	echo(string.format("[LiveProbe] %d %.4f %.4f %d %.4f", n, cost * 1000, ema, units, control * 1000))
+	echo(string.format("[LiveProbe] %d %.4f %.4f %d %.4f %.2f", n, cost * 1000, ema, units, control * 1000, kb))
 end

@@ -200,16 +200,30 @@ function GameStart()
 	spawnStartUnits()
 end
 
--- idle tanks in a block behind the base, out of the fight (for cost measurements at high unit counts)
+-- extra tanks in a block behind the base, out of the fight (for cost measurements at high unit counts); they pace
+-- 150 elmos up and down the map every 5 s (moveExtras), so the widget sends their positions as it would in a game
+local extras = {}   -- { unitID, x, z } of every extra tank
+
 local function spawnExtra(t)
 	local b = base[t]
 	local dir = (b.x < Game.mapSizeX / 2) and -1 or 1
-	local cols = 20
+	local cols = 40 -- 1000 tanks stand in 25 rows, inside the map (not stacked at its edge, where they would jostle)
 	for k = 0, EXTRA - 1 do
 		local x = b.x + dir * (300 + math.floor(k / cols) * 30)
 		local z = b.z + (k % cols - cols / 2) * 30
 		x = math.max(40, math.min(Game.mapSizeX - 40, x))
-		spawn("lttank", t, x, z)
+		local u = spawn("lttank", t, x, z)
+		if u then extras[#extras + 1] = { u, x, z } end
+	end
+end
+
+local function moveExtras(n)
+	local dz = (n / 150) % 2 == 0 and 150 or -150
+	for i = 1, #extras do
+		local e = extras[i]
+		if Spring.ValidUnitID(e[1]) and not Spring.GetUnitIsDead(e[1]) then
+			Spring.GiveOrderToUnit(e[1], CMD.MOVE, { e[2], Spring.GetGroundHeight(e[2], e[3] + dz), e[3] + dz }, {})
+		end
 	end
 end
 
@@ -306,6 +320,7 @@ function GameFrame(n)
 			end
 		end
 	end
+	if n % 150 == 0 and #extras > 0 then moveExtras(n) end
 	if n == 450 and #teams >= 2 then give(solar[teams[2]], teams[1], "solar") end
 	if n == 600 and alive(solar[teams[1]]) then
 		echo(TAG .. "frame 600: destroying solar " .. solar[teams[1]] .. " of team " .. teams[1])
