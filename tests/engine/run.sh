@@ -123,5 +123,8 @@ if [ -f "$W/infolog.txt" ]; then cp "$W/infolog.txt" "$OUT/infolog.txt"; else ec
 grep -E '\[LiveTest\]' "$OUT/infolog.txt" | sed -E 's/^\[t=[^]]*\]//' | tail -n 6
 ERRS=$(grep -cE 'Error: \[LuaUI|Error: \[LuaRules|Failed to load|\[Internal Lua error' "$OUT/infolog.txt" || true)
 echo "Lua errors in infolog: $ERRS"
-[ -n "$RECEIVER" ] && [ -f "$OUT/stream.ndjson" ] && echo "stream lines: $(wc -l < "$OUT/stream.ndjson")"
+if [ -n "$RECEIVER" ]; then
+  if [ -f "$OUT/stream.ndjson" ]; then echo "stream lines: $(wc -l < "$OUT/stream.ndjson")"
+  else echo "the receiver wrote no stream.ndjson: $(tail -n 1 "$OUT/receiver.log" 2>/dev/null)" >&2; fi
+fi
 exit $RC
