@@ -92,14 +92,19 @@ local config = {
   queueKB    = 4096,        -- send queue bound (KiB, 16..8192); oldest snapshots are dropped beyond it
   budgetMs   = 1.5,         -- average cost per game frame before the unit rate is lowered; 0 = never
   token      = "",          -- two-PC setup: the overlay's --token, sent in the hello; "" = none
+  orders     = "auto",      -- decision points (protocol 1.2 `orders`): "auto" = at comprehensive detail, "on", "off"
 }
 
 -- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
 local K = {
   WIDGET_NAME       = "export_livedata",
   WIDGET_VERSION    = "1.0.0",
-  OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_status" },
+  OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_orders", "livedata_status" },
   DETAIL_LIST       = { "minimal", "standard", "comprehensive" },
+  ORDERS_LIST       = { "auto", "on", "off" },
+  ORDERS_MAX        = 256,          -- decision points: entries of one frame's `orders` event at most
+  ORDER_IDS_MAX     = 2048,         -- ... and units they name; beyond either, orders are counted, not kept
+  ORDER_PARAMS_MAX  = 64,           -- a command's params (SCHEMA.md); longer lists are cut
   QUEUE_MAX_BYTES   = config.queueKB * 1024,       -- drop oldest snapshots beyond this
   QUEUE_SKIP_BYTES  = config.queueKB * 1024 * 3 / 4, -- do not even build a snapshot while this much is pending
   SEND_BUDGET_BYTES = 1024 * 1024,  -- bytes handed to the kernel per call at most
@@ -978,12 +983,240 @@ local function enqueueSnapshot(n, standsAlone)
   return ok
 end
 
-local function emitEvent(body)
+-- version: the protocol version of the line when it carries a later minor version's fields (default SCHEMA_VERSION)
+local function emitEvent(body, version)
   if connState ~= "connected" then return end
   -- events are never dropped (snapshots make room for them later)
   qPush(fmt('{"type":"event","schema_version":"%s","event":%s,"game_frame":%d}\n',
-    SCHEMA_VERSION, body, gameFrame()), "event")
+    version or SCHEMA_VERSION, body, gameFrame()), "event")
 end
+
+--------------------------------------------------------------------------------
+-- Decision points (protocol 1.2 `orders`): commands given to units, builds started, factory queue changes
+--------------------------------------------------------------------------------
+-- One table of functions (the main chunk is near Lua 5.1's 200 locals). What a frame decides is collected in reused
+-- entry tables and goes out as one `orders` event once the frame is over, stamped with the frame it was decided in.
+-- Bounded: at most K.ORDERS_MAX entries naming K.ORDER_IDS_MAX units a frame, and an event never passes the send
+-- queue's bound (a reader that is far behind loses orders, not memory). What does not fit is counted in `dropped`
+-- (status `dropped_orders`), never kept.
+local orders = (function()
+  local O = { dropped = 0, reported = 0, sent = 0, warned = false }
+  local es, n, frame = {}, 0, -1     -- entries of the frame being collected (tables reused), their count, the frame
+  local idv, idnext, nids = {}, {}, 0 -- unit ids of the frame: slot -> id, slot -> next slot of the same command
+  local byKey, keys = {}, {}          -- command key -> its entry this frame (units given the same order share it)
+  local buf, ebuf = {}, {}            -- scratch: params or ids; an event's pieces (emptied after each use)
+  local isFactory, cmdNames = {}, {}  -- def id -> bool, command id -> ',"cmd_name":...' (finite: the game's defs, CMD)
+  -- CMD maps ids to names and back, and two legacy aliases overwrite their command's name (both engines'
+  -- LuaConstCMD): CMD[20] is "LOOPBACKATTACK" and CMD[105] "DGUN"
+  local ALIASES = { LOOPBACKATTACK = "attack", DGUN = "manualfire" }
+
+  function O.enabled()
+    local o = config.orders
+    return o == "on" or (o ~= "off" and config.detail == "comprehensive")
+  end
+
+  -- A player exports its own ally team's orders only, a full-view spectator every team's. The engine already calls
+  -- the unit call-ins only for ally teams the client can read; this holds whatever a handler or gadget forwards.
+  local function readable(team)
+    if type(team) ~= "number" then return false end
+    if view.full_view then return true end
+    local _, _, _, _, _, ally = spGetTeamInfo(team, false)
+    return ally ~= nil and ally == view.ally_team_id
+  end
+
+  local function okId(v, max) return type(v) == "number" and v >= 0 and v < max and v % 1 == 0 end
+
+  local function cmdName(id)
+    local s = cmdNames[id]
+    if s then return s end
+    local name
+    if id < 0 then
+      local ud = UnitDefs and UnitDefs[-id]
+      name = ud and ud.name
+    else
+      name = CMD and CMD[id]
+      if type(name) == "string" then name = ALIASES[name] or name:lower() end
+    end
+    if type(name) ~= "string" or name == "" then return "" end -- not cached: unknown ids are unbounded
+    s = ',"cmd_name":' .. jstr(name:sub(1, 64))
+    cmdNames[id] = s
+    return s
+  end
+
+  local function factory(def)
+    local f = isFactory[def]
+    if f == nil then
+      local ud = UnitDefs and UnitDefs[def]
+      f = (ud and ud.isFactory) and true or false
+      isFactory[def] = f
+    end
+    return f
+  end
+
+  -- the engine's coded option bits: options is a table with `coded` (and booleans); some handlers pass the number
+  local function coded(o)
+    local c = o
+    if type(o) == "table" then
+      c = o.coded
+      if type(c) ~= "number" then
+        c = (o.meta and 4 or 0) + (o.internal and 8 or 0) + (o.right and 16 or 0) + (o.shift and 32 or 0)
+          + (o.ctrl and 64 or 0) + (o.alt and 128 or 0)
+      end
+    end
+    if type(c) ~= "number" or not (c >= 0 and c < 256) then return 0 end
+    return c - c % 1
+  end
+
+  -- params as ',"params":[...]', "" for none; cut at K.ORDER_PARAMS_MAX; "" when one is not a number the reader
+  -- accepts (NaN, inf, beyond 1e12): the reader would refuse the whole line
+  local function paramsText(p)
+    if type(p) ~= "table" then return "" end
+    local k = #p
+    if k == 0 then return "" end
+    if k > K.ORDER_PARAMS_MAX then k = K.ORDER_PARAMS_MAX end
+    local ok = true
+    for i = 1, k do
+      local v = p[i]
+      local s = num(v)
+      if not s or v > 1e12 or v < -1e12 then ok = false; s = "" end
+      buf[i] = s
+    end
+    local s = ok and (',"params":[' .. tconcat(buf, ",", 1, k) .. "]") or ""
+    for i = 1, k do buf[i] = nil end
+    return s
+  end
+
+  local function encode(e)
+    if e.kind == 1 then
+      local k, slot = 0, e.first
+      while slot do k = k + 1; buf[k] = fmt("%d", idv[slot]); slot = idnext[slot] end
+      local ids = tconcat(buf, ",", 1, k)
+      for i = 1, k do buf[i] = nil end
+      return fmt('{"kind":"command","team_id":%d,"unit_ids":[%s],"cmd_id":%d%s%s,"options":%d%s}', e.team, ids, e.cmd,
+        cmdName(e.cmd), e.params, e.opts, e.player >= 0 and (',"player_id":' .. e.player) or "")
+    elseif e.kind == 2 then
+      return fmt('{"kind":"build_started","team_id":%d,"unit_id":%d,"def_id":%d,"builder_id":%d}', e.team, e.unit,
+        e.def, e.builder)
+    end
+    return fmt('{"kind":"factory_queue","team_id":%d,"unit_id":%d,"def_id":%d,"build_def_id":%d,"count":%d%s}',
+      e.team, e.unit, e.def, e.bdef, e.count, e.player >= 0 and (',"player_id":' .. e.player) or "")
+  end
+
+  local function clear()
+    for i = 1, #keys do byKey[keys[i]] = nil; keys[i] = nil end
+    n, nids = 0, 0
+  end
+
+  -- the collected frame as one event; dropped (counted) when the reader is too far behind
+  function O.flush()
+    if n == 0 then return end
+    if connState == "connected" then
+      for i = 1, n do ebuf[i] = encode(es[i]) end
+      local line = fmt('{"type":"event","schema_version":"1.2","event":"orders","game_frame":%d,"orders":[%s]}\n',
+        frame, tconcat(ebuf, ",", 1, n))
+      for i = 1, n do ebuf[i] = nil end
+      if qBytes + #line > K.QUEUE_MAX_BYTES then
+        O.dropped = O.dropped + nids
+      else
+        qPush(line, "event")
+        O.sent = O.sent + nids
+      end
+    end
+    clear()
+  end
+
+  -- flush what an earlier frame decided (the game is at `f` now); while paused, whatever is collected. New drops
+  -- are reported within a second or so.
+  function O.due(f, isPaused)
+    if n > 0 and (frame < f or isPaused) then O.flush() end
+    if O.dropped ~= O.reported and connState == "connected" and now() - lastStatusAt > 1 then sendStatus() end
+  end
+
+  -- the setting: "auto" (at comprehensive detail), "on" or "off" (booleans too); false for anything else
+  function O.set(v)
+    if v == true then v = "on" elseif v == false then v = "off" end
+    if v ~= "auto" and v ~= "on" and v ~= "off" then return false end
+    if v ~= config.orders then O.flush() end
+    config.orders = v
+    return true
+  end
+
+  function O.reset()
+    clear()
+    O.dropped, O.reported, O.sent, frame = 0, 0, 0, -1
+  end
+
+  -- a new entry in the frame `f`, or nil when the frame is full (counted)
+  local function entry(f, kind, team)
+    if n > 0 and f ~= frame then O.flush() end
+    frame = f
+    if n >= K.ORDERS_MAX or nids >= K.ORDER_IDS_MAX then O.dropped = O.dropped + 1; return nil end
+    n = n + 1
+    local e = es[n]
+    if not e then e = {}; es[n] = e end
+    e.kind, e.team = kind, team
+    nids = nids + 1
+    return e
+  end
+
+  -- UnitCommand(unitID, unitDefID, unitTeam, cmdID, cmdParams, cmdOpts, cmdTag, playerID, fromSynced, fromLua)
+  function O.command(unitID, defID, team, cmdID, a5, a6, _, player)
+    if connState ~= "connected" or not O.enabled() or not okId(unitID, 32000) or not okId(team, 255)
+      or not readable(team) then return end
+    if type(cmdID) ~= "number" or not (cmdID > -16384 and cmdID < 16777216) or cmdID % 1 ~= 0 then
+      -- The engines' own widgets.lua (Spring 106, Recoil) passes an undefined `cmdID` instead of its parameter
+      -- `cmdId`; BAR's barwidgets.lua passes it. Without the id there is no command to export.
+      O.dropped = O.dropped + 1
+      if not O.warned then
+        O.warned = true
+        log("this widget handler passes UnitCommand no command id (the engine's own widgets.lua does not): orders without one are counted as dropped")
+      end
+      return
+    end
+    -- the engine passes params, then options (a table with `coded`); tell them apart by shape, not position
+    local params, opts = a5, a6
+    if type(a5) == "number" or (type(a5) == "table" and a5.coded ~= nil) then params, opts = a6, a5 end
+    local f = gameFrame()
+    local c = coded(opts)
+    local pl = (type(player) == "number" and player >= 0 and player <= 250) and player - player % 1 or -1
+    if cmdID < 0 and okId(defID, 16384) and factory(defID) then
+      -- a factory's queue: shift 5, ctrl 20, both 100 (the engine's FactoryCAI); a right click removes
+      local e = entry(f, 3, team)
+      if not e then return end
+      local count = (c % 64 >= 32 and 5 or 1) * (c % 128 >= 64 and 20 or 1)
+      e.unit, e.def, e.bdef, e.count, e.player = unitID, defID, -cmdID, c % 32 >= 16 and -count or count, pl
+      return
+    end
+    local p = paramsText(params)
+    local key = fmt("%d %d %d %d%s", team, cmdID, c, pl, p)
+    if n > 0 and f ~= frame then O.flush() end
+    local e = byKey[key]
+    if e then
+      if nids >= K.ORDER_IDS_MAX then O.dropped = O.dropped + 1; return end
+      nids = nids + 1
+      idv[nids], idnext[nids], idnext[e.last] = unitID, false, nids
+      e.last = nids
+      return
+    end
+    e = entry(f, 1, team)
+    if not e then return end
+    idv[nids], idnext[nids] = unitID, false
+    e.first, e.last, e.cmd, e.params, e.opts, e.player = nids, nids, cmdID, p, c, pl
+    byKey[key] = e
+    keys[#keys + 1] = key
+  end
+
+  -- UnitCreated(unitID, unitDefID, unitTeam, builderID): the builder comes only when a unit builds it
+  function O.created(unitID, defID, team, builderID)
+    if builderID == nil or connState ~= "connected" or not O.enabled() then return end
+    if not (okId(unitID, 32000) and okId(builderID, 32000) and okId(defID, 16384) and okId(team, 255))
+      or not readable(team) then return end
+    local e = entry(gameFrame(), 2, team)
+    if e then e.unit, e.def, e.builder = unitID, defID, builderID end
+  end
+
+  return O
+end)()
 
 --------------------------------------------------------------------------------
 -- Socket state machine
@@ -1027,6 +1260,7 @@ local function onConnected()
   seq = 0
   forceFull = true
   resetUnitTracking()
+  orders.reset()
   lastReadCheck = now()
   lastStatusAt = now()
   -- small lines must not wait for delayed ACKs (Nagle): a snapshot is due every frame
@@ -1180,8 +1414,12 @@ sendStatus = function()
   lastStatusAt = now()
   if qBytes >= K.QUEUE_MAX_BYTES then return end -- the count is cumulative: the next status reports it
   reportedDropped = dropped
-  emitEvent(fmt('"status","dropped_snapshots":%d,"queue_bytes":%d,"rate_hz":%d,"unit_rate_hz":%d,"detail":"%s","throttled":%s,"frame_cost_ms":%s,"message":%s',
-    dropped, qBytes, config.rate, unitHz(), config.detail, jbool(unitLevel > 1), num0(costEma), jstr(statusMessage())))
+  -- 1.2's dropped_orders while decision points are exported (or some were dropped)
+  local withOrders = orders.enabled() or orders.dropped > 0
+  orders.reported = orders.dropped
+  emitEvent(fmt('"status","dropped_snapshots":%d,"queue_bytes":%d,"rate_hz":%d,"unit_rate_hz":%d,"detail":"%s","throttled":%s,"frame_cost_ms":%s,"message":%s%s',
+    dropped, qBytes, config.rate, unitHz(), config.detail, jbool(unitLevel > 1), num0(costEma), jstr(statusMessage()),
+    withOrders and (',"dropped_orders":' .. fmt("%d", orders.dropped)) or ""), withOrders and "1.2" or nil)
 end
 
 local function adjustThrottle(costMs)
@@ -1258,6 +1496,7 @@ end
 local function checkView()
   local v = readView()
   if not sameView(v, view) then
+    orders.flush() -- what the old eyes could read
     view = v
     forceFull = true
     defStr = {} -- what the new eyes know about unit types differs
@@ -1323,9 +1562,9 @@ local function handleCommand(words)
   local sub = words[1]
   local arg = words[2]
   if sub == nil or sub == "status" then
-    log(fmt("%s | rate %d Hz, detail %s, units %d Hz, queue %d B, dropped %d, sent %s MiB, cost %.2f ms/frame",
+    log(fmt("%s | rate %d Hz, detail %s, units %d Hz, queue %d B, dropped %d, sent %s MiB, cost %.2f ms/frame, orders %s (%s, %d dropped)",
       statusText(), config.rate, config.detail, unitHz(), qBytes, droppedTotal, num0(sentMiB + sentRest / 1048576),
-      costEma))
+      costEma, config.orders, orders.enabled() and "on" or "off", orders.dropped))
   elseif sub == "connect" then
     applyEnabled(true); reconnectNow(); log("connecting to " .. config.host .. ":" .. config.port)
   elseif sub == "disconnect" then
@@ -1344,10 +1583,13 @@ local function handleCommand(words)
     if setRate(arg) then log("rate " .. config.rate .. " Hz") else log("rate must be 1-30") end
   elseif sub == "detail" and arg then
     if setDetail(arg) then log("detail " .. config.detail) else log("detail must be minimal, standard or comprehensive") end
+  elseif sub == "orders" and arg then
+    if orders.set(arg) then log("orders " .. config.orders .. (orders.enabled() and " (exported)" or " (not exported)"))
+    else log("orders must be auto (at comprehensive detail), on or off") end
   elseif sub == "show" or sub == "hide" then
     config.showStatus = (sub == "show")
   else
-    log("usage: /livedata status|connect|disconnect|host H|port P|token T|rate N|detail D|show|hide")
+    log("usage: /livedata status|connect|disconnect|host H|port P|token T|rate N|detail D|orders auto|on|off|show|hide")
   end
 end
 
@@ -1371,6 +1613,8 @@ local function addOptions()
   if not (opts and opts.addOptions) then return end
   local detailIndex = 2
   for i = 1, 3 do if K.DETAIL_LIST[i] == config.detail then detailIndex = i end end
+  local ordersIndex = 1
+  for i = 1, 3 do if K.ORDERS_LIST[i] == config.orders then ordersIndex = i end end
   -- no `category`: BAR's options menu shows category 2 ("advanced") only with advanced settings on
   local ok = pcall(opts.addOptions, {
     { id = "livedata_enabled", group = "custom", widgetname = "Live Data Export", name = "Live data export",
@@ -1384,6 +1628,10 @@ local function addOptions()
       type = "select", options = K.DETAIL_LIST, value = detailIndex,
       description = "minimal: teams only; comprehensive: adds velocity and experience",
       onchange = function(_, v) pcall(setDetail, K.DETAIL_LIST[v] or v) end },
+    { id = "livedata_orders", group = "custom", widgetname = "Live Data Export", name = "   orders (decision points)",
+      type = "select", options = K.ORDERS_LIST, value = ordersIndex,
+      description = "Orders given to units, builds started, factory queues: auto = at comprehensive detail",
+      onchange = function(_, v) pcall(orders.set, K.ORDERS_LIST[v] or v) end },
     { id = "livedata_status", group = "custom", widgetname = "Live Data Export", name = "   show status text",
       type = "bool", value = config.showStatus, description = "Small connection status line on screen",
       onchange = function(_, v) config.showStatus = v and true or false end },
@@ -1421,7 +1669,7 @@ end
 function widget:GetConfigData()
   return { enabled = config.enabled, host = config.host, port = config.port, rate = config.rate,
            detail = config.detail, showStatus = config.showStatus, queueKB = config.queueKB,
-           budgetMs = config.budgetMs, token = config.token }
+           budgetMs = config.budgetMs, token = config.token, orders = config.orders }
 end
 
 function widget:SetConfigData(data)
@@ -1435,6 +1683,7 @@ function widget:SetConfigData(data)
     if type(data.detail) == "string" then setDetail(data.detail) end
     if type(data.showStatus) == "boolean" then config.showStatus = data.showStatus end
     if type(data.token) == "string" then config.token = data.token:sub(1, 256) end
+    if data.orders ~= nil then orders.set(data.orders) end
     local b = tonumber(data.budgetMs)
     if b and b >= 0 and b <= 100 then config.budgetMs = b end
     -- at most 8 MiB: the queue's byte count (plus the lines that may pass the bound) stays below 2^24, exact in the
@@ -1472,7 +1721,8 @@ function widget:Initialize()
                  backoff = backoff, failures = failures, last_error = lastError, unit_rate_hz = unitHz(),
                  throttled = unitLevel > 1, cost_ms = costEma, errors = errorCount, seq = seq,
                  rate = config.rate, detail = config.detail, host = config.host, port = config.port,
-                 enabled = config.enabled }
+                 enabled = config.enabled, orders = orders.enabled(), orders_setting = config.orders,
+                 orders_sent = orders.sent, dropped_orders = orders.dropped }
       end,
     }
     pollSocket()
@@ -1496,6 +1746,7 @@ local function gameFrameBody(n)
   if not gameStarted and frame > 0 then
     gameStarted = true
   end
+  orders.due(frame, false)
   snapAcc = snapAcc + config.rate / 30
   if snapAcc >= 1 then
     snapAcc = snapAcc - 1
@@ -1515,6 +1766,7 @@ end
 local function updateBody()
   pollSocket()
   checkPause()
+  orders.due(gameFrame(), paused)
   local t = now()
   if t - lastViewCheck >= 1 then
     lastViewCheck = t
@@ -1614,8 +1866,13 @@ function widget:UnitLeftLos(unitID)
   guard("UnitLeftLos", markDirty, unitID)           -- refresh without health
 end
 
-function widget:UnitCreated(unitID)
+function widget:UnitCreated(unitID, unitDefID, unitTeam, builderID)
   guard("UnitCreated", noteAdded, unitID)
+  if builderID ~= nil then guard("UnitCreated", orders.created, unitID, unitDefID, unitTeam, builderID) end
+end
+
+function widget:UnitCommand(...)
+  guard("UnitCommand", orders.command, ...)
 end
 
 function widget:UnitEnteredLos(unitID)

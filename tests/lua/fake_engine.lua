@@ -13,6 +13,12 @@
 --     (CLuaHandle's RunCallIn / CollectGarbage); E.allocKB is what the call-ins of the
 --     last step allocated (collectgarbage("count") deltas, nothing collected meanwhile)
 --   UnitDefs: moveDef.smClass is a number (Game.speedModClasses), no moveDef.family
+--   orders: UnitCommand(unitID, unitDefID, unitTeam, cmdID, cmdParams, cmdOpts, cmdTag, playerID, fromSynced,
+--     fromLua) with cmdOpts a table {coded, alt, ctrl, shift, right, meta, internal}, only for ally teams the client
+--     can read (the engine's ITERATE_UNIT_ALLYTEAM_EVENTCLIENTLIST); UnitCreated(unitID, defID, team, builderID)
+--     with the builder only when a unit builds it; CMD maps names to ids and ids to names, with the engines' two
+--     legacy aliases overwriting their command's name (CMD[20] = "LOOPBACKATTACK", CMD[105] = "DGUN").
+--     handler = "spring106": the engines' own widgets.lua, which passes UnitCommand no command id (nil)
 -- Runs under lua5.1 and under recoil-lua (tests/lua/runtime.lua).
 --
 -- local FE = dofile("tests/lua/fake_engine.lua")
@@ -155,6 +161,10 @@ function FE.new(opts)
   E.defs = FE.loadUnitDefs(E.root)
   E.defsByName = {}
   for i, d in ipairs(E.defs) do E.defsByName[d.name] = i end
+  -- what factories queue: the first mobile armed ground unit
+  for i, d in ipairs(E.defs) do
+    if not E.tankDef and d._category == "army_land" then E.tankDef = i end
+  end
   local names = opts.names == "hostile" and HOSTILE_NAMES or NORMAL_NAMES
 
   -- teams 0..3 in ally teams 0 {0,1} and 1 {2,3}; Gaia is team 4 in ally team 2
@@ -193,6 +203,9 @@ function FE.new(opts)
   E.seen = {}       -- unitID -> true once seen in LOS (def known)
   E.visList = {}
   E.history = {}    -- team -> stats history entries
+  E.builders = { [0] = {}, {}, {}, {} } -- team -> ids of units that can build (commanders, builders, factories)
+  E.orderLog = opts.logOrders and {} or nil -- what the engine reported to the widget: { frame, kind, ... }
+  E.handler = opts.handler or "bar"
   -- initial population: commanders + target units, finished
   if opts.noUnits then E.target = 0 end
   for t = 0, 3 do
@@ -212,7 +225,7 @@ function FE:randomTeam()
   return alive[self.rand(#alive)]
 end
 
-function FE:spawn(team, defID, finished)
+function FE:spawn(team, defID, finished, builder)
   local r = self.rand
   defID = defID or r(#self.defs)
   local d = self.defs[defID]
@@ -233,9 +246,48 @@ function FE:spawn(team, defID, finished)
   self.order[#self.order + 1] = id
   self.index[id] = #self.order
   self.count = self.count + 1
-  self:queueCallin("UnitCreated", id, defID, team)
+  if d.isBuilder or d.isFactory then local b = self.builders[team]; b[#b + 1] = id end
+  -- the builder only when a unit builds it (a unit the rules spawn has none)
+  if self:queueCallin("UnitCreated", id, defID, team, builder) and builder and self.orderLog then
+    self.orderLog[#self.orderLog + 1] = { frame = self.frame, kind = "build_started", team = team, unit = id, def = defID,
+                                          builder = builder }
+  end
   if finished then self:queueCallin("UnitFinished", id, defID, team) end
   return id
+end
+
+-- a living unit of the team that can build, taken in turn (dead or given ones leave the list)
+function FE:builderOf(team)
+  local b = self.builders[team]
+  if not b then return nil end
+  while #b > 0 do
+    local k = (self.frame % #b) + 1
+    local u = self.units[b[k]]
+    if u and not u.dead and u.team == team then return u.id end
+    b[k] = b[#b]; b[#b] = nil
+  end
+  return nil
+end
+
+-- An order given to units (a player's click, an AI, a gadget): the engine calls UnitCommand once per unit, for ally
+-- teams the client can read. coded: the option bits (4 meta, 8 internal, 16 right, 32 shift, 64 ctrl, 128 alt).
+function FE:giveOrder(ids, cmdID, params, coded, player)
+  for _, id in ipairs(ids) do
+    local u = self.units[id]
+    if u and not u.dead and self:allied(u.team) then
+      self.callins[#self.callins + 1] = { "UnitCommand", id, u.def, u.team, { cmdID, params, coded or 0, player } }
+      if self.orderLog then
+        self.orderLog[#self.orderLog + 1] = { frame = self.frame, kind = "command", team = u.team, unit = id,
+          def = u.def, cmd = cmdID, params = params, coded = coded or 0, player = player }
+      end
+    end
+  end
+end
+
+-- the engine's options table for coded bits (LuaUtils::PushCommandOptionsTable)
+local function optionsTable(c)
+  local function bit(b) return c % (2 * b) >= b end
+  return { coded = c, alt = bit(128), ctrl = bit(64), shift = bit(32), right = bit(16), meta = bit(4), internal = bit(8) }
 end
 
 -- Like the real engine (seen in Spring 106): UnitDestroyed comes at once, but the unit stays in GetAllUnits for the
@@ -279,8 +331,9 @@ end
 function FE:queueCallin(name, id, def, team, extra)
   local u = self.units[id]
   -- unit call-ins reach a widget only for units it can read
-  if u and not (self:allied(u.team) or (self.vis[id] or 0) >= 2) then return end
+  if u and not (self:allied(u.team) or (self.vis[id] or 0) >= 2) then return false end
   self.callins[#self.callins + 1] = { name, id, def, team, extra }
+  return true
 end
 
 --------------------------------------------------------------------------------
@@ -402,6 +455,8 @@ function FE:simStep()
         u.tz = math.max(0, math.min(MAP, u.z + r(-1500, 1500)))
         if r() < 0.2 then u.tx, u.tz = MAP / 2 + r(-800, 800), MAP / 2 + r(-800, 800) end
         u.vx, u.vz = 0, 0
+        -- its player moved it there (every fourth queued with shift); no extra random draws: seeds play the same
+        self:giveOrder({ u.id }, 10, { u.tx, u.y, u.tz }, (u.id % 4 == 0) and 32 or 0, self.teams[u.team].leader)
       else
         u.vx, u.vz = dx / d * u.speed, dz / d * u.speed
         u.x, u.z = u.x + u.vx, u.z + u.vz
@@ -423,12 +478,14 @@ function FE:simStep()
       if u.health <= 0 then self:kill(id) end
     end
   end
-  -- production keeps the population near the target
+  -- production keeps the population near the target, each new unit started by a builder of its team
   local spawns = 0
   while self.count < self.target and self.count > 0 and spawns < math.max(1, math.floor(self.target / 100)) do
-    self:spawn(self:randomTeam(), nil, false)
+    local t = self:randomTeam()
+    self:spawn(t, nil, false, self:builderOf(t))
     spawns = spawns + 1
   end
+  self:scriptedOrders(f)
   -- occasional gift between allies
   if f % 97 == 0 and #self.order > 0 then
     local id = self.order[r(#self.order)]
@@ -440,6 +497,32 @@ function FE:simStep()
         u.team = new
         self:queueCallin("UnitTaken", id, u.def, old, new)
         self:queueCallin("UnitGiven", id, u.def, new, old)
+      end
+    end
+  end
+end
+
+-- Orders a player gives now and then, from the game's state only (no random draws): a group of up to 12 finished
+-- mobile units of each team sent to fight at the map's centre (shift) every 150 frames; every 90 frames each team's
+-- first factory queues a unit (options cycling none, shift, ctrl, shift+ctrl, right: +1, +5, +20, +100, -1)
+local QUEUE_OPTS = { 0, 32, 64, 96, 16 }
+function FE:scriptedOrders(f)
+  if f % 150 ~= 75 and f % 90 ~= 45 then return end
+  for t = 0, 3 do
+    local T = self.teams[t]
+    if not T.dead then
+      local group, factory = {}, nil
+      for i = 1, #self.order do
+        local u = self.units[self.order[i]]
+        if u.team == t and not u.dead and u.bp >= 1 then
+          if u.mobile and #group < 12 then group[#group + 1] = u.id end
+          if not factory and self.defs[u.def].isFactory then factory = u end
+        end
+      end
+      if f % 150 == 75 and #group > 0 then self:giveOrder(group, 16, { MAP / 2, 0, MAP / 2 }, 32, T.leader) end
+      if f % 90 == 45 and factory then
+        local c = QUEUE_OPTS[(f - 45) / 90 % #QUEUE_OPTS + 1]
+        self:giveOrder({ factory.id }, -self.tankDef, {}, c, T.leader)
       end
     end
   end
@@ -667,6 +750,16 @@ function FE:buildGlobals()
   self.Game = { gameName = "Beyond All Reason", gameVersion = "test-27301-3a1c2e4", mapName = "Supreme Isthmus v1.8",
                 speedModClasses = smc }
   self.Engine = { version = "2025.04.08" }
+  -- CMD as LuaConstCMD makes it: names to ids and ids to names; the legacy aliases come later and win
+  local CMD = {}
+  for _, p in ipairs({ { "STOP", 0 }, { "INSERT", 1 }, { "REMOVE", 2 }, { "WAIT", 5 }, { "MOVE", 10 },
+      { "PATROL", 15 }, { "FIGHT", 16 }, { "ATTACK", 20 }, { "AREA_ATTACK", 21 }, { "GUARD", 25 }, { "REPAIR", 40 },
+      { "RECLAIM", 90 }, { "MANUALFIRE", 105 }, { "REPEAT", 115 }, { "FIRE_STATE", 45 }, { "MOVE_STATE", 50 },
+      { "DGUN", 105 }, { "LOOPBACKATTACK", 20 } }) do
+    CMD[p[1]] = p[2]; CMD[p[2]] = p[1]
+  end
+  CMD.OPT_ALT, CMD.OPT_CTRL, CMD.OPT_SHIFT, CMD.OPT_RIGHT, CMD.OPT_INTERNAL, CMD.OPT_META = 128, 64, 32, 16, 8, 4
+  self.CMD = CMD
 end
 
 --------------------------------------------------------------------------------
@@ -677,6 +770,7 @@ local CALLINS = {
   GameOver = true, GamePaused = true, TeamDied = true, PlayerChanged = true, UnitCreated = true,
   UnitFinished = true, UnitDestroyed = true, UnitGiven = true, UnitTaken = true, UnitEnteredLos = true,
   UnitLeftLos = true, UnitEnteredRadar = true, UnitLeftRadar = true, DrawScreen = true, GetConfigData = true, SetConfigData = true, TextCommand = true,
+  UnitCommand = true,
 }
 
 -- Load the widget file the way BAR does: its own environment whose __index is the
@@ -688,7 +782,7 @@ function FE:loadWidget(path, config, strict)
   f:close()
   local chunk = assert(loadstring(src, "@" .. path))
   local globals = setmetatable({
-    Spring = self.Spring, gl = self.gl, Game = self.Game, Engine = self.Engine, UnitDefs = self.UnitDefs,
+    Spring = self.Spring, gl = self.gl, Game = self.Game, Engine = self.Engine, UnitDefs = self.UnitDefs, CMD = self.CMD,
     WG = self.WG, widgetHandler = self.widgetHandler, socket = self.socketOverride or socket,
   }, { __index = _G })
   self.leaks = {}
@@ -776,8 +870,15 @@ function FE:deliverCallins()
       self:call(c[1], c[2], c[3])
     elseif c[1] == "UnitGiven" or c[1] == "UnitTaken" then
       self:call(c[1], c[2], c[3], c[4], c[5])
+    elseif c[1] == "UnitCommand" then
+      local o = c[5]
+      -- the engines' own widgets.lua passes an undefined global instead of the command id; BAR's handler passes it
+      local cmdID = self.handler ~= "spring106" and o[1] or nil
+      local params = {}
+      for k = 1, #o[2] do params[k] = o[2][k] end -- a new table per call, as the engine pushes
+      self:call("UnitCommand", c[2], c[3], c[4], cmdID, params, optionsTable(o[3]), 0, o[4], false, false)
     else
-      self:call(c[1], c[2], c[3], c[4])
+      self:call(c[1], c[2], c[3], c[4], c[5])
     end
   end
 end

@@ -41,12 +41,12 @@ local function setup(opts)
   local E = FE.new({ root = ROOT, units = opts.units or 150, view = opts.view or "spectator", seed = opts.seed,
                      names = opts.names, options = opts.options, noUnits = opts.noUnits,
                      virtualClock = opts.virtualClock, engine = opts.engine,
-                     gcBudgetMs = 1 })
+                     logOrders = opts.logOrders, handler = opts.handler, gcBudgetMs = 1 })
   if opts.before then opts.before(E) end
   -- Throttling off unless a test is about it: it decides on wall-clock frame cost, which a loaded machine (CI, or
   -- other builds beside the tests) inflates until tests that count refreshes see a throttled widget.
   local cfg = { port = port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB,
-                budgetMs = opts.budgetMs or 0 }
+                budgetMs = opts.budgetMs or 0, orders = opts.orders }
   E:loadWidget(WIDGET, cfg, true)
   E:initialize()
   local ctx = { E = E, srv = srv, port = port }
@@ -180,7 +180,7 @@ test("luac5.1 listing: no SETGLOBAL, main chunk locals, only known globals read"
   local mainLocals = tonumber(listing:match("^%s*main <[^\n]*\n[^\n]-(%d+) locals"))
   check(mainLocals and mainLocals <= 185, "main chunk declares %s locals (limit 200, keep <= 185)", tostring(mainLocals))
   -- every global read is an engine global or a standard library name (catches use-before-declare of locals)
-  local allowed = { widget = true, Spring = true, gl = true, Game = true, Engine = true, UnitDefs = true, WG = true,
+  local allowed = { widget = true, Spring = true, gl = true, Game = true, Engine = true, UnitDefs = true, WG = true, CMD = true,
     widgetHandler = true, socket = true, string = true, table = true, math = true, pairs = true, ipairs = true,
     pcall = true, type = true, tostring = true, tonumber = true, select = true, error = true, next = true,
     unpack = true, loadstring = true }
@@ -714,7 +714,7 @@ test("settings menu entries via WG['options'] added on Initialize (shown without
     n = n + 1
     check(o.widgetname and o.name and o.type and o.onchange, "option fields")
   end
-  eq(n, 4, "options added")
+  eq(n, 5, "options added")
   for id in pairs(ctx.E.options) do
     check(ctx.E.WG.options.isShown(id, false), "option %s hidden unless advanced settings are on", id)
   end
@@ -1186,6 +1186,380 @@ test("adaptive throttling: over budget lowers the unit rate and says so in a sta
   for _, e in ipairs(ev) do if e.throttled then found = e end end
   check(found, "status event with throttled")
   check(found.message:find("over budget", 1, true), "message: %s", found.message)
+  ctx.close()
+end)
+
+
+--------------------------------------------------------------------------------
+-- decision points (protocol 1.2 `orders`)
+--------------------------------------------------------------------------------
+local function ordersOf(r)
+  local list, events = {}, {}
+  for _, e in ipairs(r.events) do
+    if e.event == "orders" then
+      events[#events + 1] = e
+      for _, o in ipairs(e.orders) do o._frame = e.game_frame; list[#list + 1] = o end
+    end
+  end
+  return list, events
+end
+
+-- one line per decision point (a command per unit), as the fake engine logged what it reported
+local function orderKey(frame, kind, team, unit, a, b, c, d)
+  return table.concat({ frame, kind, team, unit, tostring(a), tostring(b), tostring(c), tostring(d) }, " ")
+end
+
+-- params as the wire keeps them: at most 3 decimals, 7 significant digits
+local function sameParams(a, b)
+  a, b = a or {}, b or {}
+  if #a ~= #b then return false end
+  for i = 1, #a do if math.abs(a[i] - b[i]) > tol(b[i]) then return false end end
+  return true
+end
+
+-- the wire's orders against the engine's log: every decision point once, nothing else
+local function compareOrders(r, E, keep)
+  local want = {} -- key -> list of params (commands) or of true
+  local nwant = 0
+  for _, o in ipairs(E.orderLog) do
+    if keep(o) then
+      local k
+      local d = E.defs[o.def]
+      if o.kind == "command" and o.cmd < 0 and d.isFactory then
+        local c = o.coded
+        local n = ((c % 64 >= 32) and 5 or 1) * ((c % 128 >= 64) and 20 or 1)
+        k = orderKey(o.frame, "factory_queue", o.team, o.unit, -o.cmd, (c % 32 >= 16) and -n or n, o.def, o.player)
+      elseif o.kind == "command" then
+        k = orderKey(o.frame, "command", o.team, o.unit, o.cmd, o.coded, o.player)
+      else
+        k = orderKey(o.frame, "build_started", o.team, o.unit, o.def, o.builder)
+      end
+      want[k] = want[k] or {}
+      table.insert(want[k], (o.kind == "command" and o.cmd >= 0) and o.params or true)
+      nwant = nwant + 1
+    end
+  end
+  local list = ordersOf(r)
+  local ngot = 0
+  for _, o in ipairs(list) do
+    local keys = {}
+    if o.kind == "command" then
+      for _, id in ipairs(o.unit_ids) do
+        keys[#keys + 1] = orderKey(o._frame, "command", o.team_id, id, o.cmd_id, o.options or 0, o.player_id)
+      end
+    elseif o.kind == "factory_queue" then
+      keys[1] = orderKey(o._frame, "factory_queue", o.team_id, o.unit_id, o.build_def_id, o.count, o.def_id, o.player_id)
+    else
+      keys[1] = orderKey(o._frame, "build_started", o.team_id, o.unit_id, o.def_id, o.builder_id)
+    end
+    for _, k in ipairs(keys) do
+      ngot = ngot + 1
+      local w = want[k]
+      local found
+      for i = 1, w and #w or 0 do
+        if w[i] == true or sameParams(o.params, w[i]) then found = i; break end
+      end
+      check(found, "on the wire but not reported by the engine (or twice): %s", k)
+      table.remove(w, found)
+    end
+  end
+  for k, w in pairs(want) do check(#w == 0, "reported by the engine, missing on the wire: %s", k) end
+  eq(ngot, nwant, "decision points")
+  return list, nwant
+end
+
+test("orders at comprehensive detail: every command, build started and factory queue change the engine reported, once, per frame", function()
+  local ctx = setup({ units = 150, detail = "comprehensive", logOrders = true })
+  ctx.run(5)
+  eq(ctx.E:status().state, "connected", "connected")
+  local from = ctx.E.frame + 1 -- from the first frame after connecting ...
+  ctx.run(465)
+  ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 2)
+  local r = ctx.reader()
+  noErrors(r)
+  noWidgetErrors(ctx.E)
+  -- ... to the last finished one (the current frame's orders go out when it is over)
+  local list, n = compareOrders(r, ctx.E, function(o) return o.frame >= from and o.frame < ctx.E.frame end)
+  check(n > 100, "a busy game: %d decision points", n)
+  local _, events = ordersOf(r)
+  local frames, kinds, counts, grouped, names = {}, {}, {}, 0, {}
+  for _, e in ipairs(events) do
+    check(not frames[e.game_frame], "one orders event per frame (frame %d twice)", e.game_frame)
+    frames[e.game_frame] = true
+  end
+  for _, o in ipairs(list) do
+    kinds[o.kind] = (kinds[o.kind] or 0) + 1
+    if o.kind == "factory_queue" then counts[o.count] = true end
+    if o.kind == "command" then
+      if #o.unit_ids > 1 then grouped = grouped + 1 end
+      names[o.cmd_name or "?"] = true
+      check(o.player_id ~= nil, "player_id of a player's order")
+    end
+    if o.kind == "build_started" then check(o.builder_id, "builder") end
+  end
+  check(kinds.command and kinds.build_started and kinds.factory_queue, "all three kinds: %s %s %s",
+    tostring(kinds.command), tostring(kinds.build_started), tostring(kinds.factory_queue))
+  for _, c in ipairs({ 1, 5, 20, 100, -1 }) do check(counts[c], "factory queue count %d (shift 5, ctrl 20, both 100, right removes)", c) end
+  check(grouped > 0, "units given the same order in one frame share an entry")
+  check(names.move and names.fight, "command names from CMD")
+  -- status carries dropped_orders (1.2) while orders are exported
+  ctx.E:advanceClock(11)
+  ctx.run(2)
+  local st = eventsOf(ctx.reader(), "status")
+  eq(st[#st].dropped_orders, 0, "status dropped_orders")
+  eq(st[#st].schema_version, "1.2", "a status with dropped_orders says 1.2")
+  eq(ctx.E:status().orders_sent, n, "orders_sent in WG.livedata")
+  ctx.close()
+end)
+
+test("orders switch: off at standard detail by default, /livedata orders on|off|auto, persisted; auto follows detail", function()
+  local ctx = setup({ units = 150, logOrders = true })
+  ctx.run(100)
+  local r = ctx.reader()
+  noErrors(r)
+  eq(#ordersOf(r), 0, "no orders at standard detail")
+  for _, e in ipairs(eventsOf(r, "status")) do check(e.dropped_orders == nil, "no dropped_orders while off") end
+  eq(ctx.E:status().orders, false, "off")
+  ctx.E:command("livedata orders on")
+  eq(ctx.E:status().orders, true, "on")
+  local from = ctx.E.frame + 1
+  ctx.run(100)
+  r = ctx.reader()
+  noErrors(r)
+  local n = #ordersOf(r)
+  check(n > 0, "orders after /livedata orders on")
+  compareOrders(r, ctx.E, function(o) return o.frame >= from and o.frame < ctx.E.frame end)
+  eq(ctx.E.widget:GetConfigData().orders, "on", "saved")
+  ctx.E:command("livedata orders off") -- sends what the current frame collected so far
+  ctx.run(1)
+  n = #ordersOf(ctx.reader())
+  ctx.run(100)
+  eq(#ordersOf(ctx.reader()), n, "nothing more while off")
+  ctx.E:command("livedata orders auto")
+  ctx.E:command("livedata detail comprehensive")
+  eq(ctx.E:status().orders, true, "auto: on at comprehensive")
+  ctx.E:command("livedata orders sometimes")
+  eq(ctx.E:status().orders_setting, "auto", "bad value ignored")
+  check(ctx.E.echo[#ctx.E.echo]:find("auto", 1, true), "says what it takes: %s", ctx.E.echo[#ctx.E.echo])
+  ctx.E:command("livedata status")
+  check(ctx.E.echo[#ctx.E.echo]:find("orders auto (on, 0 dropped)", 1, true), "status line: %s", ctx.E.echo[#ctx.E.echo])
+  ctx.E.options.livedata_orders.onchange(1, 3)
+  eq(ctx.E:status().orders_setting, "off", "settings menu: off")
+  ctx.close()
+  local E2 = FE.new({ root = ROOT, units = 5 })
+  local w = E2:loadWidget(WIDGET, nil, true)
+  w:SetConfigData({ orders = true })
+  eq(w:GetConfigData().orders, "on", "a boolean is taken")
+  w:SetConfigData({ orders = "loud" })
+  eq(w:GetConfigData().orders, "on", "junk ignored")
+end)
+
+test("fog of war: a player's widget exports its own ally team's orders only, whatever a handler passes", function()
+  local ctx = setup({ units = 200, view = "player", orders = "on", logOrders = true })
+  ctx.run(5)
+  local from = ctx.E.frame + 1
+  ctx.run(295)
+  -- the engine never does this (UnitCommand only for ally teams the client can read); a handler or gadget might
+  local enemy
+  for id, u in pairs(ctx.E.units) do
+    if ctx.E.teams[u.team].ally ~= 0 and not u.dead then enemy = u; break end
+  end
+  check(enemy, "an enemy unit")
+  ctx.E:call("UnitCommand", enemy.id, enemy.def, enemy.team, 10, { 1, 2, 3 }, { coded = 0 }, 0, enemy.team, false, false)
+  ctx.E:call("UnitCreated", enemy.id, enemy.def, enemy.team, enemy.id + 1)
+  ctx.run(3)
+  local r = ctx.reader()
+  noErrors(r)
+  local list = compareOrders(r, ctx.E, function(o)
+    return ctx.E.teams[o.team].ally == 0 and o.frame >= from and o.frame < ctx.E.frame
+  end)
+  check(#list > 0, "own orders exported")
+  for _, o in ipairs(list) do eq(ctx.E.teams[o.team_id].ally, 0, "order of ally team") end
+  ctx.close()
+end)
+
+test("orders bounded per frame (256 entries, 2048 units) and by the send queue; the rest counted in status.dropped_orders", function()
+  local ctx = setup({ units = 60, orders = "on", queueKB = 64 })
+  ctx.E.frozen = true
+  ctx.run(5)
+  local E = ctx.E
+  local u = E.units[E.order[1]]
+  -- one frame: 300 different orders to one unit, then 3000 units (ids) given one and the same order
+  for i = 1, 300 do E:call("UnitCommand", u.id, u.def, u.team, 10, { i, 0, i }, { coded = 0 }, 0, 0, false, false) end
+  for i = 1, 3000 do E:call("UnitCommand", i % 32000, u.def, u.team, 16, { 5, 5, 5 }, { coded = 32 }, 0, 0, false, false) end
+  ctx.run(1)
+  E:advanceClock(2)
+  ctx.run(2)
+  ctx.waitFor(function() return E:status().queue_bytes == 0 end, 2)
+  local r = ctx.reader()
+  noErrors(r)
+  local list, events = ordersOf(r)
+  eq(#events, 1, "one event")
+  eq(#list, 256, "entries bounded")
+  local ids = 0
+  for _, o in ipairs(list) do ids = ids + #o.unit_ids end
+  eq(ids, 256, "the first 256 orders kept (the same order to 3000 more units had no room)")
+  eq(E:status().dropped_orders, 300 + 3000 - 256, "dropped counted")
+  local st = eventsOf(r, "status")
+  eq(st[#st].dropped_orders, 3044, "reported in status")
+  -- the unit bound: one order to 3000 units in a fresh frame
+  for i = 1, 3000 do E:call("UnitCommand", i, u.def, u.team, 16, { 5, 5, 5 }, { coded = 32 }, 0, 0, false, false) end
+  ctx.run(2)
+  ctx.waitFor(function() return E:status().queue_bytes == 0 end, 2)
+  list = ordersOf(ctx.reader())
+  check(#list == 257, "a second event: %d", #list)
+  eq(#list[#list].unit_ids, 2048, "unit ids bounded")
+  eq(E:status().dropped_orders, 3044 + 952, "dropped counted")
+  -- a reader that stops reading: orders never pass the queue's bound
+  ctx.srv.reading = false
+  E:command("livedata rate 1")
+  local maxQ = 0
+  for f = 1, 300 do
+    for i = 1, 200 do E:call("UnitCommand", u.id, u.def, u.team, 10, { i, f, i }, { coded = 0 }, 0, 0, false, false) end
+    ctx.run(1)
+    if E:status().queue_bytes > maxQ then maxQ = E:status().queue_bytes end
+  end
+  check(maxQ <= 64 * 1024, "queue bounded: %d", maxQ)
+  check(E:status().dropped_orders > 3996, "orders dropped while the reader is behind: %d", E:status().dropped_orders)
+  noWidgetErrors(E)
+  ctx.close()
+end)
+
+test("hostile UnitCommand/UnitCreated arguments never break a line or raise; swapped params/options are told apart", function()
+  local ctx = setup({ units = 40, orders = "on" })
+  ctx.E.frozen = true
+  ctx.run(5)
+  local E = ctx.E
+  local u = E.units[E.order[1]]
+  local nan, inf = 0 / 0, 1 / 0
+  local calls = {
+    { u.id, u.def, u.team, 10, { nan, 1, 2 }, { coded = 0 } },        -- params dropped (reader would refuse NaN)
+    { u.id, u.def, u.team, 10, { 1, inf, 2 }, { coded = 0 } },
+    { u.id, u.def, u.team, 10, { 1e13, 1, 2 }, { coded = 0 } },
+    { u.id, u.def, u.team, 10, "params", 7 },
+    { u.id, u.def, u.team, 10, { 1, 2, 3 }, { coded = nan } },
+    { u.id, u.def, u.team, 10, { 1, 2, 3 }, { coded = 1e9 } },
+    { u.id, u.def, u.team, 10, { 1, 2, 3 }, { shift = true, ctrl = true } }, -- no coded: from the booleans (96)
+    { u.id, u.def, u.team, 20, { coded = 32 }, { 77 } },                -- swapped: params second
+    { u.id, u.def, u.team, 20, 64, { 78 } },                            -- options as a number, swapped
+    { u.id, u.def, u.team, 2 ^ 31, { 1 }, { coded = 0 } },              -- cmd id out of range
+    { u.id, u.def, u.team, 10.5, { 1 }, { coded = 0 } },
+    { u.id, u.def, u.team, "MOVE", { 1 }, { coded = 0 } },
+    { -1, u.def, u.team, 10, { 1 }, { coded = 0 } },                    -- bad unit ids and teams
+    { 40000, u.def, u.team, 10, { 1 }, { coded = 0 } },
+    { u.id, u.def, 300, 10, { 1 }, { coded = 0 } },
+    { u.id, u.def, nil, 10, { 1 }, { coded = 0 } },
+    { u.id, "x", u.team, -5, {}, { coded = 0 } },                       -- a build order, def unknown: a command
+    { u.id, u.def, u.team, 999999, {}, { coded = 0 } },                 -- no name known
+  }
+  local many = {}
+  for i = 1, 70 do many[i] = i end
+  calls[#calls + 1] = { u.id, u.def, u.team, 10, many, { coded = 0 } } -- cut to 64
+  for _, c in ipairs(calls) do E:call("UnitCommand", c[1], c[2], c[3], c[4], c[5], c[6], 0, 999, false, false) end
+  E:call("UnitCreated", u.id, u.def, u.team, -3)
+  E:call("UnitCreated", u.id, u.def, u.team, "builder")
+  E:call("UnitCreated", u.id, nil, u.team, u.id)
+  ctx.run(2)
+  ctx.waitFor(function() return E:status().queue_bytes == 0 end, 2)
+  local r = ctx.reader()
+  noErrors(r)
+  noWidgetErrors(E)
+  local list = ordersOf(r)
+  local byOpt, withParams, cut, ids = {}, 0, false, 0
+  for _, o in ipairs(list) do
+    eq(o.kind, "command", "kind")
+    ids = ids + #o.unit_ids
+    check(o.player_id == nil, "player 999 is not a player id")
+    byOpt[o.options] = o
+    if o.params then withParams = withParams + 1 end
+    if o.params and #o.params == 64 then cut = true end
+  end
+  -- 12 calls kept (19 less 3 command ids and 4 units or teams); those whose params or options come out the same
+  -- (NaN, inf and 1e13 params all dropped; NaN and 1e9 options both 0) share an entry, as a group move would
+  eq(ids, 12, "commands kept (bad ids, teams and command ids left out)")
+  eq(#list, 9, "entries: the same order in the same frame is one entry")
+  check(byOpt[96] and byOpt[96].params, "options from booleans")
+  check(byOpt[32] and byOpt[32].params[1] == 77 and byOpt[32].cmd_name == "attack", "swapped table arguments")
+  check(byOpt[64] and byOpt[64].params[1] == 78, "options as a number")
+  check(cut, "params cut at 64")
+  eq(E:status().dropped_orders, 3, "command ids that are not integers are counted")
+  ctx.close()
+end)
+
+test("the engines' own widgets.lua passes no command id: counted, logged once; builds still exported", function()
+  local ctx = setup({ units = 150, orders = "on", handler = "spring106", logOrders = true })
+  ctx.run(5)
+  local from = ctx.E.frame + 1
+  ctx.run(195)
+  ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 2)
+  local r = ctx.reader()
+  noErrors(r)
+  noWidgetErrors(ctx.E)
+  local list = compareOrders(r, ctx.E, function(o)
+    return o.kind == "build_started" and o.frame >= from and o.frame < ctx.E.frame
+  end)
+  check(#list > 0, "builds started exported")
+  local commands = 0
+  for _, o in ipairs(ctx.E.orderLog) do if o.kind == "command" and o.frame >= from then commands = commands + 1 end end
+  check(commands > 0, "the engine reported commands")
+  eq(ctx.E:status().dropped_orders, commands, "every command without an id counted")
+  local warned = 0
+  for _, l in ipairs(ctx.E.echo) do if l:find("no command id", 1, true) then warned = warned + 1 end end
+  eq(warned, 1, "one log line")
+  ctx.close()
+end)
+
+test("command names: the engines' CMD aliases are undone (attack, manualfire), build orders named by the def", function()
+  local ctx = setup({ units = 40, orders = "on" })
+  ctx.E.frozen = true
+  ctx.run(5)
+  local E = ctx.E
+  local u
+  for _, id in ipairs(E.order) do
+    if not E.defs[E.units[id].def].isFactory then u = E.units[id]; break end
+  end
+  local d = E.tankDef
+  for _, c in ipairs({ 20, 105, 16, 0, -d, 31337 }) do
+    E:call("UnitCommand", u.id, u.def, u.team, c, {}, { coded = 0 }, 0, 0, false, false)
+  end
+  ctx.run(2)
+  ctx.waitFor(function() return E:status().queue_bytes == 0 end, 2)
+  local r = ctx.reader()
+  noErrors(r)
+  local names = {}
+  for _, o in ipairs(ordersOf(r)) do names[o.cmd_id] = o.cmd_name or false end
+  eq(names[20], "attack", "20"); eq(names[105], "manualfire", "105"); eq(names[16], "fight", "16"); eq(names[0], "stop", "0")
+  eq(names[-d], E.defs[d].name, "a builder's build order")
+  eq(names[31337], false, "a custom command without a name")
+  ctx.close()
+end)
+
+test("orders while paused go out at once; a view change sends the old view's orders first; one event per frame", function()
+  local ctx = setup({ units = 60, orders = "on" })
+  ctx.E.frozen = true
+  ctx.run(5)
+  local E = ctx.E
+  local u = E.units[E.order[1]]
+  E:setPaused(true)
+  E:call("UnitCommand", u.id, u.def, u.team, 10, { 1, 2, 3 }, { coded = 0 }, 0, 0, false, false)
+  E:step()
+  E:call("UnitCommand", u.id, u.def, u.team, 10, { 4, 5, 6 }, { coded = 0 }, 0, 0, false, false)
+  E:step()
+  ctx.waitFor(function() return E:status().queue_bytes == 0 end, 2)
+  local list = ordersOf(ctx.reader())
+  eq(#list, 2, "both sent while paused")
+  E:setPaused(false)
+  E:call("UnitCommand", u.id, u.def, u.team, 10, { 7, 8, 9 }, { coded = 0 }, 0, 0, false, false)
+  E:setView(2, false)
+  ctx.run(2)
+  local r = ctx.reader()
+  noErrors(r)
+  local idx = {}
+  for i, m in ipairs(r.msgs) do
+    if m.type == "event" and m.event == "view_changed" then idx.view = idx.view or i end
+    if m.type == "event" and m.event == "orders" and m.orders[1].params and m.orders[1].params[1] == 7 then idx.orders = i end
+  end
+  check(idx.orders and idx.view and idx.orders < idx.view, "orders of the old view before view_changed")
   ctx.close()
 end)
 

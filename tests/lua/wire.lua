@@ -157,11 +157,53 @@ local function checkIds(a, where)
   for _, v in ipairs(a) do if not isInt(v) then return where .. " element" end end
 end
 
+-- 1.2 decision points (SCHEMA.md, `orders`)
+local function inRange(v, lo, hi) return type(v) == "number" and v == math.floor(v) and v >= lo and v <= hi end
+
+local function checkOrder(o, where)
+  if type(o) ~= "table" or type(o.kind) ~= "string" then return where .. ": kind" end
+  if not inRange(o.team_id, 0, 254) then return where .. ".team_id" end
+  local e
+  if o.kind == "command" then
+    e = checkKeys(o, set({ "kind", "team_id", "unit_ids", "cmd_id", "cmd_name", "params", "options", "player_id" }),
+      { "unit_ids", "cmd_id" }, where)
+    if e then return e end
+    if type(o.unit_ids) ~= "table" or #o.unit_ids < 1 then return where .. ".unit_ids empty" end
+    for _, id in ipairs(o.unit_ids) do if not inRange(id, 0, 31999) then return where .. ".unit_ids element" end end
+    if not inRange(o.cmd_id, -2147483648, 2147483647) then return where .. ".cmd_id" end
+    if o.cmd_name ~= nil and (type(o.cmd_name) ~= "string" or #o.cmd_name > 64 or o.cmd_name == "") then
+      return where .. ".cmd_name"
+    end
+    if o.params ~= nil then
+      if type(o.params) ~= "table" or #o.params > 64 then return where .. ".params" end
+      for _, v in ipairs(o.params) do if not (isNum(v) and math.abs(v) <= 1e12) then return where .. ".params element" end end
+    end
+    if o.options ~= nil and not inRange(o.options, 0, 255) then return where .. ".options" end
+  elseif o.kind == "build_started" then
+    e = checkKeys(o, set({ "kind", "team_id", "unit_id", "def_id", "builder_id" }), { "unit_id", "def_id" }, where)
+    if e then return e end
+    if not inRange(o.unit_id, 0, 31999) or not inRange(o.def_id, 0, 16383) then return where .. ": unit_id/def_id" end
+    if o.builder_id ~= nil and not inRange(o.builder_id, 0, 31999) then return where .. ".builder_id" end
+  elseif o.kind == "factory_queue" then
+    e = checkKeys(o, set({ "kind", "team_id", "unit_id", "def_id", "build_def_id", "count", "player_id" }),
+      { "unit_id", "build_def_id", "count" }, where)
+    if e then return e end
+    if not inRange(o.unit_id, 0, 31999) or not inRange(o.build_def_id, 0, 16383) then return where .. ": ids" end
+    if o.def_id ~= nil and not inRange(o.def_id, 0, 16383) then return where .. ".def_id" end
+    if not inRange(o.count, -100000, 100000) or o.count == 0 then return where .. ".count" end
+  else
+    return where .. ": unknown kind " .. o.kind
+  end
+  if o.player_id ~= nil and not inRange(o.player_id, 0, 250) then return where .. ".player_id" end
+end
+
 function M.validate(m)
   if type(m) ~= "table" then return "not an object" end
   local t = m.type
   if t == nil and m.game_frame ~= nil then t = "snapshot" end
-  if m.schema_version ~= "1.0" then return "schema_version" end
+  -- a line with a 1.2 addition says so; every other line is 1.0
+  local v12 = t == "event" and (m.event == "orders" or m.dropped_orders ~= nil)
+  if m.schema_version ~= (v12 and "1.2" or "1.0") then return "schema_version " .. tostring(m.schema_version) end
   if t == "hello" then
     local e = checkKeys(m, set({ "type", "schema_version", "widget", "engine_version", "game", "map", "is_replay", "game_frame",
       "rate_hz", "detail", "view", "teams", "unit_defs", "token" }),
@@ -218,7 +260,9 @@ function M.validate(m)
     local extra = ({
       game_start = {}, game_over = { "winners" }, paused = { "player_id" }, unpaused = { "player_id" },
       team_died = { "team_id" }, view_changed = { "view" },
-      status = { "dropped_snapshots", "queue_bytes", "rate_hz", "unit_rate_hz", "detail", "throttled", "frame_cost_ms", "message" },
+      status = { "dropped_snapshots", "queue_bytes", "rate_hz", "unit_rate_hz", "detail", "throttled", "frame_cost_ms", "message",
+                 "dropped_orders" },
+      orders = { "orders" },
     })[ev]
     if not extra then return "unknown event " .. ev end
     local allowed = set({ "type", "schema_version", "event", "game_frame" })
@@ -228,6 +272,13 @@ function M.validate(m)
     if ev == "view_changed" then e = checkView(m.view, "view_changed.view"); if e then return e end end
     if ev == "game_over" and m.winners ~= nil then e = checkIds(m.winners, "winners"); if e then return e end end
     if ev == "status" and m.throttled ~= nil and type(m.throttled) ~= "boolean" then return "status.throttled" end
+    if ev == "status" and m.dropped_orders ~= nil and not isInt(m.dropped_orders) then return "status.dropped_orders" end
+    if ev == "orders" then
+      if type(m.orders) ~= "table" or #m.orders < 1 or #m.orders > 4096 then return "orders.orders" end
+      for i, o in ipairs(m.orders) do
+        e = checkOrder(o, "orders[" .. i .. "]"); if e then return e end
+      end
+    end
   elseif t == "bye" then
     local e = checkKeys(m, set({ "type", "schema_version", "game_frame", "reason" }), { "game_frame", "reason" }, "bye")
     if e then return e end
