@@ -8,6 +8,7 @@ use bar_overlay::model::{Feed, Game};
 use bar_overlay::protocol::Message;
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -532,4 +533,262 @@ fn stalled_receiver_keeps_queue_bounded_and_counts_drops() {
         stalled["cost_ms"]["p99"],
         stalled["cost_ms"]["max"]
     );
+}
+
+/// `bar-overlay record FILE --until-bye` on an ephemeral port: the child and its port (from its first stderr line).
+fn spawn_recorder(file: &std::path::Path) -> (Child, u16) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bar-overlay"))
+        .args([
+            "record",
+            file.to_str().expect("utf8 path"),
+            "--until-bye",
+            "--port",
+            "0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn bar-overlay record");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("read stderr");
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    (child, port)
+}
+
+/// One decision point as a comparable key: what the fake engine reported to the widget, or what `export` wrote.
+fn order_key(
+    kind: &str,
+    frame: i64,
+    team: i64,
+    unit: i64,
+    what: i64,
+    how: i64,
+    who: i64,
+) -> String {
+    format!("{kind} frame {frame} team {team} unit {unit} {what} {how} {who}")
+}
+
+fn csv_int(row: &csv::StringRecord, col: &HashMap<String, usize>, name: &str) -> i64 {
+    let v = &row[col[name]];
+    if v.is_empty() {
+        return -1;
+    }
+    v.parse()
+        .unwrap_or_else(|_| panic!("{name} = {v:?} in {row:?}"))
+}
+
+/// The real widget's decision points end to end: the fake engine gives orders (group moves and fights, factory
+/// queues with every modifier, builds started by builders) -> the widget at comprehensive detail -> the real
+/// `record` binary over TCP -> the real `export` -> its `commands` table holds every one of them, once.
+#[test]
+fn decision_points_reach_the_exported_commands_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rec = dir.path().join("orders.ndjson");
+    let log = dir.path().join("orders_log.json");
+    let (mut recorder, port) = spawn_recorder(&rec);
+    let port = port.to_string();
+    let h = harness(&[
+        "--port",
+        &port,
+        "--frames",
+        "600",
+        "--units",
+        "300",
+        "--detail",
+        "comprehensive",
+        "--orders-log",
+        log.to_str().unwrap(),
+    ]);
+    let (out, summary) = h.finish();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while recorder.try_wait().expect("wait record").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "record did not stop at the widget's bye"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(summary["errors"], 0, "widget errors; output:\n{out}");
+    assert_eq!(summary["connections"], 1, "one connection throughout");
+    assert_eq!(
+        summary["orders"], true,
+        "orders exported at comprehensive detail"
+    );
+    assert_eq!(summary["dropped_orders"], 0, "no orders dropped");
+
+    let out_dir = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_bar-overlay"))
+        .args([
+            "export",
+            rec.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("run export");
+    assert!(
+        o.status.success(),
+        "export: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut r =
+        csv::Reader::from_path(out_dir.join("commands").join("orders.csv")).expect("commands csv");
+    let col: HashMap<String, usize> = r
+        .headers()
+        .expect("headers")
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.to_owned(), i))
+        .collect();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("csv row")).collect();
+
+    // What the engine reported, from the first frame after the widget connected.
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&log).expect("orders log"))
+        .expect("log json");
+    let from = log["from"].as_i64().expect("from");
+    let int = |v: &Value| v.as_i64().unwrap_or(-1);
+    let mut want: HashMap<String, Vec<Vec<f64>>> = HashMap::new();
+    let mut kinds: HashMap<&str, usize> = HashMap::new();
+    for o in log["orders"].as_array().expect("orders") {
+        let (kind, key) = if o["kind"] == "build_started" {
+            (
+                "build_started",
+                order_key(
+                    "build_started",
+                    int(&o["frame"]),
+                    int(&o["team"]),
+                    int(&o["unit"]),
+                    int(&o["def"]),
+                    int(&o["builder"]),
+                    -1,
+                ),
+            )
+        } else if o["factory"] == true {
+            // BAR's modifiers: shift 5, ctrl 20, both 100; a right click removes
+            let c = int(&o["coded"]);
+            let n = if c & 32 != 0 { 5 } else { 1 } * if c & 64 != 0 { 20 } else { 1 };
+            let count = if c & 16 != 0 { -n } else { n };
+            (
+                "factory_queue",
+                order_key(
+                    "factory_queue",
+                    int(&o["frame"]),
+                    int(&o["team"]),
+                    int(&o["unit"]),
+                    -int(&o["cmd"]),
+                    count,
+                    int(&o["player"]),
+                ),
+            )
+        } else {
+            (
+                "command",
+                order_key(
+                    "command",
+                    int(&o["frame"]),
+                    int(&o["team"]),
+                    int(&o["unit"]),
+                    int(&o["cmd"]),
+                    int(&o["coded"]),
+                    int(&o["player"]),
+                ),
+            )
+        };
+        *kinds.entry(kind).or_default() += 1;
+        let params = o["params"]
+            .as_array()
+            .map(|a| a.iter().map(f).collect())
+            .unwrap_or_default();
+        want.entry(key)
+            .or_default()
+            .push(if kind == "command" { params } else { vec![] });
+    }
+    for kind in ["command", "build_started", "factory_queue"] {
+        assert!(
+            kinds.get(kind).copied().unwrap_or(0) > 5,
+            "the engine gave {kind}s: {kinds:?}"
+        );
+    }
+    let wanted: usize = want.values().map(Vec::len).sum();
+
+    let mut got = 0;
+    for row in rows
+        .iter()
+        .filter(|row| csv_int(row, &col, "frame") >= from)
+    {
+        let kind = &row[col["kind"]];
+        let (frame, team, unit) = (
+            csv_int(row, &col, "frame"),
+            csv_int(row, &col, "team_id"),
+            csv_int(row, &col, "unit_id"),
+        );
+        let key = match kind {
+            "build_started" => order_key(
+                kind,
+                frame,
+                team,
+                unit,
+                csv_int(row, &col, "build_def_id"),
+                csv_int(row, &col, "builder_id"),
+                -1,
+            ),
+            "factory_queue" => order_key(
+                kind,
+                frame,
+                team,
+                unit,
+                csv_int(row, &col, "build_def_id"),
+                csv_int(row, &col, "count"),
+                csv_int(row, &col, "player_id"),
+            ),
+            "command" => order_key(
+                kind,
+                frame,
+                team,
+                unit,
+                csv_int(row, &col, "cmd_id"),
+                csv_int(row, &col, "options"),
+                csv_int(row, &col, "player_id"),
+            ),
+            other => panic!("unknown kind {other} in {row:?}"),
+        };
+        let params: Vec<f64> = if kind == "command" {
+            serde_json::from_str::<Vec<f64>>(&row[col["params"]]).unwrap_or_default()
+        } else {
+            vec![]
+        };
+        let candidates = want
+            .get_mut(&key)
+            .unwrap_or_else(|| panic!("exported but never given (or twice): {key} {row:?}"));
+        let i = candidates
+            .iter()
+            .position(|p| {
+                p.len() == params.len()
+                    && p.iter()
+                        .zip(&params)
+                        .all(|(a, b)| (a - b).abs() <= 0.01 + a.abs() * 1e-6)
+            })
+            .unwrap_or_else(|| panic!("{key}: params {params:?} not among {candidates:?}"));
+        candidates.swap_remove(i);
+        got += 1;
+    }
+    let missing: Vec<&String> = want
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, _)| k)
+        .collect();
+    assert!(missing.is_empty(), "given but not exported: {missing:?}");
+    assert_eq!(got, wanted, "decision points");
+    eprintln!("decision points: {wanted} exported ({kinds:?}), from frame {from}");
 }

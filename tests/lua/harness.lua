@@ -5,7 +5,7 @@
 -- lua5.1 tests/lua/harness.lua --port P [--frames N] [--units N]
 --     [--view spectator|player|replay] [--dump FILE] [--realtime] [--settle F]
 --     [--drain SECONDS] [--no-receiver] [--names normal|hostile] [--seed S]
---     [--rate HZ] [--detail D] [--queue-kb K] [--progress N] [--view-switch FRAME]
+--     [--rate HZ] [--detail D] [--queue-kb K] [--progress N] [--view-switch FRAME] [--orders-log FILE]
 --
 -- --realtime        pace frames at 30 per wall second (so a receiver can restart mid-run)
 -- --settle F        after the run, F more frames with the simulation frozen so every
@@ -14,6 +14,8 @@
 -- --no-receiver     use a port nobody listens on (the widget must back off quietly)
 -- --dump FILE       write the fake engine's ground truth for the view as JSON
 -- --progress N      print a status line every N frames
+-- --orders-log FILE write what the fake engine reported to the widget's UnitCommand/UnitCreated (with a builder)
+--                   from the first frame after the widget connected, as JSON: { from = frame, orders = [...] }
 --
 -- Prints progress lines and, last, "SUMMARY {json}" with the widget's own status
 -- and the per-frame cost (ms) of all its call-ins: p50, p99, max.
@@ -52,6 +54,7 @@ while i <= #arg do
   elseif a == "--queue-kb" then opts.queueKB = tonumber(val())
   elseif a == "--progress" then opts.progress = tonumber(val())
   elseif a == "--view-switch" then opts.viewSwitch = tonumber(val())
+  elseif a == "--orders-log" then opts.ordersLog = val()
   else
     io.stderr:write("harness: unknown argument " .. tostring(a) .. "\n")
     os.exit(2)
@@ -70,13 +73,15 @@ if not opts.port then
   os.exit(2)
 end
 
-local E = FE.new({ root = ROOT, units = opts.units, view = opts.view, seed = opts.seed, names = opts.names })
+local E = FE.new({ root = ROOT, units = opts.units, view = opts.view, seed = opts.seed, names = opts.names,
+                  logOrders = opts.ordersLog ~= nil })
 E:loadWidget(ROOT .. "/widget/export_livedata.lua",
   { port = opts.port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB }, true)
 E:initialize()
 
 local costs = {}
 local queueMax = 0
+local connectedAt -- the frame in which the widget was first connected
 local t0 = socket.gettime()
 local frameNo = 0
 
@@ -103,6 +108,7 @@ local function frame(record)
   if record then costs[#costs + 1] = c end
   local q = E:status().queue_bytes
   if q > queueMax then queueMax = q end
+  if not connectedAt and E:status().state == "connected" then connectedAt = E.frame end
   if opts.progress > 0 and frameNo % opts.progress == 0 then progress("progress") end
 end
 
@@ -130,6 +136,23 @@ if opts.dump then
   f:close()
 end
 
+if opts.ordersLog then
+  local from = (connectedAt or math.huge) + 1
+  local list = {}
+  for _, o in ipairs(E.orderLog) do
+    if o.frame >= from then
+      -- a build order given to a factory goes on the wire as a factory queue change
+      local e = { frame = o.frame, kind = o.kind, team = o.team, unit = o.unit, def = o.def, cmd = o.cmd,
+                  params = o.params, coded = o.coded, player = o.player, builder = o.builder,
+                  factory = o.kind == "command" and o.cmd < 0 and E.defs[o.def].isFactory or nil }
+      list[#list + 1] = e
+    end
+  end
+  local f = assert(io.open(opts.ordersLog, "w"))
+  f:write(json.encode({ from = from, orders = list }))
+  f:close()
+end
+
 table.sort(costs)
 local function pct(p)
   if #costs == 0 then return 0 end
@@ -142,6 +165,7 @@ local summary = {
   queue_max = queueMax, queue_bound = (opts.queueKB or 4096) * 1024, throttled = final.throttled,
   cost_ms = { p50 = pct(0.5), p99 = pct(0.99), max = pct(1) },
   echo = E.echo, port = opts.port, wall_s = socket.gettime() - t0,
+  orders = final.orders, orders_sent = final.orders_sent, dropped_orders = final.dropped_orders,
 }
 print("SUMMARY " .. json.encode(summary))
 os.exit(0)
