@@ -81,7 +81,7 @@ E:initialize()
 
 local costs = {}
 local queueMax = 0
-local connectedAt -- the frame in which the widget was first connected
+local connectedFrom -- the first frame whose call-ins all reach a connected widget (it connects in Update)
 local t0 = socket.gettime()
 local frameNo = 0
 
@@ -104,11 +104,11 @@ end
 local function frame(record)
   frameNo = frameNo + 1
   pace()
+  if not connectedFrom and E:status().state == "connected" then connectedFrom = E.frame + 1 end
   local c = E:step()
   if record then costs[#costs + 1] = c end
   local q = E:status().queue_bytes
   if q > queueMax then queueMax = q end
-  if not connectedAt and E:status().state == "connected" then connectedAt = E.frame end
   if opts.progress > 0 and frameNo % opts.progress == 0 then progress("progress") end
 end
 
@@ -137,7 +137,7 @@ if opts.dump then
 end
 
 if opts.ordersLog then
-  local from = (connectedAt or math.huge) + 1
+  local from = connectedFrom or math.huge
   local list = {}
   for _, o in ipairs(E.orderLog) do
     if o.frame >= from then

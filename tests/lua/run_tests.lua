@@ -52,6 +52,10 @@ local function setup(opts)
   local ctx = { E = E, srv = srv, port = port }
   function ctx.run(n, each)
     for i = 1, n do
+      -- the first frame whose call-ins all reach a connected widget (it connects in Update or Initialize)
+      if not ctx.connectedFrom and not E.paused and E:status() and E:status().state == "connected" then
+        ctx.connectedFrom = E.frame + 1
+      end
       E:step()
       if ctx.srv then ctx.srv:poll() end
       if each then each(i) end
@@ -1272,7 +1276,7 @@ test("orders at comprehensive detail: every command, build started and factory q
   local ctx = setup({ units = 150, detail = "comprehensive", logOrders = true })
   ctx.run(5)
   eq(ctx.E:status().state, "connected", "connected")
-  local from = ctx.E.frame + 1 -- from the first frame after connecting ...
+  local from = ctx.connectedFrom -- from the first frame connected ...
   ctx.run(465)
   ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 2)
   local r = ctx.reader()
@@ -1357,7 +1361,7 @@ end)
 test("fog of war: a player's widget exports its own ally team's orders only, whatever a handler passes", function()
   local ctx = setup({ units = 200, view = "player", orders = "on", logOrders = true })
   ctx.run(5)
-  local from = ctx.E.frame + 1
+  local from = ctx.connectedFrom
   ctx.run(295)
   -- the engine never does this (UnitCommand only for ally teams the client can read); a handler or gadget might
   local enemy
@@ -1489,7 +1493,7 @@ end)
 test("the engines' own widgets.lua passes no command id: counted, logged once; builds still exported", function()
   local ctx = setup({ units = 150, orders = "on", handler = "spring106", logOrders = true })
   ctx.run(5)
-  local from = ctx.E.frame + 1
+  local from = ctx.connectedFrom
   ctx.run(195)
   ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 2)
   local r = ctx.reader()
