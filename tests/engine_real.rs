@@ -4,6 +4,9 @@
 //! game writes its own ground truth into the engine's log; the model must match it at every dump (every unit, its
 //! team, type and state, every team's resources), every death must be `destroyed` exactly once and never sent again,
 //! a player must see no enemy economy and no unit outside line of sight and radar, and the log must hold no error.
+//! At comprehensive detail (the player run) every build the game started by a builder must arrive as a
+//! `build_started` decision point, and the rules' orders, which Spring 106's handler passes without a command id,
+//! must be counted in `status.dropped_orders` (`real_engine/orders.rs`).
 //!
 //! Needs `/usr/games/spring-headless`: `./scripts/test` installs it (`apt-get install --no-install-recommends
 //! spring`). Each run leaves its files (infolog.txt, stream.ndjson, the write dir) under
@@ -30,7 +33,7 @@ fn play(mode: Mode, detail: Option<&str>) {
     eprintln!(
         "{name}: {:.1} s wall, {} snapshots, {} truth dumps checked, up to {} units (game: {}), {} deaths \
          ({} in view), {} destroyed, {} hidden, destroyed lag {:?}, enemy units sent in LOS {} / on radar {}, \
-         widget frame cost {:?}",
+         widget frame cost {:?}, orders {:?}",
         run.wall.as_secs_f64(),
         stats.snapshots,
         stats.dumps_checked,
@@ -43,7 +46,8 @@ fn play(mode: Mode, detail: Option<&str>) {
         stats.destroyed_lag,
         stats.enemy_in_los,
         stats.enemy_blips,
-        stats.frame_costs
+        stats.frame_costs,
+        stats.orders
     );
     let _ = std::fs::write(run.out.join("problems.txt"), problems.list.join("\n"));
     assert!(

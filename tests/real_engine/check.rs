@@ -63,6 +63,8 @@ pub struct Stats {
     pub enemy_in_los: usize,
     pub enemy_blips: usize,
     pub last_frame: u32,
+    /// Decision points (protocol 1.2 `orders`) seen and checked.
+    pub orders: super::orders::OrderStats,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -578,6 +580,7 @@ pub fn check(run: &Run, truth: &Truth) -> (Problems, Stats) {
         &mut p,
     );
     check_messages(&messages, truth, mode, &mut p);
+    stats.orders = super::orders::check(&messages, truth, mode, &run.infolog, &mut p);
     scenario(truth, feed.game(), &mut p);
     (p, stats)
 }

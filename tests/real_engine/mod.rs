@@ -3,5 +3,6 @@
 #![allow(dead_code)]
 
 pub mod check;
+pub mod orders;
 pub mod run;
 pub mod truth;

@@ -59,6 +59,16 @@ pub struct Given {
     pub to: u32,
 }
 
+/// A unit started by a builder or a factory (`UnitCreated` with a builder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Build {
+    pub frame: u32,
+    pub id: u32,
+    pub def: u32,
+    pub team: u32,
+    pub builder: u32,
+}
+
 #[derive(Debug, Default)]
 pub struct Truth {
     pub dumps: BTreeMap<u32, Dump>,
@@ -66,6 +76,7 @@ pub struct Truth {
     pub created: Vec<(u32, u32, u32, u32)>,
     pub deaths: Vec<Death>,
     pub given: Vec<Given>,
+    pub builds: Vec<Build>,
     /// `(frame, winning ally team)`
     pub gameover: Option<(u32, u32)>,
 }
@@ -118,6 +129,13 @@ pub fn parse(infolog: &str) -> Result<Truth, String> {
                 id: num(field(2)?, line)?,
                 def: num(field(3)?, line)?,
                 team: num(field(4)?, line)?,
+            }),
+            "built" => t.builds.push(Build {
+                frame: num(field(1)?, line)?,
+                id: num(field(2)?, line)?,
+                def: num(field(3)?, line)?,
+                team: num(field(4)?, line)?,
+                builder: num(field(5)?, line)?,
             }),
             "given" => t.given.push(Given {
                 frame: num(field(1)?, line)?,

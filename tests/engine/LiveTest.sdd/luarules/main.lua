@@ -14,6 +14,7 @@
 --  * writes GROUND TRUTH to the engine's log (infolog.txt), one fact per line, prefix "[LiveTruth] ".
 --    Synced Lua has no io library in this engine, so the log is the only channel. Lines:
 --      created F id def team          UnitCreated
+--      built F id def team builder    UnitCreated with a builder (a unit started by a builder or factory)
 --      death F id def team            UnitDestroyed (the unit may linger in GetAllUnits 1-2 frames more)
 --      given F id from to             UnitGiven
 --      team F team metal,mstorage,mincome,mexpense,energy,estorage,eincome,eexpense dead
@@ -351,6 +352,9 @@ end
 function UnitCreated(unitID, unitDefID, teamID, builderID)
 	giveScript(unitID, unitDefID)
 	echo(TRUTH .. "created " .. Spring.GetGameFrame() .. " " .. unitID .. " " .. unitDefID .. " " .. teamID)
+	if builderID then
+		echo(TRUTH .. "built " .. Spring.GetGameFrame() .. " " .. unitID .. " " .. unitDefID .. " " .. teamID .. " " .. builderID)
+	end
 end
 
 function UnitDestroyed(unitID, unitDefID, teamID)
