@@ -3,6 +3,8 @@
 --
 --   lua5.1 tests/lua/bench.lua [--frames N] [--sizes 500,1000,2000,5000] [--detail D] [--budget MS]
 --                              [--widget FILE --label NAME]   (another version of the widget, e.g. an older one)
+--                              [--orders off,on]   (the widget's `orders` setting, each measured per size; default
+--                                                   its own: auto, i.e. on at comprehensive detail only)
 --   target/recoil-lua/recoil-lua tests/lua/bench.lua [same options]     (the engine's own Lua)
 --   scripts/bench-lua                                                   (both, one table each)
 --
@@ -36,6 +38,7 @@ local cpuStart, cpuMs = RT.cpuStart, RT.cpuMs
 -- throttling is off by default here so the table shows the full 6 Hz refresh cost (--budget 1.5 to see it act)
 local frames, sizes, detail, budget = 600, { 500, 1000, 2000, 5000 }, "standard", 0
 local widgetFile, label = ROOT .. "/widget/export_livedata.lua", nil
+local ordersList = { false } -- false: the widget's default setting
 local i = 1
 while i <= #arg do
   if arg[i] == "--frames" then frames = tonumber(arg[i + 1]); i = i + 1
@@ -47,6 +50,10 @@ while i <= #arg do
   elseif arg[i] == "--budget" then budget = tonumber(arg[i + 1]); i = i + 1
   elseif arg[i] == "--widget" then widgetFile = arg[i + 1]; i = i + 1
   elseif arg[i] == "--label" then label = arg[i + 1]; i = i + 1
+  elseif arg[i] == "--orders" then
+    ordersList = {}
+    for o in arg[i + 1]:gmatch("[^,]+") do ordersList[#ordersList + 1] = o end
+    i = i + 1
   end
   i = i + 1
 end
@@ -59,10 +66,10 @@ local function pct(t, p)
   return s[math.min(#s, math.max(1, math.ceil(#s * p)))]
 end
 
-local function bench(n)
+local function bench(n, orders)
   local srv = wire.server()
   local E = FE.new({ root = ROOT, units = n, view = "spectator", seed = 42 })
-  E:loadWidget(widgetFile, { port = srv.port, detail = detail, budgetMs = budget }, true)
+  E:loadWidget(widgetFile, { port = srv.port, detail = detail, budgetMs = budget, orders = orders or nil }, true)
   E:initialize()
   -- lines are looked at as they arrive and not kept: a growing heap would slow the GC the widget pays for
   local measuring, snapIndex, lastFull = false, 0, nil
@@ -93,6 +100,7 @@ local function bench(n)
   for _ = 1, 60 do E:step(); srv:poll() end
   socket.sleep(0.05); srv:poll()
   local costs, allocs = {}, {}
+  local ordersFrom = E:status().orders_sent or 0
   measuring = true
   collectgarbage("collect")
   for f = 1, frames do
@@ -103,6 +111,7 @@ local function bench(n)
   socket.sleep(0.05); srv:poll()
   measuring = false
   local seconds = frames / 30
+  local ordersSent = (E:status().orders_sent or 0) - ordersFrom
   -- refresh rate of each unit over the time it was seen (units seen for at least 2 s): refreshes between
   -- its first and last appearance per second
   local minRefresh = math.huge
@@ -139,6 +148,7 @@ local function bench(n)
     alloc = allocSum / #allocs, alloc99 = pct(allocs, 0.99),
     refresh = minRefresh, dk50 = pct(dk, 0.5), dk99 = pct(dk, 0.99), full = pct(fullCosts, 0.5),
     dkfull = pct(dkFull, 0.5), throttled = st.throttled, dropped = st.dropped_total, errors = st.errors,
+    orders = st.orders and "on" or "off", ordersps = ordersSent / seconds, droppedOrders = st.dropped_orders or 0,
   }
 end
 
@@ -147,12 +157,15 @@ print(string.format("%s: widget CPU time per game frame, %d frames (%.0f s of ga
 print(string.format("%s, %s, %d-bit numbers, dkjson %s; one core of this machine", _VERSION, socket._VERSION, RT.floatBits,
   dkjson.version))
 print("")
-print("| runtime | units | widget p50 ms | widget p99 ms | widget max ms | KB allocated per frame (mean / p99) | KiB/s on the wire | slowest unit refresh | dkjson encode of the same delta p50 / p99 ms | full snapshot: widget collect+encode ms | full snapshot: dkjson encode only ms |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| runtime | units | widget p50 ms | widget p99 ms | widget max ms | KB allocated per frame (mean / p99) | KiB/s on the wire | slowest unit refresh | dkjson encode of the same delta p50 / p99 ms | full snapshot: widget collect+encode ms | full snapshot: dkjson encode only ms | orders: decision points/s (dropped) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for _, n in ipairs(sizes) do
-  local r = bench(n)
-  print(string.format("| %s | %d | %.3f | %.3f | %.3f | %.1f / %.1f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f |%s",
-    RT.name .. (label and (" " .. label) or ""), r.n, r.p50, r.p99, r.max, r.alloc, r.alloc99, r.kibps, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
-    (r.throttled or r.dropped > 0 or r.errors > 0) and string.format(" throttled=%s dropped=%d errors=%d", tostring(r.throttled), r.dropped, r.errors) or ""))
-  io.stdout:flush()
+  for _, o in ipairs(ordersList) do
+    local r = bench(n, o)
+    print(string.format("| %s | %d | %.3f | %.3f | %.3f | %.1f / %.1f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f | %s |%s",
+      RT.name .. (label and (" " .. label) or ""), r.n, r.p50, r.p99, r.max, r.alloc, r.alloc99, r.kibps, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
+      r.orders == "on" and string.format("on: %.0f (%d)", r.ordersps, r.droppedOrders) or "off",
+      (r.throttled or r.dropped > 0 or r.errors > 0) and string.format(" throttled=%s dropped=%d errors=%d", tostring(r.throttled), r.dropped, r.errors) or ""))
+    io.stdout:flush()
+  end
 end
