@@ -7,10 +7,11 @@
 //! At comprehensive detail (the player run) every build the game started by a builder must arrive as a
 //! `build_started` decision point, and the rules' orders, which Spring 106's handler passes without a command id,
 //! must be counted in `status.dropped_orders` (`real_engine/orders.rs`).
+//! A third run streams more than 16 MiB and compares the widget's count of bytes sent with what the receiver got.
 //!
 //! Needs `/usr/games/spring-headless`: `./scripts/test` installs it (`apt-get install --no-install-recommends
 //! spring`). Each run leaves its files (infolog.txt, stream.ndjson, the write dir) under
-//! `target/tmp/engine/<mode>/` for a look afterwards.
+//! `target/tmp/engine/<mode>[-bytes]/` for a look afterwards.
 
 mod real_engine;
 
@@ -68,4 +69,77 @@ fn spectator_model_matches_the_game() {
 fn player_sees_only_its_side_and_what_is_in_sight() {
     // comprehensive: also what a player must not get (enemy experience, enemy radar blips' velocity)
     play(Mode::Player, Some("comprehensive"));
+}
+
+/// The widget's count of bytes sent, kept as whole MiB + the rest because one counter in the engine's 32-bit floats
+/// stops counting exactly at 2^24 (16 MiB): after a stream of more than 16 MiB it must equal what the receiver got.
+/// A full-view spectator at comprehensive detail with 300 extra tanks a team that pace (about 20 MiB in 30 game
+/// seconds), throttling off; the cost probe writes the widget's count into infolog every 10 frames. The last count is
+/// written in the game's last frame; what the widget sent after it (its bye, when the engine quits) must be whole
+/// lines of that frame or later.
+#[test]
+fn byte_counter_is_exact_past_16_mib() {
+    let run = run_game(Opts {
+        extra: 300,
+        detail: Some("comprehensive"),
+        probe: true,
+        budget_ms: Some(0.0),
+        tag: "-bytes",
+        ..Opts::new(Mode::Spectator, 30)
+    });
+    let out = run.out.display();
+    // [LiveProbe] sent F MIB REST CONNECTIONS
+    let (frame, mib, rest, connections) = run
+        .infolog
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<f64> = l[l.find("[LiveProbe] sent ")? + 17..]
+                .split_whitespace()
+                .map(|x| x.parse().ok())
+                .collect::<Option<_>>()?;
+            (w.len() == 4).then(|| (w[0], w[1], w[2], w[3]))
+        })
+        .next_back()
+        .unwrap_or_else(|| panic!("no `[LiveProbe] sent` line in {out}/infolog.txt"));
+    let counted = if mib < 0.0 {
+        rest
+    } else {
+        mib * 1048576.0 + rest
+    };
+    let stream = std::fs::read(run.out.join("stream.ndjson"))
+        .unwrap_or_else(|e| panic!("{out}/stream.ndjson: {e}"));
+    let received = stream.len();
+    // the lines after the count, from the end: each of the last frame or later, and together exactly the difference
+    let mut after = 0usize;
+    let mut lines_after = 0;
+    for line in stream.trim_ascii_end().split(|&b| b == b'\n').rev() {
+        if (received - after) as f64 <= counted {
+            break;
+        }
+        let f = serde_json::from_slice::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| v.get("game_frame")?.as_f64());
+        if f.is_none_or(|f| f < frame) {
+            break;
+        }
+        after += line.len() + 1;
+        lines_after += 1;
+    }
+    eprintln!(
+        "bytes: the widget counted {counted} by frame {frame} in {connections} connection(s); the receiver got \
+         {received}, {lines_after} line(s) ({after} bytes) sent after that frame's count"
+    );
+    assert!(
+        received > 17 * 1048576,
+        "the stream is {received} bytes, not past 16 MiB: the test needs more units or game seconds ({out})"
+    );
+    assert_eq!(
+        connections, 1.0,
+        "the widget connected more than once ({out})"
+    );
+    assert_eq!(
+        counted,
+        (received - after) as f64,
+        "the widget's byte count differs from what the receiver got before its last count ({out})"
+    );
 }

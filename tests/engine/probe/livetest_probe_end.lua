@@ -33,6 +33,14 @@ function widget:Update()
 	end
 end
 
+-- what the widget counts as sent, every 10 frames (nothing written in Shutdown reaches infolog in Spring 106):
+--   [LiveProbe] sent F MIB REST CONNECTIONS   (MIB -1: a widget with one counter, REST is that counter)
+local function echoSent(n, st)
+	if type(st) ~= "table" then return end
+	echo(string.format("[LiveProbe] sent %d %.0f %.0f %d", n, st.bytes_sent_mib or -1,
+		st.bytes_sent_rest or st.bytes_sent or -1, st.connections or -1))
+end
+
 function widget:GameFrame(n)
 	local p = WG.liveProbe
 	if not p then return end
@@ -46,6 +54,7 @@ function widget:GameFrame(n)
 	if ld and ld.status then
 		local ok, st = pcall(ld.status)
 		if ok and type(st) == "table" and st.cost_ms then ema = st.cost_ms end
+		if ok and n % 10 == 0 then echoSent(n, st) end
 	end
 	local c0 = clock()
 	local x = 0
