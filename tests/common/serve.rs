@@ -14,6 +14,8 @@ pub struct Serve {
     pub port: u16,
     pub web: u16,
     pub log: Arc<Mutex<String>>,
+    /// The game token serve was started with (`--token`): `simulate` sends it in its hello.
+    token: Option<String>,
 }
 
 fn port_of(line: &str) -> u16 {
@@ -48,8 +50,14 @@ impl Serve {
                 }
             }
         });
+        let token = extra
+            .iter()
+            .position(|a| *a == "--token")
+            .and_then(|i| extra.get(i + 1))
+            .map(|t| t.to_string());
         Serve {
             child,
+            token,
             port: port_of(&first),
             web: port_of(&second),
             log,
@@ -66,6 +74,7 @@ impl Serve {
             .args(["simulate", "--to", &format!("127.0.0.1:{}", self.port)])
             .args(["--seconds", &seconds.to_string(), "--speed", speed])
             .args(["--teams", &teams.to_string(), "--units", "400"])
+            .args(self.token.iter().flat_map(|t| ["--token", t.as_str()]))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
