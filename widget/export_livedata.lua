@@ -102,8 +102,9 @@ local K = {
   OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_orders", "livedata_status" },
   DETAIL_LIST       = { "minimal", "standard", "comprehensive" },
   ORDERS_LIST       = { "auto", "on", "off" },
-  ORDERS_MAX        = 256,          -- decision points: entries of one frame's `orders` event at most
-  ORDER_IDS_MAX     = 2048,         -- ... and units they name; beyond either, orders are counted, not kept
+  ORDERS_MAX        = 1024,         -- decision points: entries of one frame's `orders` event at most (a formation
+                                    -- move gives each unit its own position: one entry a unit)
+  ORDER_IDS_MAX     = 4096,         -- ... and units they name; beyond either, orders are counted, not kept
   ORDER_PARAMS_MAX  = 64,           -- a command's params (SCHEMA.md); longer lists are cut
   QUEUE_MAX_BYTES   = config.queueKB * 1024,       -- drop oldest snapshots beyond this
   QUEUE_SKIP_BYTES  = config.queueKB * 1024 * 3 / 4, -- do not even build a snapshot while this much is pending
@@ -1017,11 +1018,17 @@ local orders = (function()
 
   -- A player exports its own ally team's orders only, a full-view spectator every team's. The engine already calls
   -- the unit call-ins only for ally teams the client can read; this holds whatever a handler or gadget forwards.
+  local allyOf = {} -- team -> its ally team (fixed for a game; a few dozen teams at most), or false
   local function readable(team)
     if type(team) ~= "number" then return false end
     if view.full_view then return true end
-    local _, _, _, _, _, ally = spGetTeamInfo(team, false)
-    return ally ~= nil and ally == view.ally_team_id
+    local ally = allyOf[team]
+    if ally == nil then
+      local _, _, _, _, _, a = spGetTeamInfo(team, false)
+      ally = type(a) == "number" and a or false
+      allyOf[team] = ally -- callers pass team ids 0-254 only
+    end
+    return ally ~= false and ally == view.ally_team_id
   end
 
   local function okId(v, max) return type(v) == "number" and v >= 0 and v < max and v % 1 == 0 end

@@ -74,7 +74,9 @@ local function bench(n, orders)
   -- lines are looked at as they arrive and not kept: a growing heap would slow the GC the widget pays for
   local measuring, snapIndex, lastFull = false, 0, nil
   local kib, counts, dk, first, last = 0, {}, {}, {}, {}
+  local orderKib = 0
   srv.onLine = function(l)
+    if measuring and l:find('"event":"orders"', 1, true) then orderKib = orderKib + (#l + 1) / 1024 end
     if not l:sub(1, 20):find("snapshot", 1, true) then return end
     if l:find('"units_full":true', 1, true) then lastFull = l end
     if not measuring then return end
@@ -100,7 +102,7 @@ local function bench(n, orders)
   for _ = 1, 60 do E:step(); srv:poll() end
   socket.sleep(0.05); srv:poll()
   local costs, allocs = {}, {}
-  local ordersFrom = E:status().orders_sent or 0
+  local ordersFrom, droppedFrom = E:status().orders_sent or 0, E:status().dropped_orders or 0
   measuring = true
   collectgarbage("collect")
   for f = 1, frames do
@@ -112,6 +114,25 @@ local function bench(n, orders)
   measuring = false
   local seconds = frames / 30
   local ordersSent = (E:status().orders_sent or 0) - ordersFrom
+  local ordersDropped = (E:status().dropped_orders or 0) - droppedFrom
+  -- a formation move: 1024 units (the widget's bound) each given its own position in one frame. Its cost is the
+  -- frame of the call-ins plus the next one (the event is encoded and sent when the frame is over), over two
+  -- frames of the same frozen game without orders; median of 5
+  local burst
+  if E:status().orders then
+    E.frozen = true
+    local extra = {}
+    for rep = 1, 5 do
+      local base = E:step(); srv:poll()
+      base = base + E:step(); srv:poll()
+      for k = 1, math.min(#E.order, 1024) do E:giveOrder({ E.order[k] }, 10, { k, rep, k }, 0, 0) end
+      local c = E:step(); srv:poll()
+      c = c + E:step(); srv:poll()
+      extra[rep] = c - base
+    end
+    burst = pct(extra, 0.5)
+    E.frozen = false
+  end
   -- refresh rate of each unit over the time it was seen (units seen for at least 2 s): refreshes between
   -- its first and last appearance per second
   local minRefresh = math.huge
@@ -148,7 +169,8 @@ local function bench(n, orders)
     alloc = allocSum / #allocs, alloc99 = pct(allocs, 0.99),
     refresh = minRefresh, dk50 = pct(dk, 0.5), dk99 = pct(dk, 0.99), full = pct(fullCosts, 0.5),
     dkfull = pct(dkFull, 0.5), throttled = st.throttled, dropped = st.dropped_total, errors = st.errors,
-    orders = st.orders and "on" or "off", ordersps = ordersSent / seconds, droppedOrders = st.dropped_orders or 0,
+    orders = st.orders and "on" or "off", ordersps = ordersSent / seconds, droppedOrders = ordersDropped,
+    orderKibps = orderKib / seconds, burst = burst,
   }
 end
 
@@ -157,14 +179,15 @@ print(string.format("%s: widget CPU time per game frame, %d frames (%.0f s of ga
 print(string.format("%s, %s, %d-bit numbers, dkjson %s; one core of this machine", _VERSION, socket._VERSION, RT.floatBits,
   dkjson.version))
 print("")
-print("| runtime | units | widget p50 ms | widget p99 ms | widget max ms | KB allocated per frame (mean / p99) | KiB/s on the wire | slowest unit refresh | dkjson encode of the same delta p50 / p99 ms | full snapshot: widget collect+encode ms | full snapshot: dkjson encode only ms | orders: decision points/s (dropped) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| runtime | units | widget p50 ms | widget p99 ms | widget max ms | KB allocated per frame (mean / p99) | KiB/s on the wire | slowest unit refresh | dkjson encode of the same delta p50 / p99 ms | full snapshot: widget collect+encode ms | full snapshot: dkjson encode only ms | orders: decision points/s, KiB/s (dropped) | orders: a 1024-unit formation move, ms |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for _, n in ipairs(sizes) do
   for _, o in ipairs(ordersList) do
     local r = bench(n, o)
-    print(string.format("| %s | %d | %.3f | %.3f | %.3f | %.1f / %.1f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f | %s |%s",
+    print(string.format("| %s | %d | %.3f | %.3f | %.3f | %.1f / %.1f | %.0f | %.1f Hz | %.3f / %.3f | %.2f | %.2f | %s | %s |%s",
       RT.name .. (label and (" " .. label) or ""), r.n, r.p50, r.p99, r.max, r.alloc, r.alloc99, r.kibps, r.refresh, r.dk50, r.dk99, r.full, r.dkfull,
-      r.orders == "on" and string.format("on: %.0f (%d)", r.ordersps, r.droppedOrders) or "off",
+      r.orders == "on" and string.format("on: %.0f, %.0f (%d)", r.ordersps, r.orderKibps, r.droppedOrders) or "off",
+      r.burst and string.format("%.2f", r.burst) or "-",
       (r.throttled or r.dropped > 0 or r.errors > 0) and string.format(" throttled=%s dropped=%d errors=%d", tostring(r.throttled), r.dropped, r.errors) or ""))
     io.stdout:flush()
   end

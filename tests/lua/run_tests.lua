@@ -1382,15 +1382,15 @@ test("fog of war: a player's widget exports its own ally team's orders only, wha
   ctx.close()
 end)
 
-test("orders bounded per frame (256 entries, 2048 units) and by the send queue; the rest counted in status.dropped_orders", function()
-  local ctx = setup({ units = 60, orders = "on", queueKB = 64 })
+test("orders bounded per frame (1024 entries, 4096 units) and by the send queue; the rest counted in status.dropped_orders", function()
+  local ctx = setup({ units = 60, orders = "on", queueKB = 256 })
   ctx.E.frozen = true
   ctx.run(5)
   local E = ctx.E
   local u = E.units[E.order[1]]
-  -- one frame: 300 different orders to one unit, then 3000 units (ids) given one and the same order
-  for i = 1, 300 do E:call("UnitCommand", u.id, u.def, u.team, 10, { i, 0, i }, { coded = 0 }, 0, 0, false, false) end
-  for i = 1, 3000 do E:call("UnitCommand", i % 32000, u.def, u.team, 16, { 5, 5, 5 }, { coded = 32 }, 0, 0, false, false) end
+  -- one frame: 1100 different orders to one unit, then 5000 units (ids) given one and the same order
+  for i = 1, 1100 do E:call("UnitCommand", u.id, u.def, u.team, 10, { i, 0, i }, { coded = 0 }, 0, 0, false, false) end
+  for i = 1, 5000 do E:call("UnitCommand", i % 32000, u.def, u.team, 16, { 5, 5, 5 }, { coded = 32 }, 0, 0, false, false) end
   ctx.run(1)
   E:advanceClock(2)
   ctx.run(2)
@@ -1399,21 +1399,21 @@ test("orders bounded per frame (256 entries, 2048 units) and by the send queue; 
   noErrors(r)
   local list, events = ordersOf(r)
   eq(#events, 1, "one event")
-  eq(#list, 256, "entries bounded")
+  eq(#list, 1024, "entries bounded")
   local ids = 0
   for _, o in ipairs(list) do ids = ids + #o.unit_ids end
-  eq(ids, 256, "the first 256 orders kept (the same order to 3000 more units had no room)")
-  eq(E:status().dropped_orders, 300 + 3000 - 256, "dropped counted")
+  eq(ids, 1024, "the first 1024 orders kept (the same order to 5000 more units had no room)")
+  eq(E:status().dropped_orders, 1100 + 5000 - 1024, "dropped counted")
   local st = eventsOf(r, "status")
-  eq(st[#st].dropped_orders, 3044, "reported in status")
-  -- the unit bound: one order to 3000 units in a fresh frame
-  for i = 1, 3000 do E:call("UnitCommand", i, u.def, u.team, 16, { 5, 5, 5 }, { coded = 32 }, 0, 0, false, false) end
+  eq(st[#st].dropped_orders, 5076, "reported in status")
+  -- the unit bound: one order to 5000 units in a fresh frame
+  for i = 1, 5000 do E:call("UnitCommand", i, u.def, u.team, 16, { 5, 5, 5 }, { coded = 32 }, 0, 0, false, false) end
   ctx.run(2)
   ctx.waitFor(function() return E:status().queue_bytes == 0 end, 2)
   list = ordersOf(ctx.reader())
-  check(#list == 257, "a second event: %d", #list)
-  eq(#list[#list].unit_ids, 2048, "unit ids bounded")
-  eq(E:status().dropped_orders, 3044 + 952, "dropped counted")
+  check(#list == 1025, "a second event: %d", #list)
+  eq(#list[#list].unit_ids, 4096, "unit ids bounded")
+  eq(E:status().dropped_orders, 5076 + 904, "dropped counted")
   -- a reader that stops reading: orders never pass the queue's bound
   ctx.srv.reading = false
   E:command("livedata rate 1")
@@ -1423,8 +1423,8 @@ test("orders bounded per frame (256 entries, 2048 units) and by the send queue; 
     ctx.run(1)
     if E:status().queue_bytes > maxQ then maxQ = E:status().queue_bytes end
   end
-  check(maxQ <= 64 * 1024, "queue bounded: %d", maxQ)
-  check(E:status().dropped_orders > 3996, "orders dropped while the reader is behind: %d", E:status().dropped_orders)
+  check(maxQ <= 256 * 1024, "queue bounded: %d", maxQ)
+  check(E:status().dropped_orders > 5980, "orders dropped while the reader is behind: %d", E:status().dropped_orders)
   noWidgetErrors(E)
   ctx.close()
 end)
