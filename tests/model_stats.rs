@@ -85,13 +85,35 @@ fn absent_per_second_fields_keep_their_value_absent_economy_does_not() {
         t.economy_value = None;
         t.damage_dealt = None;
         t.damage_received = None;
+        // the widget sends a resource's reclaim and conversion once a game second too
+        for r in [&mut t.metal, &mut t.energy].into_iter().flatten() {
+            r.reclaim = None;
+            r.converted = None;
+            r.current += 1.0;
+        }
     }
+    let alice_before = g.teams[&0].metal.expect("alice's metal");
     next.teams[1].metal = None;
     g.apply(Message::Snapshot(next));
     let bob = &g.teams[&1];
     assert_eq!((bob.units_killed, bob.units_died), (Some(1), Some(3)));
     assert!(bob.production.is_some() && bob.damage_dealt == Some(420.5));
     assert_eq!(bob.metal, None, "absent economy means unreadable now");
+    let alice = g.teams[&0].metal.expect("alice's metal");
+    assert_eq!(
+        alice.current,
+        alice_before.current + 1.0,
+        "the economy is replaced"
+    );
+    assert!(
+        alice_before.reclaim.is_some(),
+        "the golden snapshot has reclaim"
+    );
+    assert_eq!(
+        (alice.reclaim, alice.converted),
+        (alice_before.reclaim, alice_before.converted),
+        "absent reclaim/conversion beside a readable resource keep their value"
+    );
 }
 
 #[test]
@@ -102,6 +124,8 @@ fn a_view_change_forgets_what_the_new_view_may_not_read() {
         (bob.units_killed, bob.production.as_ref(), bob.damage_dealt),
         (None, None, None)
     );
+    let m = g.teams[&0].metal.expect("alice's metal");
+    assert_eq!((m.used, m.reclaim, m.converted), (None, None, None));
     // The next snapshot says again what may be read.
     let mut again = v1_1_snapshot();
     again.game_frame = 42_000;

@@ -157,6 +157,67 @@ fn f(v: &Value) -> f64 {
 }
 
 /// The receiver's model equals the fake engine's ground truth: every unit, every team value.
+/// The model's protocol 1.1 team values equal the fake engine's (harness.lua's `hud` dump, taken after a whole walk
+/// of the widget over the frozen game). Returns the factories and constructions compared.
+fn assert_hud_equals_truth(game: &Game, truth: &Value, teams: &[u32]) -> usize {
+    let mut n = 0;
+    for th in truth["hud"].as_array().unwrap() {
+        let id = th["team_id"].as_u64().unwrap() as u32;
+        if !teams.contains(&id) {
+            continue;
+        }
+        let t = &game.teams[&id];
+        let near = |got: Option<f64>, want: &Value, what: &str| {
+            let got = got.unwrap_or_else(|| panic!("team {id}: {what} missing"));
+            assert!(
+                (got - f(want)).abs() <= 0.01,
+                "team {id} {what}: {got} vs {want}"
+            );
+        };
+        near(t.utility_value, &th["utility_value"], "utility_value");
+        near(t.economy_value, &th["economy_value"], "economy_value");
+        near(
+            t.metal.as_ref().and_then(|m| m.reclaim),
+            &th["metal_reclaim"],
+            "metal reclaim",
+        );
+        assert_eq!(
+            t.units_killed.map(u64::from),
+            th["units_killed"].as_u64(),
+            "team {id} killed"
+        );
+        assert_eq!(
+            t.units_died.map(u64::from),
+            th["units_died"].as_u64(),
+            "team {id} died"
+        );
+        let p = t
+            .production
+            .as_ref()
+            .unwrap_or_else(|| panic!("team {id}: production missing"));
+        assert_eq!(
+            u64::from(p.idle_builders),
+            th["idle_builders"].as_u64().unwrap(),
+            "team {id} idle builders"
+        );
+        let ids = |v: &Value| -> Vec<u64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect()
+        };
+        let mut fac: Vec<u64> = p.factories.iter().map(|x| u64::from(x.id)).collect();
+        let mut con: Vec<u64> = p.constructing.iter().map(|x| u64::from(x.id)).collect();
+        fac.sort_unstable();
+        con.sort_unstable();
+        assert_eq!(fac, ids(&th["factories"]), "team {id} factories");
+        assert_eq!(con, ids(&th["constructing"]), "team {id} constructions");
+        n += fac.len() + con.len();
+    }
+    n
+}
+
 fn assert_model_equals_truth(game: &Game, truth: &Value) -> usize {
     let units = truth["units"].as_array().unwrap();
     for tu in units {
@@ -314,6 +375,23 @@ fn spectator_model_equals_engine_truth() {
         "frame; kinds at the end: {:?}; widget output:\n{out}",
         &seen.kinds[seen.kinds.len().saturating_sub(8)..]
     );
+    let hud = assert_hud_equals_truth(game, &truth, &[0, 1, 2, 3]);
+    assert!(hud > 20, "factories and constructions compared: {hud}");
+    // protocol 1.1 player cards from the hello (tests/lua/fake_engine.lua's lobby keys)
+    let alice = &game.teams[&0];
+    assert_eq!(alice.faction.as_deref(), Some("armada"));
+    assert_eq!(
+        alice.players.len(),
+        1,
+        "the spectator on team 0 is not a player"
+    );
+    assert_eq!(alice.players[0].name, "Alice");
+    assert_eq!(alice.players[0].country.as_deref(), Some("DE"));
+    assert_eq!(alice.players[0].skill, Some(32.41));
+    assert_eq!(
+        game.teams[&2].ai.as_ref().map(|a| a.name.as_str()),
+        Some("BARbarianAI")
+    );
     eprintln!(
         "spectator: {n} units equal; widget cost per frame {}",
         summary["cost_ms"]
@@ -344,6 +422,15 @@ fn fog_of_war_player_versus_spectator() {
         assert!(s.teams[&id].metal.is_some(), "spectator reads team {id}");
     }
     assert!(p.teams[&1].metal.is_some(), "ally economy readable");
+    // protocol 1.1: the HUD's values and production of the own ally team only
+    assert_hud_equals_truth(p, &player_truth, &[0, 1]);
+    for id in [2u32, 3] {
+        let t = &p.teams[&id];
+        assert!(
+            t.production.is_none() && t.units_killed.is_none() && t.utility_value.is_none(),
+            "enemy team {id}: no HUD values for a player"
+        );
+    }
     let enemies: Vec<_> = p.units.values().filter(|u| u.team >= 2).collect();
     assert!(!enemies.is_empty(), "some enemies in view");
     assert!(

@@ -61,6 +61,7 @@ local SP = {
   GetTeamList = Spring.GetTeamList,
   GetTeamStatsHistory = Spring.GetTeamStatsHistory,
   GetTeamResourceStats = Spring.GetTeamResourceStats,
+  GetTeamDamageStats = Spring.GetTeamDamageStats, -- Recoil; Spring 106 has only the stats history
 }
 
 local glText  = gl and gl.Text
@@ -79,7 +80,8 @@ local tonumber  = tonumber
 --------------------------------------------------------------------------------
 -- Config
 --------------------------------------------------------------------------------
-local SCHEMA_VERSION = "1.0"
+-- 1.1: the Spectator HUD's team values, production, player cards (SCHEMA.md "What each minor version added")
+local SCHEMA_VERSION = "1.1"
 local DETAILS = { minimal = true, standard = true, comprehensive = true }
 
 local config = {
@@ -344,14 +346,375 @@ local function teamName(team, leader, hasAI)
   return "Team " .. team
 end
 
+--------------------------------------------------------------------------------
+-- Protocol 1.1: the Spectator HUD's team values, production, player cards
+--------------------------------------------------------------------------------
+-- One table of functions (the main chunk is near Lua 5.1's 200 locals).
+-- The values that need every unit (production, idle builders, reclaim, conversion, utility and economy value) come
+-- from a walk over the readable teams' units once a game second, a thirtieth of them each game frame, so no frame
+-- pays for all of them. A finished walk is published as one string per team and goes out in the next snapshot and in
+-- every full one (SCHEMA.md: these team fields absent means unchanged). Only teams this view reads fully are walked
+-- (its own ally team; every team for a full-view spectator): of an enemy the engine shows only what is in sight, and
+-- part of a team's factories passed off as all of them would be wrong.
+local hud = (function()
+  local S = {
+    GetTeamUnitsByDefs = Spring.GetTeamUnitsByDefs,
+    GetTeamUnitStats = Spring.GetTeamUnitStats,
+    GetUnitIsBuilding = Spring.GetUnitIsBuilding,
+    GetUnitCommands = Spring.GetUnitCommands,
+    GetFactoryCommands = Spring.GetFactoryCommands,
+    GetUnitResources = Spring.GetUnitResources,
+    GetPlayerList = Spring.GetPlayerList,
+  }
+  -- published, team -> text: the team fields, and the additions inside its metal and energy objects; fresh: team ->
+  -- true until a snapshot carried the text
+  local H = { fresh = {}, team = {}, metal = {}, energy = {}, sent = {}, errors = 0 }
+  local MAX_LIST = 64 -- factories and constructions of a team (SCHEMA.md limits)
+  local defs = {}     -- def id -> {kind = 0 other, 1 factory, 2 builder; cost, util, econ, conv, mmake, emake, skip}
+  local ids, tms, n, pos, sec, done = {}, {}, 0, 1, -1, true -- the walk: units, their teams, count, next, second
+  local acc, walked, nw = {}, {}, 0 -- team -> accumulators; the walked teams and their count
+  local ends, nextPub = {}, 1      -- walked[i]'s units end at ids[ends[i]]; the next team to publish
+  local fetched, nPrev = 0, 0      -- teams whose units are listed; the last walk's unit count (paces this one)
+  local fparts, cparts, sortBuf = {}, {}, {}
+  local relevant -- the defs the walk looks at (the army is most units and adds nothing here), read once
+
+  local function describe(def)
+    local ud = UnitDefs and UnitDefs[def]
+    local d = { kind = 0, cost = 0, mmake = 0, emake = 0 }
+    if ud then
+      local cp = ud.customParams or {}
+      -- builders as the HUD counts them: everything that builds and is not a factory (constructors, commanders,
+      -- construction turrets)
+      if ud.isFactory then d.kind = 1 elseif ud.isBuilder and (ud.buildSpeed or 0) > 0 then d.kind = 2 end
+      d.cost = tonumber(ud.metalCost) or 0
+      d.util = cp.unitgroup == "util"
+      d.econ = cp.unitgroup == "metal" or cp.unitgroup == "energy"
+      d.conv = cp.energyconv_capacity ~= nil
+      d.mmake, d.emake = tonumber(ud.metalMake) or 0, tonumber(ud.energyMake) or 0
+    end
+    d.skip = d.kind == 0 and not d.util and not d.econ and not d.conv
+    defs[def] = d
+    return d
+  end
+
+  local function relevantDefs()
+    local l = {}
+    for id in pairs(UnitDefs or {}) do
+      if type(id) == "number" and not describe(id).skip then l[#l + 1] = id end
+    end
+    table.sort(l)
+    return l
+  end
+
+  local function readable(t)
+    if view.full_view then return true end
+    local _, _, _, _, _, ally = spGetTeamInfo(t, false)
+    return ally ~= nil and ally == view.ally_team_id
+  end
+
+  -- a build progress as sent: never 1 for an unfinished unit
+  local function prog(p)
+    if p > 0.999 then return "0.999" end
+    return num0(p)
+  end
+
+  local function start(s)
+    nPrev = n
+    sec, pos, n, done, nw, nextPub, fetched = s, 1, 0, false, 0, 1, 0
+    if not relevant then relevant = relevantDefs() end
+    for i = 1, #teamIds do
+      local t = teamIds[i]
+      if readable(t) then
+        nw = nw + 1
+        walked[nw] = t
+        local a = acc[t]
+        if not a then a = { fac = {}, con = {}, byTarget = {} }; acc[t] = a end
+        a.util, a.econ, a.mrec, a.erec, a.conv, a.idle, a.nf, a.nc = 0, 0, 0, 0, 0, 0, 0, 0
+        local bt = a.byTarget
+        for k in pairs(bt) do bt[k] = nil end
+      end
+    end
+  end
+
+  -- the next team's units, listed when the walk reaches them (one engine table at a time, not all in one frame).
+  -- The engine keeps each team's units by def: only the relevant ones, in one call.
+  local function fetch()
+    fetched = fetched + 1
+    local t = walked[fetched]
+    local l = #relevant > 0 and S.GetTeamUnitsByDefs(t, relevant)
+    if l then
+      for j = 1, #l do n = n + 1; ids[n], tms[n] = l[j], t end
+    end
+    ends[fetched] = n
+  end
+
+  local function visit(id, t)
+    local def = spGetUnitDefID(id)
+    local d = def and (defs[def] or describe(def))
+    if not d or d.skip then return end -- most units (the army) cost one call
+    local h, _, _, _, bp = spGetUnitHealth(id)
+    if not (bp and bp >= 1 and h > 0) then return end -- the HUD counts finished units; a dying one is gone
+    local a = acc[t]
+    if d.util then a.util = a.util + d.cost end
+    if d.econ then a.econ = a.econ + d.cost end
+    if d.conv or d.kind == 2 then
+      local mm, _, em = S.GetUnitResources(id)
+      if mm then
+        if d.conv then
+          a.conv = a.conv + mm
+        else
+          -- reclaim: what a builder makes beyond its passive production (the HUD's definition)
+          local m, e = mm - d.mmake, (em or 0) - d.emake
+          if m > 0 then a.mrec = a.mrec + m end
+          if e > 0 then a.erec = a.erec + e end
+        end
+      end
+    end
+    if d.kind == 0 then return end
+    local target = S.GetUnitIsBuilding(id)
+    if d.kind == 1 then
+      local k = a.nf + 1
+      a.nf = k
+      local f = a.fac[k]
+      if not f then f = {}; a.fac[k] = f end
+      f.id, f.def, f.bdef, f.prog, f.queued = id, def, nil, nil, nil
+      if target then
+        local _, _, _, _, tbp = spGetUnitHealth(target)
+        f.bdef, f.prog = spGetUnitDefID(target), tbp
+      end
+      local q = S.GetFactoryCommands(id, 0)
+      if type(q) == "table" then q = #q end
+      if type(q) == "number" and q >= 0 then f.queued = q end
+    elseif target then
+      local k = a.byTarget[target]
+      if k then
+        a.con[k].builders = a.con[k].builders + 1
+      else
+        local tdef = spGetUnitDefID(target)
+        local _, _, _, _, tbp = spGetUnitHealth(target)
+        if tdef and tbp then
+          k = a.nc + 1
+          a.nc = k
+          local c = a.con[k]
+          if not c then c = {}; a.con[k] = c end
+          c.id, c.def, c.prog, c.builders = target, tdef, tbp, 1
+          a.byTarget[target] = k
+        end
+      end
+    else
+      local c = S.GetUnitCommands(id, 0)
+      if type(c) == "table" then c = #c end
+      if c == 0 then a.idle = a.idle + 1 end
+    end
+  end
+
+  -- past MAX_LIST entries: factories keep the busiest (building, then by id), constructions the furthest along
+  local function busier(x, y)
+    if (x.bdef ~= nil) ~= (y.bdef ~= nil) then return x.bdef ~= nil end
+    return x.id < y.id
+  end
+  local function further(x, y)
+    if x.prog ~= y.prog then return x.prog > y.prog end
+    return x.id < y.id
+  end
+  local function cut(list, k, better)
+    if k <= MAX_LIST then return list, k end
+    for i = 1, k do sortBuf[i] = list[i] end
+    for i = k + 1, #sortBuf do sortBuf[i] = nil end
+    table.sort(sortBuf, better)
+    return sortBuf, MAX_LIST
+  end
+
+  -- one team's walk is over: its text, built with one string.format per entry (a team's text is made once a
+  -- second, and each team in its own frame: the walk covers the teams in turn)
+  local function publishTeam(t)
+    local a = acc[t]
+    local list, k = cut(a.fac, a.nf, busier)
+    for j = 1, k do
+      local f = list[j]
+      if f.bdef and f.prog and f.prog == f.prog then
+        fparts[j] = fmt('{"id":%d,"def_id":%d,"building":%d,"progress":%s,"queued":%d}', f.id, f.def, f.bdef,
+          prog(f.prog), f.queued or 1)
+      else
+        fparts[j] = fmt('{"id":%d,"def_id":%d,"queued":%d}', f.id, f.def, f.queued or 0)
+      end
+    end
+    local fs = tconcat(fparts, ",", 1, k)
+    for j = 1, k do fparts[j] = nil end
+    list, k = cut(a.con, a.nc, further)
+    for j = 1, k do
+      local c = list[j]
+      cparts[j] = fmt(c.builders > 1 and '{"id":%d,"def_id":%d,"progress":%s,"builders":%d}'
+        or '{"id":%d,"def_id":%d,"progress":%s}', c.id, c.def, prog(c.prog), c.builders)
+    end
+    local cs = tconcat(cparts, ",", 1, k)
+    for j = 1, k do cparts[j] = nil end
+    local killed, died = S.GetTeamUnitStats(t)
+    local ok = type(killed) == "number" and type(died) == "number" and killed >= 0 and died >= 0
+    H.team[t] = fmt('%s%s%s,"utility_value":%s,"economy_value":%s,"production":{"factories":[%s],"constructing":[%s],"idle_builders":%d}',
+      ok and ',"units_killed":' or "", ok and int(killed) or "", ok and (',"units_died":' .. int(died)) or "",
+      num0(a.util), num0(a.econ), fs, cs, a.idle)
+    H.metal[t] = fmt(',"reclaim":%s,"converted":%s', num0(a.mrec), num0(a.conv))
+    H.energy[t] = ',"reclaim":' .. num0(a.erec)
+    H.fresh[t] = true
+  end
+
+  -- publish the teams whose units the walk has passed
+  local function publish()
+    while nextPub <= fetched and ends[nextPub] < pos do
+      publishTeam(walked[nextPub])
+      nextPub = nextPub + 1
+    end
+    if nextPub > nw then done = true end
+  end
+
+  -- walks on to the upTo-th unit (math.huge: to the end), listing teams as it reaches them
+  local function advance(upTo)
+    while pos <= upTo do
+      if pos > n then
+        if fetched >= nw then break end
+        fetch()
+      else
+        visit(ids[pos], tms[pos])
+        pos = pos + 1
+      end
+    end
+    if not done then publish() end
+  end
+
+  local function step(f)
+    local s = (f - f % 30) / 30
+    if s ~= sec then
+      if not done then advance(math.huge) end -- frames were skipped: finish the walk first
+      start(s)
+    end
+    -- paced by the last walk's size; the second's last frame finishes it
+    advance(f % 30 == 29 and math.huge or nPrev * (f % 30 + 1) / 30)
+  end
+
+  -- one game frame's share of the walk; an engine that errors here loses the HUD values, not the widget
+  function H.step(f)
+    if connState ~= "connected" then sec, done = -1, true; return end -- a walk restarts with the connection
+    if H.errors >= 3 or not (S.GetTeamUnitsByDefs and S.GetUnitResources and
+      S.GetUnitIsBuilding and S.GetUnitCommands and S.GetFactoryCommands) then return end
+    local ok, err = pcall(step, f)
+    if not ok then
+      H.errors = H.errors + 1
+      H.reset()
+      log("HUD values: " .. tostring(err) .. (H.errors >= 3 and " (no longer sent)" or ""))
+    end
+  end
+
+  -- forget everything (the view changed: what the new eyes may read differs)
+  function H.reset()
+    sec, done = -1, true
+    for t in pairs(H.team) do H.team[t], H.metal[t], H.energy[t], H.fresh[t] = nil, nil, nil, nil end
+  end
+
+  -- Player cards. A resigned player becomes a spectator and stays in its team's player list; so does a spectator
+  -- who never played. The widget tells them apart by having seen the player play for the team (a player who resigned
+  -- before the widget started is not listed).
+  local seen = {} -- player id -> the team it was seen playing for
+  local cards = {} -- team -> list of card strings
+
+  -- at most max characters (UTF-8), cut on a character boundary
+  local function clip(s, max)
+    if #s <= max then return s end
+    local k, i = 0, 1
+    while i <= #s do
+      k = k + 1
+      if k > max then return s:sub(1, i - 1) end
+      local b = s:byte(i)
+      i = i + (b >= 240 and 4 or (b >= 224 and 3 or (b >= 192 and 2 or 1)))
+    end
+    return s
+  end
+  H.clip = clip
+
+  local function card(p, name, active, spec, country, rank, keys)
+    local s = fmt('{"player_id":%d,"name":%s', p, jstr(clip(name, 64)))
+    if type(country) == "string" and country:match("^%a%a$") then s = s .. ',"country":"' .. country:upper() .. '"' end
+    if type(rank) == "number" and rank >= 0 and rank < 1000 then s = s .. ',"rank":' .. int(rank) end
+    -- the lobby's skill: "[mu]" earned, "(mu)" inferred from the rank, "~mu~" privacy mode (not sent)
+    local sk = type(keys) == "table" and keys.skill
+    if type(sk) == "string" and not sk:find("~", 1, true) then
+      local mu = tonumber(sk:match("%-?%d+%.?%d*"))
+      if mu and mu > -1e6 and mu < 1e6 then
+        s = s .. ',"skill":' .. num0(mu)
+        local sig = tonumber(keys.skilluncertainty)
+        if sig and sig >= 0 and sig < 1e6 then s = s .. ',"skill_uncertainty":' .. num0(sig) end
+        if sk:find("(", 1, true) then s = s .. ',"skill_estimated":true' end
+      end
+    end
+    -- before the start nobody is active yet: that is not a disconnection
+    if spec then s = s .. ',"status":"resigned"'
+    elseif active == false and gameStarted then s = s .. ',"status":"disconnected"' end
+    return s .. "}"
+  end
+
+  -- reads every player once (before describing the teams)
+  function H.readPlayers()
+    for _, l in pairs(cards) do for i = #l, 1, -1 do l[i] = nil end end
+    local list = S.GetPlayerList and S.GetPlayerList()
+    if type(list) ~= "table" then return end
+    table.sort(list)
+    for i = 1, #list do
+      local p = list[i]
+      -- Recoil: ..., country, rank, hasSkirmishAIsInTeam, customKeys; Spring 106: ..., country, rank, customKeys
+      local name, active, spec, team, _, _, _, country, rank, k10, k11 = SP.GetPlayerInfo(p)
+      if type(name) == "string" and type(team) == "number" and type(p) == "number" and p >= 0 and p <= 250 then
+        if not spec then seen[p] = team end
+        if not spec or seen[p] == team then
+          local l = cards[team]
+          if not l then l = {}; cards[team] = l end
+          if #l < 16 then
+            l[#l + 1] = card(p, name, active, spec, country, rank, type(k11) == "table" and k11 or k10)
+          end
+        end
+      end
+    end
+  end
+
+  -- the 1.1 additions to a team's description: faction, player cards (none for an AI team), AI card
+  function H.info(team, hasAI, side)
+    local s = ""
+    if type(side) == "string" and side ~= "" then s = ',"faction":' .. jstr(clip(side:lower(), 32)) end
+    local l = cards[team]
+    if not hasAI and l and #l > 0 then s = s .. ',"players":[' .. tconcat(l, ",") .. "]" end
+    if hasAI and SP.GetAIInfo then
+      local _, name, _, short, version = SP.GetAIInfo(team)
+      local shown = SP.GetGameRulesParam and SP.GetGameRulesParam("ainame_" .. team)
+      if type(shown) ~= "string" or shown == "" then shown = name end
+      if type(shown) == "string" and shown ~= "" then
+        s = s .. ',"ai":{"name":' .. jstr(clip(shown, 64))
+        if type(short) == "string" and short ~= "" then s = s .. ',"short_name":' .. jstr(clip(short, 64)) end
+        if type(version) == "string" and version ~= "" then s = s .. ',"version":' .. jstr(clip(version, 64)) end
+        s = s .. "}"
+      end
+    end
+    return s
+  end
+
+  return H
+end)()
+
+-- a team's description (hello, team_changed); hud.readPlayers() first
 local function encodeTeamInfo(team)
-  local _, leader, isDead, hasAI, _, allyTeam = spGetTeamInfo(team, false)
+  local _, leader, isDead, hasAI, side, allyTeam = spGetTeamInfo(team, false)
+  -- a dead team loses its AI and leader in the engine ("Team 1", no cards): it keeps the description it had alive
+  local was = hud.sent[team]
+  if isDead and was then
+    if not was:find(',"is_dead":true', 1, true) then hud.sent[team] = was:sub(1, -2) .. ',"is_dead":true}' end
+    return hud.sent[team]
+  end
   local r, g, b = SP.GetTeamColor(team)
   local s = fmt('{"team_id":%d,"ally_team_id":%s,"name":%s,"color":[%s,%s,%s],"is_ai":%s',
     team, int(allyTeam), jstr(teamName(team, leader, hasAI)),
     int((r or 0) * 255), int((g or 0) * 255), int((b or 0) * 255), jbool(hasAI))
   if isDead then s = s .. ',"is_dead":true' end
-  return s .. "}"
+  s = s .. hud.info(team, hasAI, side) .. "}"
+  hud.sent[team] = s
+  return s
 end
 
 local function defCategory(ud)
@@ -411,11 +774,13 @@ local function encodeHello()
   if type(engineVersion) ~= "string" or engineVersion == "" then engineVersion = e.versionFull end
   if type(engineVersion) ~= "string" or engineVersion == "" then engineVersion = "unknown" end
   local teams = {}
+  hud.readPlayers()
   for i = 1, #teamIds do teams[i] = encodeTeamInfo(teamIds[i]) end
+  -- 1.3 when it carries a token
   return fmt('{"type":"hello","schema_version":"%s","widget":{"name":"%s","version":"%s"},"engine_version":%s,'
     .. '"game":{"name":%s,"version":%s},"map":%s,"is_replay":%s,"game_frame":%d,"rate_hz":%d,"detail":"%s",'
     .. '"view":%s,"teams":[%s],"unit_defs":%s%s}\n',
-    SCHEMA_VERSION, K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
+    config.token ~= "" and "1.3" or SCHEMA_VERSION, K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
     jstr(Game and Game.gameName or "unknown"), jstr(Game and Game.gameVersion or "unknown"),
     jstr(Game and Game.mapName or "unknown"), jbool(isReplay), gameFrame(), config.rate, config.detail,
     encodeView(), tconcat(teams, ","), unitDefJson,
@@ -441,26 +806,30 @@ local function resourceRates(team, res, inc, exp, stor)
 end
 
 -- the general case: any part may be missing (e.g. no resource stats for this team in this view)
-local function encodeResource(team, res, short, withStats)
+local function encodeResource(team, res, short, withStats, extra)
   local cur, stor, _, inc, exp = spGetTeamResources(team, res)
   if cur == nil then return nil end
   local s = fmt('"%s":{"current":%s,%s', res, num0(cur), resourceRates(team, res, inc, exp, stor))
   if withStats and SP.GetTeamResourceStats then
-    local _, produced, excessed = SP.GetTeamResourceStats(team, short)
-    local p, e = num(produced), num(excessed)
+    local used, produced, excessed = SP.GetTeamResourceStats(team, short)
+    local p, e, u = num(produced), num(excessed), num(used)
     if p and e then s = s .. ',"produced":' .. p .. ',"excess":' .. e end
+    if u then s = s .. ',"used":' .. u end
   end
-  return s .. "}"
+  return s .. (extra or "") .. "}"
 end
 
--- damage totals from the stats history (one table from the engine per call): read once a game second
+-- damage totals: GetTeamDamageStats (Recoil), else the last, live entry of the stats history (one table from the
+-- engine per call): read once a game second
 local function teamDamage(team, frame)
   local c = damageCache[team]
   if c and frame - c.frame < 30 and frame >= c.frame then return c end
   c = c or {}
   c.frame = frame
   c.dealt, c.received = nil, nil
-  if SP.GetTeamStatsHistory then
+  if SP.GetTeamDamageStats then
+    c.dealt, c.received = SP.GetTeamDamageStats(team)
+  elseif SP.GetTeamStatsHistory then
     local n = SP.GetTeamStatsHistory(team)
     if type(n) == "number" and n > 0 then
       local h = SP.GetTeamStatsHistory(team, n, n)
@@ -476,7 +845,8 @@ end
 
 -- One team's state. The common case (economy and stats readable) is one string.format: the team's line changes
 -- every frame (current, produced), so its string is new every snapshot; everything else is cached.
-local function encodeTeam(team, frame)
+-- withHud: add the 1.1 values the HUD walk published (the first snapshot after a walk, and every full one).
+local function encodeTeam(team, frame, withHud)
   local _, _, isDead = spGetTeamInfo(team, false)
   local cm, sm, _, im, em = spGetTeamResources(team, "metal")
   if cm == nil then
@@ -490,22 +860,27 @@ local function encodeTeam(team, frame)
   end
   local ce, se, _, ie, ee = spGetTeamResources(team, "energy")
   local stats = SP.GetTeamResourceStats
-  local pm, xm, pe, xe
+  local pm, xm, pe, xe, um, ue
   if ce ~= nil and stats then
-    local _, p1, x1 = stats(team, "m")
-    local _, p2, x2 = stats(team, "e")
-    pm, xm, pe, xe = num(p1), num(x1), num(p2), num(x2)
+    local u1, p1, x1 = stats(team, "m")
+    local u2, p2, x2 = stats(team, "e")
+    pm, xm, pe, xe, um, ue = num(p1), num(x1), num(p2), num(x2), num(u1), num(u2)
   end
   local d = teamDamage(team, frame)
-  if pm and xm and pe and xe then
-    return fmt('{"team_id":%d,"metal":{"current":%s,%s,"produced":%s,"excess":%s},"energy":{"current":%s,%s,"produced":%s,"excess":%s}%s%s}',
-      team, num0(cm), resourceRates(team, "metal", im, em, sm), pm, xm,
-      num0(ce), resourceRates(team, "energy", ie, ee, se), pe, xe, d.text, isDead and ',"is_dead":true' or "")
+  local ht, hm, he = "", "", ""
+  if (withHud or hud.fresh[team]) and hud.team[team] then
+    ht, hm, he = hud.team[team], hud.metal[team], hud.energy[team]
+    hud.fresh[team] = nil
   end
-  local s = '{"team_id":' .. team .. "," .. encodeResource(team, "metal", "m", true)
-  local e = encodeResource(team, "energy", "e", true)
+  if pm and xm and pe and xe and um and ue then
+    return fmt('{"team_id":%d,"metal":{"current":%s,%s,"produced":%s,"excess":%s,"used":%s%s},"energy":{"current":%s,%s,"produced":%s,"excess":%s,"used":%s%s}%s%s%s}',
+      team, num0(cm), resourceRates(team, "metal", im, em, sm), pm, xm, um, hm,
+      num0(ce), resourceRates(team, "energy", ie, ee, se), pe, xe, ue, he, d.text, ht, isDead and ',"is_dead":true' or "")
+  end
+  local s = '{"team_id":' .. team .. "," .. encodeResource(team, "metal", "m", true, hm)
+  local e = encodeResource(team, "energy", "e", true, he)
   if e then s = s .. "," .. e end
-  return s .. d.text .. (isDead and ',"is_dead":true' or "") .. "}"
+  return s .. d.text .. ht .. (isDead and ',"is_dead":true' or "") .. "}"
 end
 
 local function clearCandidates()
@@ -777,10 +1152,13 @@ local function buildSnapshot(frame)
   parts[1] = fmt('{"type":"snapshot","schema_version":"%s","seq":%d,"game_frame":%d,"game_seconds":%s,"is_paused":%s,"detail":"%s","teams":[',
     SCHEMA_VERSION, seq, frame, num0(spGetGameSeconds()), jbool(isPausedNow or paused), detail)
   local n = 1
+  -- the HUD walk's values: once after each walk of the team, and in every snapshot a reader may start from (full
+  -- or minimal)
+  local withHud = forceFull or detail == "minimal"
   for i = 1, #teamIds do
     if i > 1 then n = n + 1; parts[n] = "," end
     n = n + 1
-    parts[n] = encodeTeam(teamIds[i], frame)
+    parts[n] = encodeTeam(teamIds[i], frame, withHud)
   end
   if detail == "minimal" then
     forceFull = true -- units not tracked; the next standard snapshot must be full
@@ -990,6 +1368,20 @@ local function emitEvent(body, version)
   -- events are never dropped (snapshots make room for them later)
   qPush(fmt('{"type":"event","schema_version":"%s","event":%s,"game_frame":%d}\n',
     version or SCHEMA_VERSION, body, gameFrame()), "event")
+end
+
+-- A team's description changed (a player resigned, dropped or came back): team_changed with the whole new one.
+-- Checked every 2 s and on the player call-ins; also while disconnected, so resignations are seen (hud.readPlayers).
+function hud.checkTeams()
+  hud.checkedAt = now()
+  hud.readPlayers()
+  if connState ~= "connected" then return end
+  for i = 1, #teamIds do
+    local t = teamIds[i]
+    local old = hud.sent[t]
+    local s = encodeTeamInfo(t)
+    if old and s ~= old then emitEvent('"team_changed","team":' .. s) end
+  end
 end
 
 --------------------------------------------------------------------------------
@@ -1508,6 +1900,7 @@ local function checkView()
     forceFull = true
     defStr = {} -- what the new eyes know about unit types differs
     ucache = {}
+    hud.reset()
     emitEvent('"view_changed","view":' .. encodeView())
     takeSnapshot(gameFrame())
   end
@@ -1711,6 +2104,7 @@ function widget:Initialize()
     isReplay = SP.IsReplay and SP.IsReplay() or false
     readTeams()
     view = readView()
+    hud.readPlayers()
     lastFrame = gameFrame()
     gameStarted = lastFrame > 0
     local _, _, p = spGetGameSpeed()
@@ -1754,6 +2148,7 @@ local function gameFrameBody(n)
     gameStarted = true
   end
   orders.due(frame, false)
+  hud.step(frame)
   snapAcc = snapAcc + config.rate / 30
   if snapAcc >= 1 then
     snapAcc = snapAcc - 1
@@ -1779,6 +2174,7 @@ local function updateBody()
     lastViewCheck = t
     checkView()
   end
+  if t - (hud.checkedAt or 0) >= 2 then hud.checkTeams() end
   -- paused or not started: keep the reader informed at 1 Hz
   if connState == "connected" and t - lastSnapClock >= 1 then
     takeSnapshot(gameFrame())
@@ -1796,6 +2192,7 @@ function widget:GameStart()
     gameStarted = true
     emitEvent('"game_start"')
   end)
+  guard("GameStart", hud.checkTeams) -- the players are active now
 end
 
 function widget:GameOver(winningAllyTeams)
@@ -1828,10 +2225,20 @@ function widget:TeamDied(teamID)
     emitEvent('"team_died","team_id":' .. int(teamID))
     damageCache[teamID] = nil
   end)
+  guard("TeamDied", hud.checkTeams)
 end
 
 function widget:PlayerChanged(playerID)
   guard("PlayerChanged", checkView)
+  guard("PlayerChanged", hud.checkTeams)
+end
+
+function widget:PlayerAdded(playerID)
+  guard("PlayerAdded", hud.checkTeams)
+end
+
+function widget:PlayerRemoved(playerID)
+  guard("PlayerRemoved", hud.checkTeams)
 end
 
 local function markDirty(unitID)

@@ -192,13 +192,25 @@ impl Team {
     /// Takes a snapshot's state of this team. Economy is replaced (absent means unreadable now); every other field
     /// keeps its last value when absent (SCHEMA.md: sent at most once a game second).
     pub(crate) fn update_state(&mut self, ts: TeamState) {
-        self.metal = ts.metal;
-        self.energy = ts.energy;
         fn keep<T>(new: Option<T>, old: &mut Option<T>) {
             if new.is_some() {
                 *old = new;
             }
         }
+        // A resource's 1.1 totals and per-second values may come once a game second (the widget sends reclaim and
+        // conversion so): absent beside a readable resource means unchanged.
+        fn take(new: Option<Resource>, old: &mut Option<Resource>) {
+            let (Some(mut new), Some(prev)) = (new, *old) else {
+                *old = new;
+                return;
+            };
+            new.used = new.used.or(prev.used);
+            new.reclaim = new.reclaim.or(prev.reclaim);
+            new.converted = new.converted.or(prev.converted);
+            *old = Some(new);
+        }
+        take(ts.metal, &mut self.metal);
+        take(ts.energy, &mut self.energy);
         keep(ts.damage_dealt, &mut self.damage_dealt);
         keep(ts.damage_received, &mut self.damage_received);
         keep(ts.units_killed, &mut self.units_killed);
@@ -245,6 +257,11 @@ impl Team {
 
     /// Forgets what the sender may no longer be allowed to read (the view changed); the next snapshot says.
     pub(crate) fn forget_view_dependent(&mut self) {
+        for r in [&mut self.metal, &mut self.energy].into_iter().flatten() {
+            r.used = None;
+            r.reclaim = None;
+            r.converted = None;
+        }
         self.damage_dealt = None;
         self.damage_received = None;
         self.units_killed = None;

@@ -83,7 +83,9 @@ local function bench(n, orders)
     kib = kib + (#l + 1) / 1024 -- KiB: a byte count passes 2^24 (exact in 32-bit floats) within the run
     snapIndex = snapIndex + 1
     local gf = tonumber(l:match('"game_frame":(%d+)'))
-    for id in l:gmatch('{"id":(%d+)') do
+    -- units only (1.1 production entries in the teams also start with an id)
+    local u = l:find('"units":[', 1, true)
+    for id in (u and l:sub(u) or ""):gmatch('{"id":(%d+)') do
       id = tonumber(id)
       counts[id] = (counts[id] or 0) + 1
       first[id] = first[id] or gf

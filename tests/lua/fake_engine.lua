@@ -103,6 +103,8 @@ function FE.loadUnitDefs(root)
     local isBuilder = r.is_builder == "yes"
     local cp = { unitgroup = r.unitgroup ~= "" and r.unitgroup or nil }
     if r.category == "commander" then cp.iscommander = "1" end
+    -- energy converters (BAR: customParams.energyconv_capacity / _efficiency): 70 energy -> 1 metal a second
+    if r.name:match("makr$") then cp.energyconv_capacity = "70"; cp.energyconv_efficiency = "0.01429" end
     if r.tech_level ~= "" then cp.techlevel = r.tech_level end
     defs[i] = {
       id = i,
@@ -125,6 +127,10 @@ function FE.loadUnitDefs(root)
       moveDef = moveDef,
       weapons = r.has_weapons == "yes" and { { weaponDef = 1 } } or {},
       customParams = cp,
+      -- passive production (commanders make a little): the Spectator HUD subtracts it from a builder's make to get
+      -- what reclaiming brings
+      metalMake = r.category == "commander" and 2 or 0,
+      energyMake = r.category == "commander" and 25 or 0,
       isCommander = false, -- deprecated in the engine: always false
       _category = r.category, -- the tsv's own category, for tests (not an engine field)
     }
@@ -177,14 +183,25 @@ function FE.new(opts)
       color = { ({ 0, 0.16, 1, 1, 0.5 })[t + 1], ({ 0.31, 0.78, 0.12, 0.78, 0.5 })[t + 1], ({ 1, 0.16, 0.12, 0, 0.5 })[t + 1] },
       metal = { cur = 1000, stor = 1000, inc = 0, exp = 0, produced = 0, excess = 0, used = 0 },
       energy = { cur = 1000, stor = 1000, inc = 0, exp = 0, produced = 0, excess = 0, used = 0 },
-      dealt = 0, received = 0, base = (t < 2) and { 1500 + t * 800, 1500 } or { 6000 + (t - 2) * 800, 6500 },
+      dealt = 0, received = 0, killed = 0, died = 0, base = (t < 2) and { 1500 + t * 800, 1500 } or { 6000 + (t - 2) * 800, 6500 },
     }
   end
   -- players 0..3 lead teams 0..3 (player 2 hosts the AI of team 2), player 4 is a spectator
   E.players = {}
-  for p = 0, 3 do E.players[p] = { name = names[p], team = p, spectator = false } end
+  -- lobby custom keys as BAR sets them: skill "[mu]" ("(mu)" when inferred from the rank, "~mu~" in privacy mode)
+  local KEYS = {
+    [0] = { skill = "[32.41]", skilluncertainty = "1.92" },
+    { skill = "(18)", skilluncertainty = "6.5" },
+    {},
+    { skill = "~25~", skilluncertainty = "3" },
+  }
+  local COUNTRY = { [0] = "de", "us", "", "SE" }
+  for p = 0, 3 do
+    E.players[p] = { name = names[p], team = p, spectator = false, active = true, country = COUNTRY[p], rank = p + 2,
+                     keys = KEYS[p] }
+  end
   E.players[2].name = "host"
-  E.players[4] = { name = "Spec", team = 0, spectator = true }
+  E.players[4] = { name = "Spec", team = 0, spectator = true, active = true, country = "", rank = 0, keys = {} }
   if E.viewMode == "player" then
     E.me = { player = 0, team = 0, ally = 0, spectating = false, fullView = false }
   else
@@ -242,6 +259,7 @@ function FE:spawn(team, defID, finished, builder)
   }
   if d.canFly then u.y = 300 end
   u.tx, u.tz = u.x, u.z
+  if not finished then self:assignBuilder(u, d) end
   self.units[id] = u
   self.order[#self.order + 1] = id
   self.index[id] = #self.order
@@ -284,6 +302,51 @@ function FE:giveOrder(ids, cmdID, params, coded, player)
   end
 end
 
+-- Who builds a new unit: a mobile one comes out of one of the team's finished factories (its queue grows), a building
+-- is built by a finished constructor or commander that is free. Builders that build nothing are idle unless they
+-- reclaim (every third one), which makes metal.
+function FE:assignBuilder(u, d)
+  local mobile = (d.speed or 0) > 0
+  local best
+  for i = 1, #self.order do
+    local b = self.units[self.order[i]]
+    if b and b ~= u and not b.dead and b.team == u.team and b.bp >= 1 then
+      local bd = self.defs[b.def]
+      if mobile and bd.isFactory then
+        if not best or (b.queue or 0) < (best.queue or 0) then best = b end
+      elseif not mobile and bd.isBuilder and not bd.isFactory and not b.building then
+        best = b
+        break
+      end
+    end
+  end
+  if not best then return end
+  u.builtBy = best.id
+  if self.defs[best.def].isFactory then
+    best.queue = (best.queue or 0) + 1
+    if not best.building then best.building = u.id end
+  else
+    best.building = u.id
+  end
+end
+
+-- A unit finished or died: its builder moves on (a factory to the next unit it was given).
+function FE:releaseBuilder(u)
+  local b = u.builtBy and self.units[u.builtBy]
+  u.builtBy = nil
+  if not b then return end
+  if b.queue then b.queue = math.max(0, b.queue - 1) end
+  if b.building == u.id then
+    b.building = nil
+    if self.defs[b.def].isFactory then
+      for i = 1, #self.order do
+        local o = self.units[self.order[i]]
+        if o and not o.dead and o.builtBy == b.id then b.building = o.id; break end
+      end
+    end
+  end
+end
+
 -- the engine's options table for coded bits (LuaUtils::PushCommandOptionsTable)
 local function optionsTable(c)
   local function bit(b) return c % (2 * b) >= b end
@@ -296,6 +359,12 @@ function FE:kill(id)
   local u = self.units[id]
   if not u or u.dead then return end
   self:queueCallin("UnitDestroyed", id, u.def, u.team)
+  self:releaseBuilder(u)
+  if u.building then
+    local t = self.units[u.building]
+    if t and t.builtBy == id then t.builtBy = nil end
+    u.building = nil
+  end
   u.dead, u.lingers = true, 2
   self.dying[#self.dying + 1] = id
   if u.health > 0 then u.health = 0 end
@@ -446,7 +515,10 @@ function FE:simStep()
     elseif u.bp < 1 then
       u.bp = math.min(1, u.bp + 0.02)
       u.health = math.min(u.maxHealth, u.health + u.maxHealth * 0.02)
-      if u.bp >= 1 then self:queueCallin("UnitFinished", u.id, u.def, u.team) end
+      if u.bp >= 1 then
+        self:releaseBuilder(u)
+        self:queueCallin("UnitFinished", u.id, u.def, u.team)
+      end
     elseif u.mobile then
       local dx, dz = u.tx - u.x, u.tz - u.z
       local d = math.sqrt(dx * dx + dz * dz)
@@ -475,7 +547,11 @@ function FE:simStep()
       self.teams[u.team].received = self.teams[u.team].received + dmg
       local other = (u.team + 2) % 4
       self.teams[other].dealt = self.teams[other].dealt + dmg
-      if u.health <= 0 then self:kill(id) end
+      if u.health <= 0 then
+        self:kill(id)
+        self.teams[u.team].died = self.teams[u.team].died + 1
+        self.teams[other].killed = self.teams[other].killed + 1
+      end
     end
   end
   -- production keeps the population near the target, each new unit started by a builder of its team
@@ -592,14 +668,27 @@ function FE:buildGlobals()
   S.GetTeamInfo = function(t)
     local T = E.teams[t]
     if not T then return nil end
-    return t, T.leader, T.dead, T.ai, "arm", T.ally, 1, {}
+    -- the engine keeps side names lower case
+    return t, T.leader, T.dead, T.ai, (t % 2 == 0) and "armada" or "cortex", T.ally, 1, {}
   end
-  S.GetPlayerInfo = function(p)
+  -- Recoil's shape: name, active, spectator, team, allyTeam, ping, cpu, country, rank, hasSkirmishAIsInTeam,
+  -- customKeys, desynced (Spring 106 has no hasSkirmishAIsInTeam: customKeys come 10th)
+  S.GetPlayerInfo = function(p, getKeys)
     local P = E.players[p]
     if not P then return nil end
-    return P.name, true, P.spectator, P.team, E.teams[P.team].ally, 20, 0.1, "de", 3, false, {}
+    local keys = getKeys ~= false and P.keys or nil
+    if E.opts.engine == "spring106" then
+      return P.name, P.active, P.spectator, P.team, E.teams[P.team].ally, 20, 0.1, P.country, P.rank, keys
+    end
+    return P.name, P.active, P.spectator, P.team, E.teams[P.team].ally, 20, 0.1, P.country, P.rank, false, keys, false
   end
-  S.GetPlayerList = function() return { 0, 1, 2, 3, 4 } end
+  S.GetPlayerList = function(team)
+    local l = {}
+    for p = 0, 4 do
+      if E.players[p] and (team == nil or team < 0 or E.players[p].team == team) then l[#l + 1] = p end
+    end
+    return l
+  end
   S.GetAIInfo = function(t)
     local T = E.teams[t]
     if not (T and T.ai) then return nil end
@@ -624,6 +713,57 @@ function FE:buildGlobals()
     local R = (res == "m" or res == "metal") and T.metal or T.energy
     return R.used, R.produced, R.excess, 0, 0
   end
+  S.GetTeamUnitStats = function(t)
+    local T = E.teams[t]
+    if not T or not (E:allied(t) or E.gameOver) then return nil end
+    return T.killed, T.died, 0, 0, 0, 0
+  end
+  S.GetTeamDamageStats = function(t)
+    local T = E.teams[t]
+    if not T or not (E:allied(t) or E.gameOver) then return nil end
+    return T.dealt, T.received
+  end
+  -- what a unit is building: allied units only (the engine hides an enemy's)
+  local function alliedUnit(id)
+    local u = E.units[id]
+    if not u or u.dead or not E:allied(u.team) then return nil end
+    return u
+  end
+  S.GetUnitIsBuilding = function(id)
+    local u = alliedUnit(id)
+    return u and u.building
+  end
+  -- count 0 asks for the number of commands
+  S.GetUnitCommands = function(id, count)
+    local u = alliedUnit(id)
+    if not u then return nil end
+    local n = (u.building or (u.id % 3 == 0)) and 1 or 0
+    if count == 0 then return n end
+    local l = {}
+    for i = 1, n do l[i] = { id = -1, params = {}, options = {} } end
+    return l
+  end
+  S.GetFactoryCommands = function(id, count)
+    local u = alliedUnit(id)
+    if not u or not E.defs[u.def].isFactory then return nil end
+    local n = u.queue or 0
+    if count == 0 then return n end
+    local l = {}
+    for i = 1, n do l[i] = { id = -1, params = {}, options = {} } end
+    return l
+  end
+  -- metalMake, metalUse, energyMake, energyUse: passive make, plus reclaim for a builder that reclaims (every third
+  -- idle one: 1.5 metal and 4 energy a second), plus conversion for a converter with energy in store
+  S.GetUnitResources = function(id)
+    local u = alliedUnit(id)
+    if not u or u.bp < 1 then return nil end
+    local d = E.defs[u.def]
+    local mm, em = d.metalMake or 0, d.energyMake or 0
+    local mu, eu = 0, 0
+    if d.isBuilder and not d.isFactory and not u.building and u.id % 3 == 0 then mm, em = mm + 1.5, em + 4 end
+    if d.customParams.energyconv_capacity and E.teams[u.team].energy.cur > 100 then mm, eu = mm + 1, eu + 70 end
+    return mm, mu, em, eu
+  end
   S.GetTeamStatsHistory = function(t, i, j)
     local T = E.teams[t]
     if not T or not (E:allied(t) or E.gameOver) then return nil end
@@ -641,6 +781,18 @@ function FE:buildGlobals()
   S.GetTeamUnits = function(t)
     local l = {}
     for _, id in ipairs(E.visList) do if E.units[id].team == t then l[#l + 1] = id end end
+    return l
+  end
+  -- units of the given defs (one id or a list); like the engine, only for a team the view may read
+  S.GetTeamUnitsByDefs = function(t, defs)
+    if not (E:allied(t) or E.gameOver) then return nil end
+    local want = {}
+    if type(defs) == "table" then for _, d in ipairs(defs) do want[d] = true end else want[defs] = true end
+    local l = {}
+    for _, id in ipairs(E.visList) do
+      local u = E.units[id]
+      if u.team == t and want[u.def] then l[#l + 1] = id end
+    end
     return l
   end
   S.GetUnitDefID = function(id)
@@ -712,7 +864,10 @@ function FE:buildGlobals()
       return d
     end
   end
-  if self.opts.engine == "spring106" then S.GetTimerMicros = nil end -- Recoil added it
+  if self.opts.engine == "spring106" then
+    S.GetTimerMicros = nil -- Recoil added it
+    S.GetTeamDamageStats = nil -- and this (the widget then reads the last stats history entry)
+  end
   self.Spring = S
 
   self.glCalls = { text = 0, color = 0, last = nil }
@@ -767,7 +922,8 @@ end
 --------------------------------------------------------------------------------
 local CALLINS = {
   GetInfo = true, Initialize = true, Shutdown = true, GameFrame = true, Update = true, GameStart = true,
-  GameOver = true, GamePaused = true, TeamDied = true, PlayerChanged = true, UnitCreated = true,
+  GameOver = true, GamePaused = true, TeamDied = true, PlayerChanged = true, PlayerAdded = true, PlayerRemoved = true,
+  UnitCreated = true,
   UnitFinished = true, UnitDestroyed = true, UnitGiven = true, UnitTaken = true, UnitEnteredLos = true,
   UnitLeftLos = true, UnitEnteredRadar = true, UnitLeftRadar = true, DrawScreen = true, GetConfigData = true, SetConfigData = true, TextCommand = true,
   UnitCommand = true,
@@ -951,6 +1107,42 @@ end
 function FE:status()
   local wg = self.WG["livedata"]
   return wg and wg.status()
+end
+
+--------------------------------------------------------------------------------
+-- the Spectator HUD's values of a team, from the fake engine's own state (not through the calls the widget makes):
+-- what the widget's walk over the team's units must find. Factories and constructions keyed by unit id.
+--------------------------------------------------------------------------------
+function FE:hudTruth(team)
+  local T = self.teams[team]
+  local r = { util = 0, econ = 0, mrec = 0, erec = 0, conv = 0, idle = 0, factories = {}, constructing = {},
+              killed = T.killed, died = T.died, dealt = T.dealt, received = T.received }
+  for _, id in ipairs(self.order) do
+    local u = self.units[id]
+    if u and not u.dead and u.team == team and u.bp >= 1 then
+      local d = self.defs[u.def]
+      local g = d.customParams.unitgroup
+      if g == "util" then r.util = r.util + d.metalCost end
+      if g == "metal" or g == "energy" then r.econ = r.econ + d.metalCost end
+      if d.customParams.energyconv_capacity and T.energy.cur > 100 then r.conv = r.conv + 1 end
+      if d.isFactory then
+        local b = u.building and self.units[u.building]
+        r.factories[id] = { def = u.def, building = b and b.def, progress = b and b.bp, queued = u.queue or 0 }
+      elseif d.isBuilder and d.buildSpeed > 0 then
+        if u.building then
+          local b = self.units[u.building]
+          local c = r.constructing[u.building] or { def = b.def, progress = b.bp, builders = 0 }
+          c.builders = c.builders + 1
+          r.constructing[u.building] = c
+        elseif id % 3 == 0 then -- reclaiming (see GetUnitResources)
+          r.mrec, r.erec = r.mrec + 1.5, r.erec + 4
+        else
+          r.idle = r.idle + 1
+        end
+      end
+    end
+  end
+  return r
 end
 
 --------------------------------------------------------------------------------

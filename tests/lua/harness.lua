@@ -9,7 +9,8 @@
 --
 -- --realtime        pace frames at 30 per wall second (so a receiver can restart mid-run)
 -- --settle F        after the run, F more frames with the simulation frozen so every
---                   unit is refreshed even at the throttled 1 Hz (default 40); then up to --drain seconds (default 3)
+--                   unit is refreshed even at the throttled 1 Hz and one whole walk of the Spectator HUD's values
+--                   (protocol 1.1, once a game second) sees the frozen state (default 70); then up to --drain seconds (default 3)
 --                   of Update calls until the widget's queue is empty; then Shutdown (bye)
 -- --no-receiver     use a port nobody listens on (the widget must back off quietly)
 -- --dump FILE       write the fake engine's ground truth for the view as JSON
@@ -32,7 +33,7 @@ local socket = require("socket")
 local json = require("dkjson")
 local FE = dofile(DIR .. "/fake_engine.lua")
 
-local opts = { frames = 300, units = 200, view = "spectator", settle = 40, drain = 3, names = "normal", seed = 12345,
+local opts = { frames = 300, units = 200, view = "spectator", settle = 70, drain = 3, names = "normal", seed = 12345,
                progress = 0 }
 local i = 1
 while i <= #arg do
@@ -128,6 +129,18 @@ end
 progress("final")
 local final = E:status()
 local truth = E:truth()
+-- the Spectator HUD's values (protocol 1.1) per team, from the fake engine's own state; JSON arrays, ids sorted
+truth.hud = {}
+for t = 0, 3 do
+  local h = E:hudTruth(t)
+  local fac, con = {}, {}
+  for id in pairs(h.factories) do fac[#fac + 1] = id end
+  for id in pairs(h.constructing) do con[#con + 1] = id end
+  table.sort(fac)
+  table.sort(con)
+  truth.hud[t + 1] = { team_id = t, utility_value = h.util, economy_value = h.econ, metal_reclaim = h.mrec,
+    idle_builders = h.idle, units_killed = h.killed, units_died = h.died, factories = fac, constructing = con }
+end
 E:shutdown()
 
 if opts.dump then

@@ -229,7 +229,7 @@ end)
 test("golden files pass the test validator (validator agrees with SCHEMA.md examples)", function()
   local n = 0
   for _, name in ipairs({ "hello", "hello_token", "snapshot_full", "snapshot_delta", "snapshot_minimal", "snapshot_comprehensive",
-                          "events", "bye" }) do
+                          "events", "bye", "hello_v1_1", "snapshot_v1_1", "events_v1_1" }) do
     local f = ROOT .. "/tests/data/" .. name .. ".ndjson"
     for line in io.lines(f) do
       if #line > 0 then
@@ -1564,6 +1564,256 @@ test("orders while paused go out at once; a view change sends the old view's ord
     if m.type == "event" and m.event == "orders" and m.orders[1].params and m.orders[1].params[1] == 7 then idx.orders = i end
   end
   check(idx.orders and idx.view and idx.orders < idx.view, "orders of the old view before view_changed")
+  ctx.close()
+end)
+
+--------------------------------------------------------------------------------
+-- protocol 1.1: the Spectator HUD's values, production, player cards
+--------------------------------------------------------------------------------
+-- The 1.1 team fields a reader holds after applying every line in order: absent means unchanged (SCHEMA.md), a
+-- view_changed forgets them. Returns team id -> {field -> value} plus "metal."/"energy." fields, and per team how
+-- many snapshots carried production.
+local HUD_FIELDS = { "units_killed", "units_died", "utility_value", "economy_value", "production", "damage_dealt",
+                     "damage_received" }
+local function hudState(r)
+  local st, carried = {}, {}
+  for _, m in ipairs(r.msgs) do
+    if m.type == "event" and m.event == "view_changed" then st = {} end
+    if m.type == "snapshot" then
+      for _, t in ipairs(m.teams) do
+        local s = st[t.team_id] or {}
+        st[t.team_id] = s
+        for _, k in ipairs(HUD_FIELDS) do if t[k] ~= nil then s[k] = t[k] end end
+        for _, res in ipairs({ "metal", "energy" }) do
+          for _, k in ipairs({ "used", "reclaim", "converted" }) do
+            if t[res] and t[res][k] ~= nil then s[res .. "." .. k] = t[res][k] end
+          end
+        end
+        if t.production then carried[t.team_id] = (carried[t.team_id] or 0) + 1 end
+      end
+    end
+  end
+  return st, carried
+end
+
+local function near(a, b, what)
+  check(type(a) == "number" and math.abs(a - b) <= tol(b), "%s: %s vs %s", what, tostring(a), tostring(b))
+end
+
+-- the reader's HUD values of team t equal the fake engine's own state (E:hudTruth)
+local function compareHud(s, E, t)
+  local h = E:hudTruth(t)
+  check(s, "team %d: no HUD values", t)
+  near(s.utility_value, h.util, "utility_value of " .. t)
+  near(s.economy_value, h.econ, "economy_value of " .. t)
+  near(s["metal.reclaim"], h.mrec, "metal reclaim of " .. t)
+  near(s["energy.reclaim"], h.erec, "energy reclaim of " .. t)
+  near(s["metal.converted"], h.conv, "converted of " .. t)
+  eq(s.units_killed, h.killed, "units_killed of " .. t)
+  eq(s.units_died, h.died, "units_died of " .. t)
+  near(s.damage_dealt, h.dealt, "damage_dealt of " .. t)
+  near(s.damage_received, h.received, "damage_received of " .. t)
+  near(s["metal.used"], E.teams[t].metal.used, "metal used of " .. t)
+  near(s["energy.used"], E.teams[t].energy.used, "energy used of " .. t)
+  local p = s.production
+  eq(p.idle_builders, h.idle, "idle_builders of " .. t)
+  local nf, nc = 0, 0
+  for _ in pairs(h.factories) do nf = nf + 1 end
+  for _ in pairs(h.constructing) do nc = nc + 1 end
+  eq(#p.factories, nf, "factories of " .. t)
+  for _, f in ipairs(p.factories) do
+    local tf = h.factories[f.id]
+    check(tf, "factory %d of team %d is not one", f.id, t)
+    eq(f.def_id, tf.def, "factory def")
+    eq(f.building, tf.building, "factory " .. f.id .. " building")
+    if tf.progress then near(f.progress, tf.progress, "factory progress") else eq(f.progress, nil, "progress") end
+    eq(f.queued, tf.queued, "factory " .. f.id .. " queued")
+  end
+  eq(#p.constructing, nc, "constructions of " .. t)
+  for _, c in ipairs(p.constructing) do
+    local tc = h.constructing[c.id]
+    check(tc, "construction %d of team %d is not one", c.id, t)
+    eq(c.def_id, tc.def, "construction def")
+    near(c.progress, tc.progress, "construction progress")
+    eq(c.builders or 1, tc.builders, "builders of " .. c.id)
+  end
+  return nf + nc
+end
+
+test("1.1 HUD values (spectator): production, idle builders, reclaim, conversion, utility/economy, K/D, used equal the engine's", function()
+  local ctx = setup({ units = 300, seed = 5 })
+  ctx.run(100)
+  -- frozen, every value is constant: a walk that starts and ends in this time must find exactly the engine's state
+  ctx.E.frozen = true
+  ctx.run(70)
+  settle(ctx, 5)
+  local r = ctx.reader()
+  noErrors(r)
+  local st, carried = hudState(r)
+  local entries = 0
+  for t = 0, 3 do entries = entries + compareHud(st[t], ctx.E, t) end
+  check(entries > 20, "factories and constructions compared: %d", entries)
+  -- once a game second (170 frames: at most 6 walks) plus full snapshots, never every snapshot
+  local snaps = 0
+  for _, m in ipairs(r.msgs) do if m.type == "snapshot" then snaps = snaps + 1 end end
+  for t = 0, 3 do
+    check(carried[t] and carried[t] >= 4 and carried[t] <= 7, "team %d: production in %s of %d snapshots", t,
+      tostring(carried[t]), snaps)
+  end
+  -- the lines say 1.1
+  for _, m in ipairs(r.msgs) do eq(m.schema_version, "1.1", m.type .. " schema_version") end
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("1.1 HUD values: every full snapshot carries them, a delta after the walk's only once; minimal detail has them too", function()
+  local ctx = setup({ units = 200, seed = 9 })
+  ctx.run(70)
+  ctx.E:command("livedata detail minimal")
+  ctx.run(35)
+  local r = ctx.reader()
+  noErrors(r)
+  local published, minimal = false, 0
+  for _, m in ipairs(r.msgs) do
+    if m.type == "snapshot" then
+      local has = m.teams[1].production ~= nil
+      if has then published = true end
+      if published and (m.units_full ~= false) then
+        check(has, "full snapshot seq %d without the HUD values", m.seq)
+      end
+      if m.detail == "minimal" then minimal = minimal + 1 end
+    end
+  end
+  check(published, "no HUD values at all")
+  check(minimal > 25, "minimal snapshots: %d", minimal)
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("1.1 fog of war: a player gets HUD values, production, K/D and used for its own ally team only", function()
+  local ctx = setup({ units = 300, view = "player", seed = 3 })
+  ctx.run(100)
+  ctx.E.frozen = true
+  ctx.run(70)
+  settle(ctx, 5)
+  local r = ctx.reader()
+  noErrors(r)
+  local st = hudState(r)
+  local me = ctx.E.teams[ctx.E.me.team].ally
+  local own = 0
+  for t = 0, 3 do
+    if ctx.E.teams[t].ally == me then
+      own = own + 1
+      compareHud(st[t], ctx.E, t)
+    else
+      for k, v in pairs(st[t] or {}) do check(false, "enemy team %d: %s = %s", t, k, tostring(v)) end
+    end
+  end
+  eq(own, 2, "own ally team's teams")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("1.1 player cards in the hello: faction, country, rank, skill (earned, estimated, privacy), AI card; no spectators", function()
+  for _, engine in ipairs({ "recoil", "spring106" }) do
+    local ctx = setup({ units = 20, engine = engine ~= "recoil" and engine or nil })
+    ctx.run(5)
+    local r = ctx.reader()
+    noErrors(r)
+    local teams = r.msgs[1].teams
+    local a, b, ai, d = teams[1], teams[2], teams[3], teams[4]
+    eq(a.faction, "armada", engine .. " faction")
+    eq(b.faction, "cortex", engine .. " faction")
+    eq(#a.players, 1, "one player, the spectator not listed")
+    local p = a.players[1]
+    eq(p.player_id, 0, "player_id"); eq(p.name, "Alice", "name"); eq(p.country, "DE", "country upper case")
+    eq(p.rank, 2, "rank"); eq(p.skill, 32.41, engine .. " skill from custom keys"); eq(p.skill_uncertainty, 1.92, "sigma")
+    eq(p.skill_estimated, nil, "earned rating"); eq(p.status, nil, "playing")
+    eq(b.players[1].skill, 18, "estimated skill"); eq(b.players[1].skill_estimated, true, "(mu) is estimated")
+    eq(ai.players, nil, "an AI team has no player cards")
+    eq(ai.ai.name, "BARbarianAI", "AI name"); eq(ai.ai.short_name, "BARb", "AI short name")
+    eq(ai.ai.version, "stable", "AI version")
+    eq(d.players[1].skill, nil, "privacy mode: no skill"); eq(d.players[1].country, "SE", "country")
+    eq(r.msgs[1].schema_version, "1.1", "hello version")
+    noWidgetErrors(ctx.E)
+    ctx.close()
+  end
+end)
+
+test("1.1 team_changed: a player disconnects, comes back, resigns (call-ins and the 2 s check); spectators never listed", function()
+  local ctx = setup({ units = 30 })
+  ctx.run(10)
+  local E = ctx.E
+  local function changes()
+    local r = ctx.reader()
+    noErrors(r)
+    return eventsOf(r, "team_changed")
+  end
+  E.players[1].active = false
+  E:call("PlayerRemoved", 1)
+  ctx.run(2)
+  local ev = changes()
+  eq(#ev, 1, "team_changed after PlayerRemoved")
+  eq(ev[1].team.team_id, 1, "team"); eq(ev[1].team.players[1].status, "disconnected", "status")
+  eq(ev[1].team.name, "Bob", "the whole description")
+  E.players[1].active = true
+  E:call("PlayerAdded", 1)
+  ctx.run(2)
+  ev = changes()
+  eq(#ev, 2, "back"); eq(ev[2].team.players[1].status, nil, "playing again")
+  E.players[3].spectator = true
+  E:call("PlayerChanged", 3)
+  ctx.run(2)
+  ev = changes()
+  eq(#ev, 3, "resigned"); eq(ev[3].team.team_id, 3, "team"); eq(ev[3].team.players[1].status, "resigned", "status")
+  -- no call-in: the periodic check notices
+  E.players[0].active = false
+  E:advanceClock(2.5)
+  ctx.run(3)
+  ev = changes()
+  eq(#ev, 4, "seen by the 2 s check"); eq(ev[4].team.team_id, 0, "team")
+  -- nothing changes: nothing sent
+  E:advanceClock(2.5)
+  ctx.run(3)
+  eq(#changes(), 4, "no change, no event")
+  -- a team dies: the engine drops its AI (Spring 106 then names it "Team 2"); it keeps the name it played under
+  E:killTeam(2)
+  E.teams[2].ai = false
+  ctx.run(3)
+  ev = changes()
+  eq(#ev, 5, "team died"); eq(ev[5].team.team_id, 2, "team"); eq(ev[5].team.is_dead, true, "dead")
+  eq(ev[5].team.name, "BARbarianAI", "name kept"); eq(ev[5].team.ai.short_name, "BARb", "AI card kept")
+  E:advanceClock(2.5)
+  ctx.run(3)
+  eq(#changes(), 5, "a dead team changes no more")
+  -- a reconnect's hello carries the current description
+  ctx.srv:closeConns()
+  ctx.waitFor(function() ctx.E:advanceClock(1); return #ctx.srv.conns >= 2 and #ctx.srv.conns[2].lines > 0 end, 5)
+  local r2 = ctx.reader(2)
+  eq(r2.msgs[1].type, "hello", "new hello")
+  eq(r2.msgs[1].teams[4].players[1].status, "resigned", "hello after the change")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+end)
+
+test("1.1 production lists are cut at 64: factories keep the busy ones, constructions the furthest along", function()
+  local ctx = setup({ units = 0, noUnits = true, before = function(E)
+    local lab = E.defsByName["armlab"]
+    for _ = 1, 70 do E:spawn(0, lab, true) end
+    local kbot = E.defsByName["armpw"]
+    for _ = 1, 5 do E:spawn(0, kbot, false) end
+  end })
+  ctx.E.frozen = true
+  ctx.run(70)
+  local r = ctx.reader()
+  noErrors(r)
+  local st = hudState(r)
+  local f = st[0].production.factories
+  eq(#f, 64, "factories cut")
+  local busy = 0
+  for _, x in ipairs(f) do if x.building then busy = busy + 1 end end
+  eq(busy, 5, "every busy factory kept")
+  noWidgetErrors(ctx.E)
   ctx.close()
 end)
 

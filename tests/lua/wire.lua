@@ -116,10 +116,92 @@ end
 local CATS = set({ "commander", "builder", "factory", "army_land", "army_air", "army_sea", "defense", "economy", "utility" })
 local DETAIL = set({ "minimal", "standard", "comprehensive" })
 
+-- the minor version of the line being validated: 1.1 fields in a line that says 1.0 are an error
+local minor = 0
+local function inRange(v, lo, hi) return type(v) == "number" and v == math.floor(v) and v >= lo and v <= hi end
+local function isNum01(v) return isNum(v) and v >= 0 and v <= 1 end
+
 local function checkResource(r, where)
-  local e = checkKeys(r, set({ "current", "income", "expense", "storage", "produced", "excess" }), { "current", "income" }, where)
+  local e = checkKeys(r, set({ "current", "income", "expense", "storage", "produced", "excess", "used", "reclaim",
+    where == "metal" and "converted" or "current" }), { "current", "income" }, where)
   if e then return e end
   for k, v in pairs(r) do if not isNum(v) then return where .. "." .. k .. " not a number" end end
+  for _, k in ipairs({ "used", "reclaim", "converted" }) do
+    if r[k] ~= nil then
+      if minor < 1 then return where .. "." .. k .. " in a 1.0 line" end
+      if r[k] < 0 then return where .. "." .. k .. " negative" end
+    end
+  end
+end
+
+-- 1.1 (SCHEMA.md "player card", "AI card", "production")
+local STATUS = set({ "playing", "resigned", "disconnected" })
+local function utf8len(s) return #(s:gsub("[\128-\191]", "")) end
+
+local function checkCard(c, where)
+  local e = checkKeys(c, set({ "player_id", "name", "country", "rank", "skill", "skill_uncertainty", "skill_estimated",
+    "status" }), { "player_id", "name" }, where)
+  if e then return e end
+  if not inRange(c.player_id, 0, 250) then return where .. ".player_id" end
+  if type(c.name) ~= "string" or utf8len(c.name) > 64 then return where .. ".name" end
+  if c.country ~= nil and not (type(c.country) == "string" and c.country:match("^%u%u$")) then return where .. ".country" end
+  if c.rank ~= nil and not isInt(c.rank) then return where .. ".rank" end
+  if c.skill ~= nil and not isNum(c.skill) then return where .. ".skill" end
+  if c.skill_uncertainty ~= nil and not (isNum(c.skill_uncertainty) and c.skill_uncertainty >= 0) then
+    return where .. ".skill_uncertainty"
+  end
+  if c.skill_estimated ~= nil and type(c.skill_estimated) ~= "boolean" then return where .. ".skill_estimated" end
+  if c.status ~= nil and not STATUS[c.status] then return where .. ".status" end
+end
+
+local function checkTeamInfo(tm, where)
+  local e = checkKeys(tm, set({ "team_id", "ally_team_id", "name", "color", "is_ai", "is_dead", "faction", "players", "ai" }),
+    { "team_id", "ally_team_id", "name", "color", "is_ai" }, where)
+  if e then return e end
+  if type(tm.name) ~= "string" or type(tm.is_ai) ~= "boolean" or #tm.color ~= 3 then return where .. ": team fields" end
+  for _, c in ipairs(tm.color) do if not (isInt(c) and c <= 255) then return where .. ": team color" end end
+  if (tm.faction ~= nil or tm.players ~= nil or tm.ai ~= nil) and minor < 1 then return where .. ": 1.1 field in a 1.0 line" end
+  if tm.faction ~= nil and not (type(tm.faction) == "string" and utf8len(tm.faction) <= 32 and tm.faction == tm.faction:lower()) then
+    return where .. ".faction"
+  end
+  if tm.players ~= nil then
+    if type(tm.players) ~= "table" or #tm.players > 16 then return where .. ".players" end
+    for i, c in ipairs(tm.players) do e = checkCard(c, where .. ".players[" .. i .. "]"); if e then return e end end
+  end
+  if tm.ai ~= nil then
+    e = checkKeys(tm.ai, set({ "name", "short_name", "version" }), { "name" }, where .. ".ai")
+    if e then return e end
+    if type(tm.ai.name) ~= "string" or utf8len(tm.ai.name) > 64 then return where .. ".ai.name" end
+  end
+end
+
+local function checkProduction(p, where)
+  local e = checkKeys(p, set({ "factories", "constructing", "idle_builders" }), {}, where)
+  if e then return e end
+  if p.idle_builders ~= nil and not isInt(p.idle_builders) then return where .. ".idle_builders" end
+  if p.factories ~= nil then
+    if type(p.factories) ~= "table" or #p.factories > 64 then return where .. ".factories" end
+    for i, f in ipairs(p.factories) do
+      local w = where .. ".factories[" .. i .. "]"
+      e = checkKeys(f, set({ "id", "def_id", "building", "progress", "queued" }), { "id", "def_id" }, w)
+      if e then return e end
+      if not inRange(f.id, 0, 31999) or not inRange(f.def_id, 0, 16383) then return w .. ": ids" end
+      if f.building ~= nil and not inRange(f.building, 0, 16383) then return w .. ".building" end
+      if f.progress ~= nil and not isNum01(f.progress) then return w .. ".progress" end
+      if f.queued ~= nil and not isInt(f.queued) then return w .. ".queued" end
+    end
+  end
+  if p.constructing ~= nil then
+    if type(p.constructing) ~= "table" or #p.constructing > 64 then return where .. ".constructing" end
+    for i, c in ipairs(p.constructing) do
+      local w = where .. ".constructing[" .. i .. "]"
+      e = checkKeys(c, set({ "id", "def_id", "progress", "builders" }), { "id", "def_id", "progress" }, w)
+      if e then return e end
+      if not inRange(c.id, 0, 31999) or not inRange(c.def_id, 0, 16383) then return w .. ": ids" end
+      if not isNum01(c.progress) then return w .. ".progress" end
+      if c.builders ~= nil and not (isInt(c.builders) and c.builders >= 1) then return w .. ".builders" end
+    end
+  end
 end
 
 local function checkXYZ(p, where)
@@ -201,9 +283,11 @@ function M.validate(m)
   if type(m) ~= "table" then return "not an object" end
   local t = m.type
   if t == nil and m.game_frame ~= nil then t = "snapshot" end
-  -- a line with a 1.2 addition says so; every other line is 1.0
+  minor = ({ ["1.0"] = 0, ["1.1"] = 1, ["1.2"] = 2, ["1.3"] = 3 })[m.schema_version]
+  if not minor then return "schema_version " .. tostring(m.schema_version) end
+  -- a line with a 1.2 addition says so
   local v12 = t == "event" and (m.event == "orders" or m.dropped_orders ~= nil)
-  if m.schema_version ~= (v12 and "1.2" or "1.0") then return "schema_version " .. tostring(m.schema_version) end
+  if v12 and minor < 2 then return "schema_version " .. tostring(m.schema_version) .. " with 1.2 fields" end
   if t == "hello" then
     local e = checkKeys(m, set({ "type", "schema_version", "widget", "engine_version", "game", "map", "is_replay", "game_frame",
       "rate_hz", "detail", "view", "teams", "unit_defs", "token" }),
@@ -219,11 +303,7 @@ function M.validate(m)
     if not DETAIL[m.detail] then return "hello.detail" end
     e = checkView(m.view, "hello.view"); if e then return e end
     for i, tm in ipairs(m.teams) do
-      e = checkKeys(tm, set({ "team_id", "ally_team_id", "name", "color", "is_ai", "is_dead" }),
-        { "team_id", "ally_team_id", "name", "color", "is_ai" }, "hello.teams[" .. i .. "]")
-      if e then return e end
-      if type(tm.name) ~= "string" or type(tm.is_ai) ~= "boolean" or #tm.color ~= 3 then return "hello team fields" end
-      for _, c in ipairs(tm.color) do if not (isInt(c) and c <= 255) then return "hello team color" end end
+      e = checkTeamInfo(tm, "hello.teams[" .. i .. "]"); if e then return e end
     end
     for i, d in ipairs(m.unit_defs) do
       e = checkKeys(d, set({ "def_id", "name", "human_name", "metal_cost", "energy_cost", "build_speed", "tech_level", "category" }),
@@ -240,9 +320,19 @@ function M.validate(m)
     if not isInt(m.game_frame) or not isNum(m.game_seconds) or type(m.is_paused) ~= "boolean" then return "snapshot time" end
     if m.detail ~= nil and not DETAIL[m.detail] then return "snapshot.detail" end
     for i, tm in ipairs(m.teams) do
-      e = checkKeys(tm, set({ "team_id", "metal", "energy", "damage_dealt", "damage_received", "is_dead" }), { "team_id" },
-        "snapshot.teams[" .. i .. "]")
+      local w = "snapshot.teams[" .. i .. "]"
+      e = checkKeys(tm, set({ "team_id", "metal", "energy", "damage_dealt", "damage_received", "is_dead", "units_killed",
+        "units_died", "utility_value", "economy_value", "production" }), { "team_id" }, w)
       if e then return e end
+      for _, k in ipairs({ "units_killed", "units_died", "utility_value", "economy_value", "production" }) do
+        if tm[k] ~= nil and minor < 1 then return w .. "." .. k .. " in a 1.0 line" end
+      end
+      if tm.units_killed ~= nil and not isInt(tm.units_killed) then return w .. ".units_killed" end
+      if tm.units_died ~= nil and not isInt(tm.units_died) then return w .. ".units_died" end
+      for _, k in ipairs({ "utility_value", "economy_value", "damage_dealt", "damage_received" }) do
+        if tm[k] ~= nil and not (isNum(tm[k]) and tm[k] >= 0) then return w .. "." .. k end
+      end
+      if tm.production ~= nil then e = checkProduction(tm.production, w .. ".production"); if e then return e end end
       if tm.metal then e = checkResource(tm.metal, "metal"); if e then return e end end
       if tm.energy then e = checkResource(tm.energy, "energy"); if e then return e end end
     end
@@ -259,7 +349,7 @@ function M.validate(m)
     local ev = m.event
     local extra = ({
       game_start = {}, game_over = { "winners" }, paused = { "player_id" }, unpaused = { "player_id" },
-      team_died = { "team_id" }, view_changed = { "view" },
+      team_died = { "team_id" }, view_changed = { "view" }, team_changed = { "team" },
       status = { "dropped_snapshots", "queue_bytes", "rate_hz", "unit_rate_hz", "detail", "throttled", "frame_cost_ms", "message",
                  "dropped_orders" },
       orders = { "orders" },
@@ -270,6 +360,10 @@ function M.validate(m)
     local e = checkKeys(m, allowed, {}, "event " .. ev); if e then return e end
     if ev == "team_died" and not isInt(m.team_id) then return "team_died.team_id" end
     if ev == "view_changed" then e = checkView(m.view, "view_changed.view"); if e then return e end end
+    if ev == "team_changed" then
+      if minor < 1 then return "team_changed in a 1.0 line" end
+      e = checkTeamInfo(m.team, "team_changed.team"); if e then return e end
+    end
     if ev == "game_over" and m.winners ~= nil then e = checkIds(m.winners, "winners"); if e then return e end end
     if ev == "status" and m.throttled ~= nil and type(m.throttled) ~= "boolean" then return "status.throttled" end
     if ev == "status" and m.dropped_orders ~= nil and not isInt(m.dropped_orders) then return "status.dropped_orders" end

@@ -330,7 +330,12 @@ fn check_snapshot(
         for t in &s.teams {
             let ally = game.teams.get(&t.team_id).map(|t| t.ally_team);
             if ally != Some(MY_ALLY)
-                && (t.metal.is_some() || t.energy.is_some() || t.damage_dealt.is_some())
+                && (t.metal.is_some()
+                    || t.energy.is_some()
+                    || t.damage_dealt.is_some()
+                    || t.units_killed.is_some()
+                    || t.utility_value.is_some()
+                    || t.production.is_some())
             {
                 p.add(format!(
                     "frame {f}: the player got enemy team {}'s economy",
@@ -581,8 +586,48 @@ pub fn check(run: &Run, truth: &Truth) -> (Problems, Stats) {
     );
     check_messages(&messages, truth, mode, &mut p);
     stats.orders = super::orders::check(&messages, truth, mode, &run.infolog, &mut p);
+    check_hud(truth, feed.game(), mode, &mut p);
     scenario(truth, feed.game(), &mut p);
     (p, stats)
+}
+
+/// Protocol 1.1 from the real engine's calls (GetTeamUnitStats, GetTeamResourceStats, GetUnitIsBuilding,
+/// GetFactoryCommands, GetUnitCommands, GetUnitResources): every team the view reads fully has them at the end, and
+/// the deaths they count are the game's.
+fn check_hud(truth: &Truth, game: &Game, mode: Mode, p: &mut Problems) {
+    let mut died = 0;
+    for t in game.teams.values() {
+        if mode == Mode::Player && t.ally_team != MY_ALLY {
+            continue;
+        }
+        let id = t.id;
+        if t.production.is_none() || t.utility_value.is_none() || t.economy_value.is_none() {
+            p.add(format!("team {id}: no 1.1 production or HUD values"));
+        }
+        if t.metal.and_then(|m| m.used).is_none() {
+            p.add(format!("team {id}: no metal used"));
+        }
+        match (t.units_killed, t.units_died) {
+            (Some(_), Some(d)) => died += d as usize,
+            _ => p.add(format!("team {id}: no units killed/died")),
+        }
+        if t.faction.is_none() || (t.is_ai && t.ai.is_none()) || (!t.is_ai && t.players.is_empty())
+        {
+            p.add(format!("team {id}: no faction, AI card or player card"));
+        }
+        if t.players.iter().any(|c| c.status.is_some()) {
+            p.add(format!(
+                "team {id}: a player is not playing: {:?}",
+                t.players
+            ));
+        }
+    }
+    if died == 0 || died > truth.deaths.len() {
+        p.add(format!(
+            "units died {died} (readable teams), the game had {} deaths",
+            truth.deaths.len()
+        ));
+    }
 }
 
 /// The game played what it should, or the checks above prove little.
