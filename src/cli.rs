@@ -36,7 +36,8 @@ pub struct Cli {
     /// them off. See docs/obs.md.
     #[arg(long, value_name = "W")]
     pub web_port: Option<u16>,
-    /// Show everything, window and pages, this many seconds late (0 to 600) instead of the configured delay.
+    /// Show everything, window and pages, this many seconds late (0 to 600) this run, instead of the configured
+    /// delay. Not saved, like --port: the saved delay is kept unless the Stream delay slider is moved.
     #[arg(long, value_name = "S", value_parser = parse_delay)]
     pub delay: Option<f64>,
     /// Use this settings file instead of the one in the OS config directory.
@@ -232,6 +233,9 @@ pub struct ReplayArgs {
     /// A factor of the recorded game time, or `max`.
     #[arg(long, default_value = "1", value_name = "X|max")]
     pub speed: Speed,
+    /// Send this token in every hello, as the widget's `token` setting does (for a reader started with --token).
+    #[arg(long, value_name = "T")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,10 @@
 //! The overlay UI built from a scripted model, queried and clicked through egui_kittest's accessibility tree (no GPU
 //! needed): team names and values shown, settings toggles change and save the config, a bind error is shown.
 
+use bar_overlay::cli::Speed;
 use bar_overlay::protocol::{self, Parsed};
 use bar_overlay::receiver::ReceiverEvent;
-use bar_overlay::ui::app::{OverlayApp, Startup};
+use bar_overlay::ui::app::{Feeder, OverlayApp, Startup};
 use bar_overlay::ui::settings::{Grouping, SettingsStore};
 use bar_overlay::ui::theme;
 use egui_kittest::Harness;
@@ -453,4 +454,83 @@ fn production_panel_lists_factories_constructions_and_idle_builders() {
     );
     let saved = std::fs::read_to_string(config_path(&dir)).expect("settings saved");
     assert!(saved.contains("production = true"), "{saved}");
+}
+
+/// The window's replay feeder sends the token setting in its hellos, in place of the recording's own: a replay into a
+/// token-protected window gets in (the recording here carries another token, "blue-otter-42").
+#[test]
+fn a_replay_into_a_token_protected_window_gets_in() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rec = dir.path().join("game.ndjson");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut text = String::new();
+    for f in ["hello_token.ndjson", "snapshot_full.ndjson"] {
+        text.push_str(&std::fs::read_to_string(data.join(f)).expect("golden file"));
+    }
+    std::fs::write(&rec, text).expect("write recording");
+    let config = config_path(&dir);
+    let (mut store, mut settings) = SettingsStore::open(Some(config.clone()));
+    settings.token = "red-fox".into();
+    store.save(&settings);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let mut h = harness_with(
+        &config,
+        Startup {
+            listen: true,
+            port_override: Some(port),
+            web_port: Some(0),
+            feeder: Some(Feeder::Replay(rec, Speed::Max)),
+            ..Startup::default()
+        },
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while h.state().feed().game().teams.is_empty() && std::time::Instant::now() < deadline {
+        frames(&mut h);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        !h.state().feed().game().teams.is_empty(),
+        "the replay reached the model"
+    );
+}
+
+/// `--delay` is for this run only, like `--port`: the slider shows it, a save for another change keeps the saved
+/// delay, and moving the slider makes its value the setting (saved).
+#[test]
+fn delay_from_the_command_line_is_not_saved_until_the_slider_moves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_path(&dir);
+    let (mut store, mut settings) = SettingsStore::open(Some(config.clone()));
+    settings.delay_secs = 30;
+    store.save(&settings);
+    let mut h = harness_with(
+        &config,
+        Startup {
+            delay: Some(120),
+            ..Startup::default()
+        },
+    );
+    frames(&mut h);
+    assert_eq!(h.state().settings().delay_secs, 120, "the slider shows it");
+    assert!(shown(&h, "DELAYED 2:00"));
+    let reloaded = || SettingsStore::open(Some(config.clone())).1;
+    // Another setting changed: saved, with the saved delay.
+    h.state_mut().settings_mut().panels.scoreboard = false;
+    frames(&mut h);
+    let saved = reloaded();
+    assert!(!saved.panels.scoreboard, "the other change is saved");
+    assert_eq!(saved.delay_secs, 30, "--delay is not saved");
+    assert!(shown(&h, "DELAYED 2:00"), "and still applies this run");
+    // The slider moved: its value is saved.
+    h.state_mut().settings_mut().delay_secs = 90;
+    frames(&mut h);
+    assert_eq!(reloaded().delay_secs, 90, "the slider's value is saved");
+    assert!(shown(&h, "DELAYED 1:30"));
+    // Back to 120 by hand: saved too (the command line no longer speaks for it).
+    h.state_mut().settings_mut().delay_secs = 120;
+    frames(&mut h);
+    assert_eq!(reloaded().delay_secs, 120);
 }

@@ -351,3 +351,51 @@ fn a_game_without_the_token_is_refused_and_nothing_of_it_reaches_the_model() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+/// `replay --token`: every hello of the recording goes out with the given token in place of its own. A recording
+/// made with another token (hello_token.ndjson carries "blue-otter-42") is refused as it is, and gets in with ours.
+#[test]
+fn replay_sends_its_token_in_place_of_the_recordings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rec = dir.path().join("game.ndjson");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut text = String::new();
+    for f in ["hello_token.ndjson", "snapshot_full.ndjson"] {
+        text.push_str(&std::fs::read_to_string(data.join(f)).expect("golden file"));
+    }
+    std::fs::write(&rec, text).expect("write recording");
+    let srv = Serve::start(&["--token", "red-fox"]);
+    let to = format!("127.0.0.1:{}", srv.port);
+    let replay = |token: Option<&str>| {
+        let mut args = vec!["replay", rec.to_str().expect("path"), "--to", &to];
+        args.extend(["--speed", "max"]);
+        if let Some(t) = token {
+            args.extend(["--token", t]);
+        }
+        let out = Command::new(serve::BIN)
+            .args(&args)
+            .output()
+            .expect("replay");
+        assert!(out.status.success(), "{out:?}");
+    };
+    replay(None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !srv.log().contains("wrong token in its hello") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        srv.log().contains("wrong token in its hello"),
+        "{}",
+        srv.log()
+    );
+    let s = serve::state(srv.web, Some("red-fox"));
+    assert_eq!(s["teams"].as_array().map(Vec::len), Some(0), "refused: {s}");
+    replay(Some("red-fox"));
+    let s = serve::wait_state(srv.web, Some("red-fox"), 10, |s| {
+        s["teams"].as_array().is_some_and(|t| !t.is_empty())
+    });
+    assert!(
+        !s.to_string().contains("red-fox"),
+        "the token is not served back"
+    );
+}

@@ -18,7 +18,13 @@ pub struct ReplayReport {
 }
 
 pub fn run_cli(args: &ReplayArgs) -> anyhow::Result<()> {
-    let r = run(&args.file, &args.to, args.speed, &AtomicBool::new(false))?;
+    let r = run(
+        &args.file,
+        &args.to,
+        args.speed,
+        args.token.as_deref(),
+        &AtomicBool::new(false),
+    )?;
     println!(
         "replayed {} lines ({} unreadable lines skipped)",
         r.lines_sent, r.lines_skipped
@@ -26,16 +32,30 @@ pub fn run_cli(args: &ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Replays on its own thread (the window's `--replay`).
-pub fn spawn(file: PathBuf, to: String, speed: Speed) -> anyhow::Result<Background<ReplayReport>> {
+/// Replays on its own thread (the window's `--replay`; `token`: the window's token setting, so that its own replay
+/// gets into a token-protected listener).
+pub fn spawn(
+    file: PathBuf,
+    to: String,
+    speed: Speed,
+    token: Option<String>,
+) -> anyhow::Result<Background<ReplayReport>> {
     // Fail now, in the caller's hands, if the file cannot be read.
     std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
     Background::spawn("bar-overlay-replay", move |stop| {
-        run(&file, &to, speed, stop)
+        run(&file, &to, speed, token.as_deref(), stop)
     })
 }
 
-pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Result<ReplayReport> {
+/// With a `token`, every hello goes out carrying it (in place of any the recording holds), as the widget's `token`
+/// setting sends it; without one the recording's lines go out as they are.
+pub fn run(
+    file: &Path,
+    to: &str,
+    speed: Speed,
+    token: Option<&str>,
+    stop: &AtomicBool,
+) -> anyhow::Result<ReplayReport> {
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
     );
@@ -44,7 +64,7 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
     let mut last_hello: Option<Vec<u8>> = None;
     let mut clock: Option<(Instant, u32)> = None;
     // Lines are parsed on every core ahead of the one being sent (`--speed max` goes as fast as parsing allows).
-    ingest::for_each(reader, ingest::parse_threads(), |item| {
+    ingest::for_each(reader, ingest::parse_threads(), |mut item| {
         if stop.load(Ordering::Relaxed) {
             return false;
         }
@@ -61,10 +81,17 @@ pub fn run(file: &Path, to: &str, speed: Speed, stop: &AtomicBool) -> anyhow::Re
                 return true;
             }
             ItemKind::Parsed(Ok(Parsed::Message { msg, .. })) => {
-                if matches!(msg, Message::Hello(_)) {
+                let frame = msg.game_frame();
+                if let Message::Hello(mut h) = msg {
+                    if let Some(t) = token {
+                        // Re-encoded like the relay's hello: the fields of this protocol version, the token ours.
+                        h.token = Some(t.to_owned());
+                        item.line = protocol::encode_line(&Message::Hello(h));
+                        item.line.pop();
+                    }
                     last_hello = Some(item.line.clone());
                 }
-                msg.game_frame()
+                frame
             }
             ItemKind::Parsed(Ok(Parsed::UnknownType(_))) => None,
             ItemKind::Parsed(Err(e)) => {

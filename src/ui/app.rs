@@ -42,7 +42,8 @@ pub struct Startup {
     pub relay_port: Option<u16>,
     /// The web pages' port instead of the setting's (`--web-port`, not saved; 0 turns them off).
     pub web_port: Option<u16>,
-    /// The stream delay in seconds instead of the setting's (`--delay`; saved only with another settings change).
+    /// The stream delay in seconds instead of the setting's (`--delay`), for this run only, like `--port`: the
+    /// slider shows it, and the saved delay stays as it was unless the slider is moved.
     pub delay: Option<u32>,
     pub feeder: Option<Feeder>,
     pub tray: bool,
@@ -58,6 +59,8 @@ pub struct OverlayApp {
     applied: Settings,
     store: SettingsStore,
     unsaved: bool,
+    /// The saved delay while `--delay` stands in for it: what a save writes until the slider is moved.
+    saved_delay: Option<u32>,
     hub: Hub,
     receiver: Option<Receiver>,
     relay: Option<Relay>,
@@ -113,6 +116,7 @@ impl OverlayApp {
             settings,
             store,
             unsaved: false,
+            saved_delay: None,
             hub: Hub::new(),
             receiver: None,
             relay: None,
@@ -145,8 +149,9 @@ impl OverlayApp {
                 }
             }
         }
-        // `--delay` stands in for the setting (the slider shows it); it is saved only with another change.
+        // `--delay` stands in for the setting for this run (the slider shows it); see `to_save`.
         if let Some(d) = startup.delay {
+            app.saved_delay = Some(app.settings.delay_secs);
             app.settings.delay_secs = d.min(600);
             app.applied.delay_secs = d.min(600);
         }
@@ -215,7 +220,7 @@ impl OverlayApp {
                 return;
             }
         };
-        let token = Some(self.settings.token.trim().to_owned()).filter(|t| !t.is_empty());
+        let token = self.token();
         if let Err(e) = crate::tools::serve::check_bind(addr.ip(), token.as_deref()) {
             self.listen_error = Some(format!("{e:#}"));
             return;
@@ -287,16 +292,19 @@ impl OverlayApp {
         }
     }
 
+    /// The token setting, when one is set: the listener and the pages require it, our own demo and replay send it.
+    fn token(&self) -> Option<String> {
+        Some(self.settings.token.trim().to_owned()).filter(|t| !t.is_empty())
+    }
+
     /// Starts the demo or replay into our own listener (again after a rebind).
     fn start_feeder(&mut self, to: SocketAddr) {
         let started = match &self.feeder {
             None => return,
-            Some(Feeder::Demo) => {
-                let token = Some(self.settings.token.trim().to_owned()).filter(|t| !t.is_empty());
-                simulate::spawn_demo(to, token).map(Running::Sim)
-            }
+            Some(Feeder::Demo) => simulate::spawn_demo(to, self.token()).map(Running::Sim),
             Some(Feeder::Replay(path, speed)) => {
-                replay::spawn(path.clone(), to.to_string(), *speed).map(Running::Replay)
+                replay::spawn(path.clone(), to.to_string(), *speed, self.token())
+                    .map(Running::Replay)
             }
         };
         match started {
@@ -369,6 +377,8 @@ impl OverlayApp {
         }
         if self.settings != self.applied {
             if self.settings.delay_secs != self.applied.delay_secs {
+                // The slider moved: its value is the setting from now on, saved like any other.
+                self.saved_delay = None;
                 self.hub
                     .set_delay(Duration::from_secs(u64::from(self.settings.delay_secs)));
             }
@@ -384,12 +394,21 @@ impl OverlayApp {
             self.unsaved = true;
         }
         if self.unsaved && !ctx.input(|i| i.pointer.any_down()) {
-            self.store.save(&self.settings);
+            self.store.save(&self.to_save());
             self.unsaved = false;
         }
         if let Some(t) = &mut self.tray {
             t.sync(self.visible, self.settings.click_through);
         }
+    }
+
+    /// The settings as saved: as shown, except a `--delay` given for this run, which keeps the saved delay.
+    fn to_save(&self) -> Settings {
+        let mut s = self.settings.clone();
+        if let Some(d) = self.saved_delay {
+            s.delay_secs = d;
+        }
+        s
     }
 
     fn link(&self) -> (status::Link, Option<Instant>) {
@@ -664,7 +683,7 @@ impl eframe::App for OverlayApp {
         // However the window was closed (button, tray, signal), the process is gone within the grace period.
         crate::shutdown::watchdog(crate::shutdown::GRACE);
         if self.unsaved {
-            self.store.save(&self.settings);
+            self.store.save(&self.to_save());
         }
         // The receiver first: closing its sockets ends a demo or replay sender blocked writing to it, which the
         // sender's join below would otherwise wait on forever (nothing drains the receiver any more).
