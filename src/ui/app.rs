@@ -1,13 +1,13 @@
 //! The eframe app: owns the listener, the hub (the model, fed on the receiver's runtime) and the settings; lays out
 //! the panels from the hub's feed; applies and saves setting changes; answers the tray.
 //!
-//! Repaint policy ("idle costs nothing"): nothing here asks for a repaint on a timer. Frames come from input, from
-//! the hub's wake-up after it applied a batch (egui merges wake-ups that arrive before the frame), from the tray,
-//! and from one scheduled repaint at the moment a live feed would turn stale.
+//! Repaint policy (repaint.rs): frames come from input, from the tray, from the pacer when what the panels show has
+//! changed (at most `max_repaints_per_second`), and from the status' own schedule (the moment a live feed would turn
+//! stale, then once a second while STALE counts). Idle costs nothing.
 
 use super::panels::{army, graphs, production, scoreboard, status};
 use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
-use super::{renderer, theme, tray, window};
+use super::{renderer, repaint, theme, tray, window};
 use crate::cli::Speed;
 use crate::model::{Feed, Hub};
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
@@ -86,6 +86,8 @@ pub struct OverlayApp {
     was_focused: bool,
     click_through_since: Option<Instant>,
     graphs: graphs::GraphCache,
+    /// Decides when a change of the model repaints (see repaint.rs).
+    pacer: Arc<repaint::Pacer>,
     /// Each graph's plot height: what the window has left after the other panels (see `fit_plots`).
     plot_height: f32,
 }
@@ -102,6 +104,7 @@ impl OverlayApp {
     ) -> OverlayApp {
         ctx.set_zoom_factor(settings.scale);
         style(ctx);
+        let pacer = repaint::Pacer::new(ctx, settings.max_repaints_per_second);
         let mut app = OverlayApp {
             applied: Settings {
                 // Click-through is switched on by the first frame, not the window builder (see window.rs).
@@ -138,6 +141,7 @@ impl OverlayApp {
             was_focused: true,
             click_through_since: None,
             graphs: graphs::GraphCache::default(),
+            pacer,
             plot_height: 72.0,
         };
         if startup.tray {
@@ -159,7 +163,7 @@ impl OverlayApp {
             .set_delay(Duration::from_secs(u64::from(app.settings.delay_secs)));
         app.hub.set_names(app.settings.names.clone());
         if startup.listen {
-            app.listen(ctx);
+            app.listen();
         }
         app
     }
@@ -206,7 +210,7 @@ impl OverlayApp {
 
     /// (Re)binds the listener. The old one is dropped first, which closes it and its connections, so rebinding to
     /// the same port works. A failure is kept for the status panel, never raised.
-    fn listen(&mut self, ctx: &egui::Context) {
+    fn listen(&mut self) {
         self.hub.set_taps(Vec::new());
         self.web = None;
         self.web_error = None;
@@ -251,9 +255,9 @@ impl OverlayApp {
                     }
                 }
                 self.start_web(&r, token);
-                let wake_ctx = ctx.clone();
-                self.hub
-                    .attach(r.runtime(), rx, move || wake_ctx.request_repaint());
+                // The window is woken by the pacer, not by every batch (see repaint.rs).
+                self.hub.attach(r.runtime(), rx, || {});
+                pace(r.runtime(), &self.hub, &self.pacer);
                 let local = r.local_addr();
                 self.receiver = Some(r);
                 self.listen_error = None;
@@ -386,6 +390,7 @@ impl OverlayApp {
                 self.hub.set_names(self.settings.names.clone());
             }
             window::apply_changes(ctx, &self.applied, &self.settings);
+            self.pacer.set_rate(self.settings.max_repaints_per_second);
             if self.settings.click_through && !self.applied.click_through {
                 self.click_through_since = Some(Instant::now());
                 self.show_settings = false;
@@ -608,7 +613,7 @@ impl OverlayApp {
             SettingsAction::None => {}
             SettingsAction::Rebind => {
                 self.port_override = None;
-                self.listen(ctx);
+                self.listen();
             }
             SettingsAction::ResetGame => self.hub.feed().reset_game(),
             SettingsAction::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
@@ -646,10 +651,15 @@ impl eframe::App for OverlayApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.pacer.painted(repaint::signature(&self.hub.feed()));
         let (link, turns_stale) = self.link();
         if let Some(at) = turns_stale {
-            // The only timed repaint: the moment a live feed would become stale.
+            // The moment a live feed would become stale.
             ctx.request_repaint_after(at.saturating_duration_since(Instant::now()));
+        }
+        if matches!(link, status::Link::Stale { .. }) {
+            // The STALE counter shows whole seconds.
+            ctx.request_repaint_after(Duration::from_secs(1));
         }
         let full = ui.max_rect();
         // Also painted here, not only as the clear color, so captures of egui's own output (tests) show it.
@@ -714,5 +724,18 @@ fn style(ctx: &egui::Context) {
         // Windows (the settings) stay readable on top of a transparent overlay.
         s.visuals.window_fill = egui::Color32::from_rgb(24, 26, 32);
         s.visuals.panel_fill = egui::Color32::TRANSPARENT;
+    });
+}
+
+/// On `runtime`: after each change of the hub's model, tell the pacer what the panels would now show. Changes that
+/// arrive while it works merge into one (a `watch` channel keeps only the latest version). Ends with the runtime.
+fn pace(runtime: &tokio::runtime::Handle, hub: &Hub, pacer: &Arc<repaint::Pacer>) {
+    let (hub, pacer) = (hub.clone(), pacer.clone());
+    let mut changes = hub.changes();
+    runtime.spawn(async move {
+        while changes.changed().await.is_ok() {
+            let signature = repaint::signature(&hub.feed());
+            pacer.changed(signature);
+        }
     });
 }

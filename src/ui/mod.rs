@@ -10,6 +10,7 @@ pub mod app;
 pub mod demo;
 pub mod panels;
 pub mod renderer;
+pub mod repaint;
 pub mod settings;
 pub mod theme;
 pub mod tray;

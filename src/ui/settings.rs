@@ -117,6 +117,8 @@ pub struct Settings {
     pub stale_after_secs: f32,
     /// Unit types listed per team in the army panel.
     pub top_units: usize,
+    /// The window redraws at most this often while a game streams (see `ui::repaint`); input redraws at once.
+    pub max_repaints_per_second: f32,
     /// Port of the web pages (OBS browser sources) on 127.0.0.1; 0 turns them off.
     pub web_port: u16,
     /// Seconds everything (window and pages) is shown late, to match a delayed stream; 0 to 600.
@@ -146,6 +148,7 @@ impl Default for Settings {
             click_through: false,
             stale_after_secs: 3.0,
             top_units: 3,
+            max_repaints_per_second: super::repaint::DEFAULT_PER_SECOND,
             web_port: crate::protocol::DEFAULT_WEB_PORT,
             delay_secs: 0,
             token: String::new(),
@@ -180,6 +183,13 @@ impl Settings {
         self.scale = fix(self.scale, 0.5, 3.0, d.scale);
         self.stale_after_secs = fix(self.stale_after_secs, 1.0, 60.0, d.stale_after_secs);
         self.top_units = self.top_units.clamp(1, 10);
+        let r = &super::repaint::PER_SECOND_RANGE;
+        self.max_repaints_per_second = fix(
+            self.max_repaints_per_second,
+            *r.start(),
+            *r.end(),
+            d.max_repaints_per_second,
+        );
         self.delay_secs = self.delay_secs.min(600);
         self.names = self.names.cleaned();
         self
@@ -407,6 +417,18 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
         });
     }
     ui.add(egui::Slider::new(&mut s.scale, 0.5..=2.5).text("Scale"));
+    ui.add(
+        egui::Slider::new(
+            &mut s.max_repaints_per_second,
+            super::repaint::PER_SECOND_RANGE,
+        )
+        .logarithmic(true)
+        .text("Redraws a second, at most"),
+    )
+    .on_hover_text(
+        "How often the overlay redraws while a game streams. The numbers change about once a second; more costs \
+         CPU (much more without a GPU). Mouse and keyboard redraw at once.",
+    );
     ui.checkbox(&mut s.always_on_top, "Always on top");
     ui.checkbox(
         &mut s.click_through,
