@@ -1371,17 +1371,33 @@ local function emitEvent(body, version)
 end
 
 -- A team's description changed (a player resigned, dropped or came back): team_changed with the whole new one.
--- Checked every 2 s and on the player call-ins; also while disconnected, so resignations are seen (hud.readPlayers).
+-- Checked on the player call-ins (every team at once) and every 2 s (the players read in one Update, then one team
+-- per Update: 16 teams' descriptions in one frame would be a spike); also while disconnected, so resignations are
+-- seen (hud.readPlayers).
+function hud.checkTeam(t)
+  local old = hud.sent[t]
+  local s = encodeTeamInfo(t)
+  if old and s ~= old then emitEvent('"team_changed","team":' .. s) end
+end
+
 function hud.checkTeams()
-  hud.checkedAt = now()
+  hud.checkedAt, hud.nextCheck = now(), nil
   hud.readPlayers()
   if connState ~= "connected" then return end
-  for i = 1, #teamIds do
-    local t = teamIds[i]
-    local old = hud.sent[t]
-    local s = encodeTeamInfo(t)
-    if old and s ~= old then emitEvent('"team_changed","team":' .. s) end
+  for i = 1, #teamIds do hud.checkTeam(teamIds[i]) end
+end
+
+-- from Update
+function hud.pollTeams(t)
+  local i = hud.nextCheck
+  if t - (hud.checkedAt or 0) >= 2 then
+    hud.checkedAt, i = t, 1
+    hud.readPlayers()
+  elseif i and connState == "connected" and teamIds[i] then
+    hud.checkTeam(teamIds[i])
+    i = i + 1
   end
+  hud.nextCheck = i
 end
 
 --------------------------------------------------------------------------------
@@ -2174,7 +2190,7 @@ local function updateBody()
     lastViewCheck = t
     checkView()
   end
-  if t - (hud.checkedAt or 0) >= 2 then hud.checkTeams() end
+  hud.pollTeams(t)
   -- paused or not started: keep the reader informed at 1 Hz
   if connState == "connected" and t - lastSnapClock >= 1 then
     takeSnapshot(gameFrame())
