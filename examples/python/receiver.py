@@ -36,6 +36,8 @@ NEW_GAME_REWIND_FRAMES = 30
 # Protocol 1.1 team fields the sender refreshes once a game second: absent in a snapshot means unchanged (SCHEMA.md).
 PER_SECOND_FIELDS = ("damage_dealt", "damage_received", "units_killed", "units_died", "utility_value",
                      "economy_value", "production")
+# ... and inside a readable "metal" or "energy": absent there means unchanged too (the widget sends them once a second)
+PER_SECOND_RESOURCE_FIELDS = ("used", "reclaim", "converted")
 
 
 class ProtocolError(ValueError):
@@ -147,7 +149,14 @@ class Game:
             tid = ts["team_id"]
             self.teams.setdefault(tid, {"name": f"Team {tid}", "ally_team_id": tid, "color": (128, 128, 128)})
             # Absent means the sender cannot read this team (an enemy of a player): unknown, not zero.
-            self.resources[tid] = {"metal": ts.get("metal"), "energy": ts.get("energy")}
+            old = self.resources.get(tid, {})
+            new = {"metal": ts.get("metal"), "energy": ts.get("energy")}
+            for res, r in new.items():
+                if isinstance(r, dict) and isinstance(old.get(res), dict):
+                    for k in PER_SECOND_RESOURCE_FIELDS:
+                        if k not in r and k in old[res]:
+                            r[k] = old[res][k]
+            self.resources[tid] = new
             stats = self.stats.setdefault(tid, {})
             stats.update((k, ts[k]) for k in PER_SECOND_FIELDS if k in ts)
         # SCHEMA.md, unit sets: removals first, then the units; a full set replaces everything, a delta
@@ -177,6 +186,11 @@ class Game:
         elif kind == "view_changed":
             self.view = e.get("view", self.view)
             self.stats = {}  # the new view may read less; the next full snapshot says what
+            for rs in self.resources.values():
+                for r in rs.values():
+                    if isinstance(r, dict):
+                        for k in PER_SECOND_RESOURCE_FIELDS:
+                            r.pop(k, None)
         elif kind == "team_changed" and isinstance(e.get("team"), dict) and "team_id" in e["team"]:
             self.teams[e["team"]["team_id"]] = self._team(e["team"])
 
