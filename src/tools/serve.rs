@@ -5,6 +5,7 @@ use crate::model::Hub;
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::outputs::web::{WebConfig, WebServer};
 use crate::receiver::{Receiver, ReceiverConfig};
+use crate::shutdown::stop_signal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -96,19 +97,4 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     drop(web);
     receiver.stop();
     Ok(())
-}
-
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
