@@ -8,9 +8,9 @@ use crate::protocol::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-/// Points kept per graph line across all teams: 16 teams keep the full two hours at one point a second; more teams
-/// share the budget, so a sender naming every team the engine allows cannot make the history grow past it.
-pub const SERIES_POINTS_BUDGET: usize = 16 * super::series::DEFAULT_CAPACITY;
+/// Points kept per graph line across all teams: up to 32 teams keep a series' full capacity each; more teams share
+/// the budget, so a sender naming every team the engine allows cannot make the history grow past it.
+pub const SERIES_POINTS_BUDGET: usize = 16 * 8192;
 
 /// A frame this far behind the last one means a new game started (frames only go forward within one).
 const NEW_GAME_REWIND_FRAMES: u32 = 30;

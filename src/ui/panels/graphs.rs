@@ -1,7 +1,7 @@
 //! Resource graphs: metal income, energy income and army value over game time, one line per team or per ally team,
 //! in team colors with a legend of names, over the last 5 or 15 minutes or the whole game.
 //!
-//! The model keeps up to 8192 points per series; 16 teams x 3 graphs of that is ~400k points, ~25 ms a frame in
+//! The model keeps up to 4096 points per series; 16 teams x 3 graphs of that is ~200k points, ~12 ms a frame in
 //! egui_plot. A plot a few hundred pixels wide cannot show more than a few hundred x positions, so lines are reduced
 //! to a min/max pair per bucket (peaks survive) into a cache rebuilt only when the model gains a sample (once per
 //! game second) or the view settings change. Each frame then borrows the cache (`PlotPoints::Borrowed`).
