@@ -176,6 +176,13 @@ fn main() {
         format!("CPU p95 {p95:.2} ms, mean {mean:.2} (wall p95 {wall:.2})"),
         "p95 < 4 ms CPU".into(),
     ));
+    // The font atlas is one RGBA texture, kept by egui and again by the GL driver (llvmpipe: in main memory).
+    let [aw, ah] = h.ctx.fonts(|f| f.font_image_size());
+    rows.push((
+        "Font atlas after the panels above (egui's copy; the GL driver holds another)".into(),
+        format!("{aw} x {ah} = {:.1} MB", (aw * ah * 4) as f64 / 1e6),
+        "-".into(),
+    ));
     drop(h);
 
     // --- idle ---------------------------------------------------------------------------------------------------

@@ -621,7 +621,17 @@ impl OverlayApp {
     }
 }
 
+/// Widest font atlas we let egui make. egui makes its atlas as wide as the GPU allows (16384 on llvmpipe) and doubles
+/// its height as glyphs arrive, so a few rows of text cost megabytes, twice (egui's image and the driver's texture,
+/// in main memory with software GL). 2048 holds every glyph the panels use in a few rows.
+const MAX_FONT_ATLAS_SIDE: usize = 2048;
+
 impl eframe::App for OverlayApp {
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        let side = raw_input.max_texture_side.unwrap_or(MAX_FONT_ATLAS_SIDE);
+        raw_input.max_texture_side = Some(side.min(MAX_FONT_ATLAS_SIDE));
+    }
+
     /// Runs before every frame and also while the window is hidden: data and tray keep flowing.
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         if self
