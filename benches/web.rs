@@ -1,8 +1,9 @@
 //! The web pages' cost, as a user runs them: the real `serve` binary fed by `simulate` (16 teams, 30 snapshots a
 //! second), with 0 (the baseline, same run), 1, 10 and 50 page clients following `/api/stream`; the app's CPU and
-//! memory from /proc. Then the stream delay's memory: `serve --delay 600` holding 600 s worth of a 16-team game at
-//! 30 Hz (fed ten times faster than real time, so 60 s of wall time queue 18000 messages, what 600 s queue at game
-//! speed), beside the same feed without a delay.
+//! memory from /proc. Then the stream delay's memory: `serve --delay 600` fed 600 game seconds of a 16-team game at
+//! 30 Hz (ten times faster than real time, so every message of them is still held back when the feed ends: what a
+//! 600 s delay holds at game speed), beside the same feed without a delay; what is held and whether anything was
+//! shown early (the queue's memory cap) is read from serve's `/api/state`, the count of snapshots from simulate.
 //!
 //! `cargo bench --bench web` prints markdown tables.
 
@@ -66,7 +67,7 @@ fn simulate(port: u16, seconds: u32, speed: &str, units: u32) -> Child {
             &units.to_string(),
         ])
         .args(["--seconds", &seconds.to_string(), "--speed", speed])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("simulate")
@@ -182,14 +183,33 @@ fn clients_table() {
     }
 }
 
-fn delay_table() {
-    const WALL: u64 = 60;
-    println!(
-        "\n### Stream delay memory (16 teams, 1000 units, 30 snapshots/s at 10x game speed for {WALL} s: 18000 \
-         messages, what 600 s hold at game speed)\n"
+/// `/api/state` as JSON (the delay's queue and early count are in its status).
+fn api_state(web: u16) -> serde_json::Value {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", web)) else {
+        return serde_json::Value::Null;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = write!(
+        s,
+        "GET /api/state HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
     );
-    println!("| serve | RSS at start MB | RSS after {WALL} s MB | messages fed |");
-    println!("|---|---:|---:|---:|");
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text.split_once("\r\n\r\n")
+        .and_then(|(_, body)| serde_json::from_str(body).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn delay_table() {
+    const GAME_SECONDS: u32 = 600;
+    println!(
+        "\n### Stream delay memory (16 teams, 1000 units, 30 snapshots/s: {GAME_SECONDS} game seconds fed at 10x game \
+         speed, so `--delay 600` holds every message of them)\n"
+    );
+    println!(
+        "| serve | snapshots fed | feed wall s | held back | shown early | serve CPU s | RSS at start MB | RSS after MB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (name, args) in [
         ("no delay", vec![]),
         ("--delay 600", vec!["--delay", "600"]),
@@ -197,16 +217,32 @@ fn delay_table() {
         let srv = serve(&args);
         let pid = srv.child.id();
         let start_rss = rss_kb(pid);
-        let mut sim = simulate(srv.port, 7200, "10", 1000);
-        std::thread::sleep(Duration::from_secs(WALL));
-        let rss = rss_kb(pid);
-        let _ = sim.kill();
-        let _ = sim.wait();
+        let t0 = cpu_ticks(pid);
+        let start = Instant::now();
+        // Runs to its end: every snapshot of the game sent, and simulate's own count of them.
+        let out = simulate(srv.port, GAME_SECONDS, "10", 1000)
+            .wait_with_output()
+            .expect("simulate");
+        let wall = start.elapsed().as_secs_f64();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let fed = stdout
+            .split(" snapshots")
+            .next()
+            .and_then(|h| h.rsplit(' ').next())
+            .unwrap_or("?")
+            .to_owned();
+        // What serve has received it has applied or queued by now.
+        std::thread::sleep(Duration::from_secs(1));
+        let state = api_state(srv.web);
+        let status = &state["status"];
+        let num = |v: &serde_json::Value| v.as_u64().map_or("-".to_owned(), |n| n.to_string());
         println!(
-            "| {name} | {:.1} | {:.1} | {} |",
+            "| {name} | {fed} | {wall:.0} | {} | {} | {:.1} | {:.1} | {:.1} |",
+            num(&status["delay_queued"]),
+            num(&status["delay_early"]),
+            (cpu_ticks(pid) - t0) as f64 / 100.0,
             start_rss as f64 / 1024.0,
-            rss as f64 / 1024.0,
-            WALL * 300
+            rss_kb(pid) as f64 / 1024.0
         );
     }
 }
@@ -216,6 +252,14 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    clients_table();
-    delay_table();
+    // `cargo bench --bench web -- clients` (or `delay`): one table only.
+    let only = std::env::args()
+        .skip(1)
+        .find(|a| a == "clients" || a == "delay");
+    if only.as_deref() != Some("delay") {
+        clients_table();
+    }
+    if only.as_deref() != Some("clients") {
+        delay_table();
+    }
 }

@@ -399,3 +399,27 @@ fn replay_sends_its_token_in_place_of_the_recordings() {
         "the token is not served back"
     );
 }
+
+/// With a delay, `/api/state` says how much is held back and that nothing was shown early, and shows none of it yet.
+#[test]
+fn the_state_counts_what_the_delay_holds_back() {
+    let srv = Serve::start(&["--delay", "600"]);
+    let mut sim = srv.simulate(20, "max", 4);
+    let s = serve::wait_state(srv.web, None, 30, |s| {
+        s["status"]["delay_queued"]
+            .as_u64()
+            .is_some_and(|n| n > 100)
+    });
+    assert_eq!(s["status"]["delay_early"], 0, "{}", s["status"]);
+    assert_eq!(s["game_seconds"], 0.0, "nothing shown before it is due");
+    assert_eq!(s["status"]["delay_label"], "DELAYED 10:00");
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let srv = Serve::start(&[]);
+    let s = serve::state(srv.web, None);
+    assert!(
+        s["status"].get("delay_queued").is_none(),
+        "only with a delay: {}",
+        s["status"]
+    );
+}

@@ -32,6 +32,12 @@ pub struct Status<'a> {
     pub delay: f64,
     /// `DELAYED 2:00`, or empty.
     pub delay_label: String,
+    /// With a delay: messages held back, and how many were shown sooner than the delay because the held data reached
+    /// its memory cap (0 unless the game is far larger than a 16-team one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_queued: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_early: Option<u64>,
     pub started: bool,
     pub paused: bool,
     pub over: bool,
@@ -167,6 +173,8 @@ pub fn state_json(feed: &Feed, now: Instant, css_version: u64) -> String {
         } else {
             format!("DELAYED {}", game_clock(delay.as_secs_f64()))
         },
+        delay_queued: feed.delay_line().map(|l| l.queued()),
+        delay_early: feed.delay_line().map(|l| l.early()),
         started: game.started || game.snapshots > 0,
         paused: game.paused,
         over: game.over.is_some(),
