@@ -472,3 +472,45 @@ fn simulate_start_at_sends_the_past_at_once_then_plays_in_real_time() {
         "{took:?}"
     );
 }
+
+/// A widget's two-PC token never reaches a recording (recordings get shared): the hello is recorded without it.
+#[test]
+fn record_keeps_the_token_out_of_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("game.ndjson");
+    let (recorder, port) =
+        spawn_listening(&["record", file.to_str().expect("utf8"), "--until-bye"]);
+    let to = format!("127.0.0.1:{port}");
+    let sim = run(&[
+        "simulate",
+        "--to",
+        &to,
+        "--speed",
+        "max",
+        "--seconds",
+        "5",
+        "--token",
+        "blue-otter-42",
+    ]);
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    let out = recorder
+        .wait_with_output()
+        .expect("recorder exits after bye");
+    assert!(out.status.success());
+    let recorded = std::fs::read_to_string(&file).expect("recording");
+    let hello = recorded.lines().next().expect("a line");
+    assert!(hello.starts_with(r#"{"type":"hello""#), "{hello:.200}");
+    assert!(
+        !recorded.contains("blue-otter"),
+        "the token is not recorded"
+    );
+    assert!(!recorded.contains(r#""token""#));
+    assert!(
+        game_from_file(&file).info.is_some(),
+        "the hello still describes the game"
+    );
+}

@@ -4,6 +4,7 @@
 use super::Consumer;
 use crate::cli::RecordArgs;
 use crate::model::Feed;
+use crate::protocol::{self, Message};
 use crate::receiver::ReceiverEvent;
 use anyhow::Context;
 use std::fs::File;
@@ -50,14 +51,27 @@ impl Consumer for Record {
             let raw = match &ev {
                 ReceiverEvent::Message { raw, msg, .. } => {
                     bye = msg.kind() == "bye";
-                    raw.as_deref()
+                    match (&**msg, raw.as_deref()) {
+                        // A two-PC token stays out of the file (recordings get shared), as the relay keeps it: such
+                        // a hello is written re-encoded (the receiver already dropped the token from `msg`).
+                        (Message::Hello(_), Some(r))
+                            if memchr::memmem::find(r, b"\"token\"").is_some() =>
+                        {
+                            let mut line = protocol::encode_line(msg);
+                            line.pop();
+                            Some(std::borrow::Cow::Owned(line))
+                        }
+                        (_, r) => r.map(std::borrow::Cow::Borrowed),
+                    }
                 }
-                ReceiverEvent::UnknownType { raw, .. } => raw.as_deref(),
+                ReceiverEvent::UnknownType { raw, .. } => {
+                    raw.as_deref().map(std::borrow::Cow::Borrowed)
+                }
                 _ => None,
             };
             if let Some(raw) = raw {
                 self.out
-                    .write_all(raw)
+                    .write_all(&raw)
                     .and_then(|()| self.out.write_all(b"\n"))
                     .with_context(|| format!("cannot write {}", self.path))?;
                 self.lines += 1;
