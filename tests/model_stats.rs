@@ -169,7 +169,8 @@ fn series_follow_the_1_1_values_once_a_second() {
     assert_eq!(series.damage_dealt.len(), 10);
     assert_eq!(series.damage_dealt.last(), Some(510.5));
     assert_eq!(series.units_killed.last(), Some(10.0));
-    assert_eq!(series.metal_converted.last(), Some(0.8));
+    // Series keep f32 points (model::Sample).
+    assert_eq!(series.metal_converted.last(), Some(f64::from(0.8f32)));
     // Bounded like the other lines: the same share of the game's points budget.
     assert_eq!(series.damage_dealt.capacity(), series.army_value.capacity());
     assert_eq!(

@@ -10,9 +10,24 @@ pub const DEFAULT_CAPACITY: usize = 4096;
 /// The least a series keeps, however many teams share the budget (`Game`'s `SERIES_POINTS_BUDGET`).
 pub const MIN_CAPACITY: usize = 256;
 
+/// One kept point: game seconds and value, as `f32` (8 bytes where a `PlotPoint` is 16; 16 teams' 14 lines of a
+/// two-hour game were half of what the graphs cost in memory). `f32` holds a two-hour clock to a millisecond and a
+/// value to seven digits, more than a plot a few hundred pixels tall shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub x: f32,
+    pub y: f32,
+}
+
+impl From<Sample> for PlotPoint {
+    fn from(s: Sample) -> PlotPoint {
+        PlotPoint::new(s.x, s.y)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Series {
-    points: Vec<PlotPoint>,
+    points: Vec<Sample>,
     capacity: usize,
     /// Seconds of game time between kept points (doubles at each thinning).
     stride: f64,
@@ -44,7 +59,10 @@ impl Series {
         if self.points.len() >= self.capacity {
             self.thin();
         }
-        self.points.push(PlotPoint::new(t, v));
+        self.points.push(Sample {
+            x: t as f32,
+            y: v as f32,
+        });
         self.last_t = t;
     }
 
@@ -65,18 +83,18 @@ impl Series {
         self.stride *= 2.0;
     }
 
-    pub fn points(&self) -> &[PlotPoint] {
+    pub fn points(&self) -> &[Sample] {
         &self.points
     }
 
     /// The points at or after game time `from`.
-    pub fn since(&self, from: f64) -> &[PlotPoint] {
-        let start = self.points.partition_point(|p| p.x < from);
+    pub fn since(&self, from: f64) -> &[Sample] {
+        let start = self.points.partition_point(|p| f64::from(p.x) < from);
         &self.points[start..]
     }
 
     pub fn last(&self) -> Option<f64> {
-        self.points.last().map(|p| p.y)
+        self.points.last().map(|p| f64::from(p.y))
     }
 
     pub fn len(&self) -> usize {
@@ -94,33 +112,43 @@ impl Series {
 
 /// Keeps the min and the max of each of `buckets` time buckets between `from` and `to`, in time order, so a line keeps
 /// its shape and its peaks at a fraction of the points (the window's graphs and the web pages draw these).
-pub fn reduce(points: &[PlotPoint], from: f64, to: f64, buckets: usize) -> Vec<PlotPoint> {
+pub fn reduce<P: Copy + Into<PlotPoint>>(
+    points: &[P],
+    from: f64,
+    to: f64,
+    buckets: usize,
+) -> Vec<PlotPoint> {
     let buckets = buckets.max(1);
+    let at = |i: usize| -> PlotPoint { points[i].into() };
     if points.len() <= buckets * 2 {
-        return points.to_vec();
+        return (0..points.len()).map(at).collect();
     }
     let width = ((to - from) / buckets as f64).max(1e-9);
     let mut out = Vec::with_capacity(buckets * 2 + 2);
     let mut i = 0;
     while i < points.len() {
         // The bucket's right edge; points are in time order, so one comparison per point finds the bucket's end.
-        let edge = from + (((points[i].x - from) / width).floor() + 1.0) * width;
+        let edge = from + (((at(i).x - from) / width).floor() + 1.0) * width;
         let (mut lo, mut hi) = (i, i);
+        let (mut lo_y, mut hi_y) = (at(i).y, at(i).y);
         let mut j = i + 1;
-        while j < points.len() && points[j].x < edge {
-            let y = points[j].y;
-            if y < points[lo].y {
-                lo = j;
+        while j < points.len() {
+            let p = at(j);
+            if p.x >= edge {
+                break;
             }
-            if y > points[hi].y {
-                hi = j;
+            if p.y < lo_y {
+                (lo, lo_y) = (j, p.y);
+            }
+            if p.y > hi_y {
+                (hi, hi_y) = (j, p.y);
             }
             j += 1;
         }
         let (a, b) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-        out.push(points[a]);
+        out.push(at(a));
         if b != a {
-            out.push(points[b]);
+            out.push(at(b));
         }
         i = j;
     }
@@ -151,7 +179,10 @@ mod tests {
         s.push(2.0, f64::NAN);
         s.push(2.0, 3.0);
         assert_eq!(
-            s.points().iter().map(|p| p.y).collect::<Vec<_>>(),
+            s.points()
+                .iter()
+                .map(|p| f64::from(p.y))
+                .collect::<Vec<_>>(),
             vec![1.0, 3.0]
         );
         assert_eq!(s.since(1.5).len(), 1);

@@ -6,7 +6,7 @@
 //! to a min/max pair per bucket (peaks survive) into a cache rebuilt only when the model gains a sample (once per
 //! game second) or the view settings change. Each frame then borrows the cache (`PlotPoints::Borrowed`).
 
-use crate::model::{Game, Names, Series, Team, TeamSeries};
+use crate::model::{Game, Names, Sample, Series, Team, TeamSeries};
 use crate::ui::settings::{Grouping, TimeWindow};
 use crate::ui::theme;
 use egui::{Color32, RichText};
@@ -151,7 +151,7 @@ fn sum_series(teams: &[&Team], m: Metric, from: f64) -> Vec<PlotPoint> {
     else {
         return Vec::new();
     };
-    let others: Vec<&[PlotPoint]> = teams
+    let others: Vec<&[Sample]> = teams
         .iter()
         .map(|t| m.series(&t.series).since(from))
         .collect();
@@ -164,7 +164,7 @@ fn sum_series(teams: &[&Team], m: Metric, from: f64) -> Vec<PlotPoint> {
                     *c += 1;
                 }
                 if *c < s.len() && s[*c].x == p.x {
-                    y += s[*c].y;
+                    y += f64::from(s[*c].y);
                 }
             }
             PlotPoint::new(p.x, y)
@@ -173,7 +173,7 @@ fn sum_series(teams: &[&Team], m: Metric, from: f64) -> Vec<PlotPoint> {
 }
 
 /// Keeps the min and the max of each of `BUCKETS` time buckets (see [`crate::model::reduce`]).
-pub fn reduce(points: &[PlotPoint], from: f64, to: f64) -> Vec<PlotPoint> {
+pub fn reduce<P: Copy + Into<PlotPoint>>(points: &[P], from: f64, to: f64) -> Vec<PlotPoint> {
     crate::model::reduce(points, from, to, BUCKETS)
 }
 
