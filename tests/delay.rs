@@ -1,7 +1,7 @@
 //! The stream delay: the shown game lags the live one, ends equal to it (reduced messages lose nothing the panels
 //! show), changing the delay mid-game loses nothing, and its queue stays small.
 
-use bar_overlay::model::{Feed, Game, Hub};
+use bar_overlay::model::{DelayLine, Feed, Game, Hub};
 use bar_overlay::receiver::ReceiverEvent;
 use std::time::{Duration, Instant};
 
@@ -132,4 +132,30 @@ fn the_hub_applies_delayed_messages_when_they_fall_due() {
     let feed = hub.feed();
     assert_shows_the_same(feed.game(), feed.shown());
     assert!(changes.has_changed().unwrap_or(false));
+}
+
+/// Past its memory cap the queue shows its oldest messages early (counted) instead of growing, and loses nothing: once
+/// everything is shown, the shown game equals the live one.
+#[test]
+fn past_its_memory_cap_the_oldest_is_shown_early_and_nothing_is_lost() {
+    let mut live = Game::new();
+    let cap = 256 << 10;
+    let mut line = DelayLine::with_cap(&live, Duration::from_secs(600), cap);
+    let at = Instant::now();
+    for e in events(300.0) {
+        if let ReceiverEvent::Message { msg, .. } = e {
+            line.push(at, &msg, &live);
+            live.apply(*msg);
+            assert!(line.queued_bytes() <= cap || line.queued() == 1);
+        }
+    }
+    assert!(line.early() > 0, "the cap was reached");
+    assert!(
+        line.shown().seconds > 0.0 && line.shown().seconds < live.seconds,
+        "the oldest were shown early, the newest still held: {} of {}",
+        line.shown().seconds,
+        live.seconds
+    );
+    line.flush();
+    assert_shows_the_same(&live, line.shown());
 }

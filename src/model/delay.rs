@@ -30,6 +30,8 @@ pub struct DelayLine {
     delay: Duration,
     queue: VecDeque<(Instant, Queued, usize)>,
     bytes: usize,
+    /// [`MAX_QUEUE_BYTES`], or another cap (tests).
+    cap: usize,
     shown: Game,
     /// Messages applied before they were due because the queue was full.
     early: u64,
@@ -40,10 +42,16 @@ pub struct DelayLine {
 impl DelayLine {
     /// Starts showing `live` as it is now, held still until messages queued from now on fall due.
     pub fn new(live: &Game, delay: Duration) -> DelayLine {
+        DelayLine::with_cap(live, delay, MAX_QUEUE_BYTES)
+    }
+
+    /// As [`DelayLine::new`], with the queue capped at `cap` estimated bytes instead of [`MAX_QUEUE_BYTES`].
+    pub fn with_cap(live: &Game, delay: Duration, cap: usize) -> DelayLine {
         DelayLine {
             delay: delay.min(MAX_DELAY),
             queue: VecDeque::new(),
             bytes: 0,
+            cap,
             shown: live.clone(),
             early: 0,
             new_games: 0,
@@ -64,6 +72,11 @@ impl DelayLine {
 
     pub fn queued(&self) -> usize {
         self.queue.len()
+    }
+
+    /// The most the queue may hold, in estimated bytes.
+    pub fn cap(&self) -> usize {
+        self.cap
     }
 
     /// The queue's estimated size in bytes.
@@ -87,11 +100,11 @@ impl DelayLine {
         let size = cost(&reduced);
         self.queue.push_back((at, reduced, size));
         self.bytes += size;
-        while self.bytes > MAX_QUEUE_BYTES && self.queue.len() > 1 {
+        while self.bytes > self.cap && self.queue.len() > 1 {
             if self.early == 0 {
                 tracing::warn!(
                     "delay: {} MB of the game queued (the cap): the oldest is shown early, less than {} s late",
-                    MAX_QUEUE_BYTES >> 20,
+                    self.cap >> 20,
                     self.delay.as_secs()
                 );
             }

@@ -188,7 +188,7 @@ impl Feed {
     pub fn reset_game(&mut self) {
         self.game = Game::new();
         if let Some(line) = &mut self.delayed {
-            *line = DelayLine::new(&self.game, line.delay());
+            *line = DelayLine::with_cap(&self.game, line.delay(), line.cap());
         }
     }
 
