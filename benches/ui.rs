@@ -8,7 +8,7 @@
 //! - Idle: whether a frame with no data and no input asks for another (it must not), and the real binary's CPU use
 //!   over 10 s with nothing connected, under Xvfb. Goal: about zero.
 //! - Resident memory of the real binary after a two-hour, 16-team game streamed into it (simulate at max speed).
-//!   Goal: under 150 MB.
+//!   Goal: under 120 MB.
 //!
 //! The real-binary rows need Xvfb (scripts/ui-smoke installs it); without it they say "n/a".
 
@@ -264,7 +264,7 @@ fn main() {
             rows.push((
                 format!("Real binary RSS after a 2 h, {TEAMS}-team game streamed in"),
                 rss_after_game(&x, bin, dir.path()).unwrap_or_else(|| "n/a".into()),
-                "< 150 MB".into(),
+                "< 120 MB".into(),
             ));
         }
         None => {
