@@ -340,14 +340,7 @@ async fn connection(
             ok
         }
     };
-    let mut reader = BufReader::with_capacity(
-        64 * 1024,
-        Heard {
-            inner: stream,
-            permit: &peer.permit,
-            told: false,
-        },
-    );
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
     let hello_by = tokio::time::Instant::now() + config.hello_timeout;
     // A connection exists for the model once its peer has said something. A silent one is closed without a word when
     // it is evicted or misses the hello deadline, so a flood of idle connections makes no events at all; and a sender
@@ -362,6 +355,8 @@ async fn connection(
     if !said_something {
         return;
     }
+    // Heard in the same poll that read the bytes: no eviction can come between.
+    peer.permit.heard();
     // With a token, the connection is announced only once its hello proved it (see `read_lines`).
     if config.token.is_none()
         && !emit(ReceiverEvent::Connected {
@@ -391,7 +386,7 @@ async fn connection(
 /// sends nothing but bad lines.
 async fn read_lines<F, Fut>(
     peer: &Peer,
-    mut reader: BufReader<Heard<'_, tokio::net::TcpStream>>,
+    mut reader: BufReader<tokio::net::TcpStream>,
     hello_by: tokio::time::Instant,
     config: &ReceiverConfig,
     emit: &F,
@@ -543,30 +538,6 @@ where
 pub fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// A connection's stream that tells the cap the first time the peer sends anything ([`Permit::heard`]), so that a
-/// flood evicts silent connections before one in the middle of a long hello.
-struct Heard<'a, S> {
-    inner: S,
-    permit: &'a Permit,
-    told: bool,
-}
-
-impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Heard<'_, S> {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
-        if !self.told && buf.filled().len() > before {
-            self.told = true;
-            self.permit.heard();
-        }
-        polled
-    }
 }
 
 /// Whether the peer has already sent something, without waiting and without taking it from the socket.
