@@ -166,7 +166,7 @@ local destroyedNow = {}     -- unitID -> true: UnitDestroyed call-in since last 
 local posOf = {}            -- unitID -> index in order
 local defStr = {}           -- unitID -> encoded def id, once known (a unit's type never changes)
 local candList, candN = {}, 0 -- ids that may have left the set (call-ins), checked first
-local ucache = {}           -- unitID -> {x, z, health, team, bp, y, maxHealth, def, encoded, healthText, maxText}
+local ucache = {}           -- unitID -> the unit's cached text pieces and the values they were made from (encodeUnit)
 local addList, addN = {}, 0 -- ids that may have entered the set (call-ins)
 local sinceScan = 0         -- snapshots since the last full GetAllUnits scan
 local pendDestroyed, pendHidden = {}, {}
@@ -232,17 +232,30 @@ end
 -- ever see magnitudes below 1e7 here, and every number goes out with at most 7 significant digits and 3 decimals:
 -- the digits past the 7th are float noise (1e14 is 100000000376832 as a float), the same on every runtime.
 -- (Built in a closure: the main chunk stays well below Lua 5.1's 200 locals.)
-local num, num0, int = (function()
+local num, num0, int, NUM = (function()
+  -- itext(v): the text of an integer v (below 1e7 in magnitude), made once and kept in ITEXT for -65535..65535
+  -- (read ITEXT[v] or itext(v)): positions are whole elmos and health is often whole, so a unit that moved costs no
+  -- new string. Every new string goes into Lua's global string table, which doubles (rehashing every string the
+  -- LuaUI state holds: 28-30 ms at ~1000 units in Spring 106) when the strings not yet collected outnumber its
+  -- buckets. Bounded: at most 131071 entries (realistically the map's size in elmos, heights, health values); other
+  -- integers are formatted every time.
+  local ITEXT = {}
+  local function itext(v)
+    local s = fmt("%d", v)
+    if v < 65536 and v > -65536 then ITEXT[v] = s end
+    return s
+  end
   local POW10, ZEROS = {}, {}
   for k = 0, 45 do POW10[k] = tonumber("1e" .. k); ZEROS[k] = string.rep("0", k) end -- 1e39+ is inf in floats
-  -- FRAC[d][r]: the decimals of r / 10^d without trailing zeros (FRAC[3][50] is "05"), built once
-  local FRAC = { {}, {}, {} }
+  -- DOTFRAC[d][r]: the decimals of r / 10^d without trailing zeros, after the dot (DOTFRAC[3][50] is ".05"), built
+  -- once
+  local DOTFRAC = { {}, {}, {} }
   for r = 1, 999 do
     for d = 1, 3 do
       if r < 10 ^ d then
         local t = fmt("%d", r)
         t = string.rep("0", d - #t) .. t
-        FRAC[d][r] = (t:gsub("0+$", ""))
+        DOTFRAC[d][r] = "." .. (t:gsub("0+$", ""))
       end
     end
   end
@@ -257,23 +270,37 @@ local num, num0, int = (function()
     return fmt("%d", m) .. ZEROS[e]
   end
 
+  -- 0 <= a < 1e7: the text of num(a) as two pieces that are never new strings (ITEXT, DOTFRAC), the integer part and
+  -- "" or the decimals with their dot; and the integer part
+  local function split(a)
+    local ip = floor(a)
+    local f = a - ip -- exact in floats too
+    if f == 0 then return ITEXT[a] or itext(a), "", a end
+    local d = ip >= 1000000 and 0 or (ip >= 100000 and 1 or (ip >= 10000 and 2 or 3))
+    local r = floor(f * DEC_SCALE[d] + 0.5)
+    if r >= DEC_SCALE[d] then ip, r = ip + 1, 0 end
+    if r == 0 then return ITEXT[ip] or itext(ip), "", ip end
+    return ITEXT[ip] or itext(ip), DOTFRAC[d][r], ip
+  end
+
   -- Number without float noise: integers as integers, else at most 3 decimals, at most 7 significant digits.
   -- nil for NaN/inf and non-numbers.
   local function num(v)
     if type(v) ~= "number" or v - v ~= 0 then return nil end -- v - v is NaN for NaN and +-inf
     local a = v < 0 and -v or v
     if a >= 1e7 then return (v < 0 and "-" or "") .. bigDigits(a) end
-    local ip = floor(a)
-    local f = a - ip -- exact in floats too
-    if f == 0 then return fmt("%d", v) end
-    local d = ip >= 1000000 and 0 or (ip >= 100000 and 1 or (ip >= 10000 and 2 or 3))
-    local r = floor(f * DEC_SCALE[d] + 0.5)
-    if r >= DEC_SCALE[d] then ip, r = ip + 1, 0 end
-    if r == 0 then
-      if ip == 0 then return "0" end -- never "-0"
-      return fmt(v < 0 and "-%d" or "%d", ip)
+    local i, f, ip = split(a)
+    if f == "" then
+      if v >= 0 or ip == 0 then return i end -- never "-0"
+      return ITEXT[-ip] or itext(-ip)
     end
-    return fmt(v < 0 and "-%d.%s" or "%d.%s", ip, FRAC[d][r])
+    return v < 0 and "-" .. i .. f or i .. f
+  end
+
+  -- num(v) as two pieces (see split) where that needs no new string (0 <= v < 1e7), else num(v) and ""
+  local function numSplit(v)
+    if type(v) == "number" and v >= 0 and v < 1e7 then return split(v) end
+    return num(v), ""
   end
 
   -- num() that never returns nil: "0" for non-finite (for required fields)
@@ -284,11 +311,23 @@ local num, num0, int = (function()
   -- nearest integer, same digit rule as num(); "0" for NaN/inf
   local function int(v)
     if type(v) ~= "number" or v - v ~= 0 then return "0" end
-    if v < 1e7 and v > -1e7 then return fmt("%d", floor(v + 0.5)) end
+    if v < 1e7 and v > -1e7 then
+      local i = floor(v + 0.5)
+      return ITEXT[i] or itext(i)
+    end
     return (v < 0 and "-" or "") .. bigDigits(v < 0 and -v or v)
   end
 
-  return num, num0, int
+  -- sep, then num0(v) as two pieces (numSplit) into parts after n; returns the new n
+  local function put(parts, n, sep, v)
+    local i, f = numSplit(v)
+    parts[n + 1], parts[n + 2], parts[n + 3] = sep, i or "0", f
+    return n + 3
+  end
+
+  local function finite(v) return type(v) == "number" and v - v == 0 end
+
+  return num, num0, int, { text = ITEXT, int = itext, split = numSplit, put = put, finite = finite }
 end)()
 
 local function jbool(b) return b and "true" or "false" end
@@ -843,10 +882,11 @@ local function teamDamage(team, frame)
   return c
 end
 
--- One team's state. The common case (economy and stats readable) is one string.format: the team's line changes
--- every frame (current, produced), so its string is new every snapshot; everything else is cached.
+-- One team's state into parts after n; returns the new n. The common case (economy and stats readable) is pieces:
+-- the numbers that change every frame (current, produced, used) from NUM.split, everything else cached, so a team
+-- costs no new string per snapshot (one string.format each was a new line and a new string per fractional value).
 -- withHud: add the 1.1 values the HUD walk published (the first snapshot after a walk, and every full one).
-local function encodeTeam(team, frame, withHud)
+local function encodeTeam(parts, n, team, frame, withHud)
   local _, _, isDead = spGetTeamInfo(team, false)
   local cm, sm, _, im, em = spGetTeamResources(team, "metal")
   if cm == nil then
@@ -856,15 +896,15 @@ local function encodeTeam(team, frame, withHud)
       t = fmt(isDead and '{"team_id":%d,"is_dead":true}' or '{"team_id":%d}', team)
       resCache.plain[key] = t
     end
-    return t
+    parts[n + 1] = t
+    return n + 1
   end
   local ce, se, _, ie, ee = spGetTeamResources(team, "energy")
   local stats = SP.GetTeamResourceStats
-  local pm, xm, pe, xe, um, ue
+  local u1, p1, x1, u2, p2, x2
   if ce ~= nil and stats then
-    local u1, p1, x1 = stats(team, "m")
-    local u2, p2, x2 = stats(team, "e")
-    pm, xm, pe, xe, um, ue = num(p1), num(x1), num(p2), num(x2), num(u1), num(u2)
+    u1, p1, x1 = stats(team, "m")
+    u2, p2, x2 = stats(team, "e")
   end
   local d = teamDamage(team, frame)
   local ht, hm, he = "", "", ""
@@ -872,15 +912,33 @@ local function encodeTeam(team, frame, withHud)
     ht, hm, he = hud.team[team], hud.metal[team], hud.energy[team]
     hud.fresh[team] = nil
   end
-  if pm and xm and pe and xe and um and ue then
-    return fmt('{"team_id":%d,"metal":{"current":%s,%s,"produced":%s,"excess":%s,"used":%s%s},"energy":{"current":%s,%s,"produced":%s,"excess":%s,"used":%s%s}%s%s%s}',
-      team, num0(cm), resourceRates(team, "metal", im, em, sm), pm, xm, um, hm,
-      num0(ce), resourceRates(team, "energy", ie, ee, se), pe, xe, ue, he, d.text, ht, isDead and ',"is_dead":true' or "")
+  local putNum, finite = NUM.put, NUM.finite
+  if finite(p1) and finite(x1) and finite(u1) and finite(p2) and finite(x2) and finite(u2) then
+    local head = resCache.plain[-1 - team] -- '{"team_id":T,"metal":{"current":'
+    if not head then
+      head = fmt('{"team_id":%d,"metal":{"current":', team)
+      resCache.plain[-1 - team] = head
+    end
+    n = putNum(parts, n, head, cm)
+    parts[n + 1], parts[n + 2] = ",", resourceRates(team, "metal", im, em, sm)
+    n = putNum(parts, n + 2, ',"produced":', p1)
+    n = putNum(parts, n, ',"excess":', x1)
+    n = putNum(parts, n, ',"used":', u1)
+    parts[n + 1] = hm
+    n = putNum(parts, n + 1, '},"energy":{"current":', ce)
+    parts[n + 1], parts[n + 2] = ",", resourceRates(team, "energy", ie, ee, se)
+    n = putNum(parts, n + 2, ',"produced":', p2)
+    n = putNum(parts, n, ',"excess":', x2)
+    n = putNum(parts, n, ',"used":', u2)
+    parts[n + 1], parts[n + 2], parts[n + 3], parts[n + 4], parts[n + 5] =
+      he, "}", d.text, ht, isDead and ',"is_dead":true}' or "}"
+    return n + 5
   end
   local s = '{"team_id":' .. team .. "," .. encodeResource(team, "metal", "m", true, hm)
   local e = encodeResource(team, "energy", "e", true, he)
   if e then s = s .. "," .. e end
-  return s .. d.text .. ht .. (isDead and ',"is_dead":true' or "") .. "}"
+  parts[n + 1] = s .. d.text .. ht .. (isDead and ',"is_dead":true' or "") .. "}"
+  return n + 1
 end
 
 local function clearCandidates()
@@ -904,14 +962,31 @@ local function noteCandidate(id, destroyed)
   candList[candN] = id
 end
 
--- Encode one unit into parts; returns the new n. Every unit's text starts with its comma: the caller drops the
--- first one. At standard detail a unit is pieces, each cached until it changes: the head (id, type, team), the
--- position, the health, the rest (max health, build progress). A moving unit costs one short new string per refresh.
+-- Encode one unit into parts; returns the new n. A unit's text starts with its comma, except the first one's (lead).
+-- At standard detail a unit is pieces, each cached until it changes: the head (id, type, team), the position's
+-- three integers (ITEXT, made once for the whole game), the health and build progress (NUM.split: integer part and
+-- decimals, both made once), the max health. A unit that moved, was damaged or built further costs no new string
+-- (each new string, even garbage, counts in Lua's string table until collected: see itext).
 -- A full-view spectator sees every UnitGiven/UnitTaken, so a known unit's team is asked again only after one, and a
 -- building's position (it never moves) only once: a building's refresh is one engine call, a mobile unit's two.
 local immobileDef = {} -- def id -> true for defs that never move (read once: UnitDefs goes through metatables)
 
-local function encodeUnit(parts, n, id, detail)
+-- (in a closure: the number helpers as its own upvalues; the main chunk is near Lua 5.1's 200 locals)
+local encodeUnit = (function()
+local IT, it, split = NUM.text, NUM.int, NUM.split
+-- XT[x], YT[y]: x .. ',"y":' and y .. ',"z":', made once for -65535..65535 as ITEXT (fewer pieces per moving unit)
+local XT, YT = {}, {}
+local function xt(v)
+  local s = (IT[v] or it(v)) .. ',"y":'
+  if v < 65536 and v > -65536 then XT[v] = s end
+  return s
+end
+local function yt(v)
+  local s = (IT[v] or it(v)) .. ',"z":'
+  if v < 65536 and v > -65536 then YT[v] = s end
+  return s
+end
+return function(parts, n, id, detail, lead)
   local c = ucache[id]
   local team, x, y, z
   if c and c[6] and view.full_view and detail ~= "comprehensive" then
@@ -952,45 +1027,71 @@ local function encodeUnit(parts, n, id, detail)
     return n
   end
   if detail ~= "comprehensive" then
-    -- c: x, z, y, head, pos, team, def, health, maxHealth, bp, healthText, tail (false: no health, a radar blip),
-    -- immobile
+    -- c: x, z, y, head, head without its comma (made when first needed), team, def, health, maxHealth, (unused),
+    -- health's integer part (false: no health, a radar blip), tail of a finished unit (',"max":M}}'; false: no max
+    -- health), immobile, health's decimals ("" or ".25"), tail of an unfinished one (',"max":M},"build_progress":'),
+    -- an immobile unit's position text after its x (false: to be made; a player's radar blip of a building moves)
     if not c then
       -- sized at once (integer keys filled out of order would go through the hash part and rehash)
-      c = { false, false, false, false, false, false, false, false, false, false, false, false, false }
+      c = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false,
+        false }
       c[13] = immobileDef[tonumber(ds)] or false
       ucache[id] = c
     end
     if c[6] ~= team or c[7] ~= ds then
-      c[4], c[6], c[7] = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":', id, ds, team), team, ds
+      c[4], c[5], c[6], c[7] = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":', id, ds, team), false, team, ds
     end
-    if c[1] ~= x or c[2] ~= z or c[3] ~= y then
-      c[5], c[1], c[2], c[3] = fmt('%d,"y":%d,"z":%d}', x, y, z), x, z, y
+    if c[1] ~= x or c[2] ~= z or c[3] ~= y then c[1], c[2], c[3], c[16] = x, z, y, false end
+    -- health and build progress are pieces too (numSplit): a damaged unit or one being built costs no new string
+    if c[8] ~= h then
+      c[8] = h
+      if h ~= nil then c[11], c[14] = split(h) else c[11] = false end
     end
-    -- health is its own piece: a damaged unit costs one short string, not its whole text
-    if c[8] ~= h then c[8], c[11] = h, h ~= nil and num(h) or false end
-    if c[9] ~= mh or c[10] ~= bp then
-      local ms, tail = mh ~= nil and num(mh), false
-      if ms then
-        if bp ~= nil and bp < 1 and bp == bp then
-          -- never "1" for an unfinished unit (1 means finished; a unit a hair from done would round to it)
-          tail = fmt(',"max":%s},"build_progress":%s}', ms, bp > 0.999 and "0.999" or num0(bp))
-        else
-          tail = fmt(',"max":%s}}', ms)
-        end
+    if c[9] ~= mh then
+      local ms = mh ~= nil and num(mh)
+      c[9] = mh
+      c[12], c[15] = ms and ',"max":' .. ms .. "}}" or false, ms and ',"max":' .. ms .. '},"build_progress":' or false
+    end
+    local head = c[4]
+    if lead then
+      head = c[5] or head:sub(2)
+      c[5] = head
+    end
+    if c[13] then
+      -- immobile: one piece, made once (a full view reads its position once)
+      local p = c[16]
+      if not p then
+        p = fmt('%d,"y":%d,"z":%d', x, y, z)
+        c[16] = p
       end
-      c[9], c[10], c[12] = mh, bp, tail
+      parts[n + 1], parts[n + 2] = head, p
+      n = n + 2
+    else
+      parts[n + 1], parts[n + 2], parts[n + 3], parts[n + 4] = head, XT[x] or xt(x), YT[y] or yt(y), IT[z] or it(z)
+      n = n + 4
     end
-    parts[n + 1], parts[n + 2] = c[4], c[5]
-    if c[11] and c[12] then
-      parts[n + 3], parts[n + 4], parts[n + 5] = ',"health":{"current":', c[11], c[12]
-      return n + 5
+    if not (c[11] and c[12]) then
+      parts[n + 1] = "}}"
+      return n + 1
     end
-    parts[n + 3] = "}"
-    return n + 3
+    parts[n + 1], parts[n + 2] = '},"health":{"current":', c[11]
+    n = n + 2
+    if c[14] ~= "" then n = n + 1; parts[n] = c[14] end
+    if bp ~= nil and bp < 1 and bp == bp then
+      -- never "1" for an unfinished unit (1 means finished; a unit a hair from done would round to it)
+      local bi, bf = "0.999", ""
+      if bp <= 0.999 then bi, bf = split(bp) end
+      parts[n + 1], parts[n + 2], parts[n + 3], parts[n + 4] = c[15], bi or "0", bf, "}"
+      return n + 4
+    end
+    n = n + 1
+    parts[n] = c[12]
+    return n
   end
   local hs, ms
   if h ~= nil then hs, ms = num(h), num(mh) end
-  local s = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}', id, ds, team, x, y, z)
+  local s = fmt(lead and '{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}'
+    or ',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":%d,"y":%d,"z":%d}', id, ds, team, x, y, z)
   if hs and ms then s = s .. ',"health":{"current":' .. hs .. ',"max":' .. ms .. '}' end
   if bp ~= nil then
     local b = (bp < 1 and bp > 0.999) and "0.999" or num(bp)
@@ -1009,6 +1110,7 @@ local function encodeUnit(parts, n, id, detail)
   parts[n] = s .. "}"
   return n
 end
+end)()
 
 local function resetUnitTracking()
   mark, order, known, tombstones, gen, cursor = {}, {}, 0, 0, 0, 1
@@ -1130,7 +1232,12 @@ local idList = (function()
   return function(key, t)
     local k = #t
     if k == 0 then return nil end
-    for i = 1, k do buf[i] = fmt("%d", t[i]); t[i] = nil end
+    local IT, it = NUM.text, NUM.int -- unit ids are below 65536 in the engine: each id's text is made once
+    for i = 1, k do
+      local v = t[i]
+      buf[i] = IT[v] or it(v)
+      t[i] = nil
+    end
     local s = ',"' .. key .. '":[' .. tconcat(buf, ",", 1, k) .. "]"
     for i = 1, k do buf[i] = nil end
     return s
@@ -1149,16 +1256,16 @@ end
 local function buildSnapshot(frame)
   local detail = config.detail
   local _, _, isPausedNow = spGetGameSpeed()
-  parts[1] = fmt('{"type":"snapshot","schema_version":"%s","seq":%d,"game_frame":%d,"game_seconds":%s,"is_paused":%s,"detail":"%s","teams":[',
-    SCHEMA_VERSION, seq, frame, num0(spGetGameSeconds()), jbool(isPausedNow or paused), detail)
+  local gi, gf = NUM.split(spGetGameSeconds()) -- num0 as pieces: the line's only new string is this one
+  parts[1] = fmt('{"type":"snapshot","schema_version":"%s","seq":%d,"game_frame":%d,"game_seconds":%s%s,"is_paused":%s,"detail":"%s","teams":[',
+    SCHEMA_VERSION, seq, frame, gi or "0", gf, jbool(isPausedNow or paused), detail)
   local n = 1
   -- the HUD walk's values: once after each walk of the team, and in every snapshot a reader may start from (full
   -- or minimal)
   local withHud = forceFull or detail == "minimal"
   for i = 1, #teamIds do
     if i > 1 then n = n + 1; parts[n] = "," end
-    n = n + 1
-    parts[n] = encodeTeam(teamIds[i], frame, withHud)
+    n = encodeTeam(parts, n, teamIds[i], frame, withHud)
   end
   if detail == "minimal" then
     forceFull = true -- units not tracked; the next standard snapshot must be full
@@ -1186,7 +1293,7 @@ local function buildSnapshot(frame)
     for i = 1, #order do
       local id = order[i]
       sentSeq[id] = s
-      n = encodeUnit(parts, n, id, detail)
+      n = encodeUnit(parts, n, id, detail, n < first)
     end
     cursor = 1
     for i = #pendDestroyed, 1, -1 do pendDestroyed[i] = nil end
@@ -1198,13 +1305,13 @@ local function buildSnapshot(frame)
     for i = 1, nn do
       local id = newIds[i]
       sentSeq[id] = s
-      n = encodeUnit(parts, n, id, detail)
+      n = encodeUnit(parts, n, id, detail, n < first)
     end
     for i = 1, #dirtyList do
       local id = dirtyList[i]
       if mark[id] and sentSeq[id] ~= s then
         sentSeq[id] = s
-        n = encodeUnit(parts, n, id, detail)
+        n = encodeUnit(parts, n, id, detail, n < first)
       end
     end
     clearDirty()
@@ -1225,14 +1332,13 @@ local function buildSnapshot(frame)
         taken = taken + 1
         if sentSeq[id] ~= s then
           sentSeq[id] = s
-          n = encodeUnit(parts, n, id, detail)
+          n = encodeUnit(parts, n, id, detail, n < first)
         end
       end
       if taken >= known then break end
     end
     cursor = c
   end
-  if n >= first then parts[first] = parts[first]:sub(2) end -- the first unit without its comma
   n = n + 1
   parts[n] = "]"
   local d, h = idList("destroyed", pendDestroyed), idList("hidden", pendHidden)
