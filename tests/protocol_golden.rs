@@ -510,3 +510,128 @@ fn a_hello_may_carry_a_token() {
     };
     assert_eq!(h.token, None);
 }
+
+/// `summary`'s reading: every golden line gives the message `parse_line` gives, with each unit cut to its core (id,
+/// type, team, build progress), and the same errors for the bad lines.
+#[test]
+fn reading_totals_keeps_each_units_core_and_nothing_else() {
+    let mut snapshots = 0;
+    for name in [
+        "hello.ndjson",
+        "snapshot_full.ndjson",
+        "snapshot_delta.ndjson",
+        "snapshot_minimal.ndjson",
+        "snapshot_comprehensive.ndjson",
+        "snapshot_v1_1.ndjson",
+        "events.ndjson",
+        "events_v1_2.ndjson",
+        "bye.ndjson",
+        "proposal_example.json",
+    ] {
+        let text = data(name);
+        // The proposal's example is one message over several lines.
+        let lines: Vec<String> = if name.ends_with(".json") {
+            let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+            vec![v.to_string()]
+        } else {
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        for line in lines {
+            let whole = match protocol::parse_line(line.as_bytes()) {
+                Ok(Parsed::Message { msg, .. }) => msg,
+                other => panic!("{other:?}"),
+            };
+            let totals = match protocol::parse_line_with(line.as_bytes(), protocol::Reading::Totals)
+            {
+                Ok(Parsed::Message {
+                    msg,
+                    unknown_fields,
+                }) => {
+                    assert_eq!(unknown_fields, 0);
+                    msg
+                }
+                other => panic!("{other:?}"),
+            };
+            let want = match whole {
+                Message::Snapshot(s) => {
+                    snapshots += 1;
+                    Message::Snapshot(s.map_units(|u| protocol::Unit {
+                        pos: None,
+                        health: None,
+                        vel: None,
+                        experience: None,
+                        ..u
+                    }))
+                }
+                other => other,
+            };
+            assert_eq!(totals, want, "{name}");
+        }
+    }
+    assert!(snapshots >= 6, "{snapshots} snapshots");
+    for bad in [
+        &b"{\"type\":\"snapshot\",\"schema_version\":\"1.0\",\"game_frame\":1}"[..],
+        b"{\"type\":\"snapshot\",\"schema_version\":\"1.0\",\"game_frame\":1,\"game_seconds\":0,\"units\":[{\"id\":1}]}",
+        b"{\"type\":\"snapshot\",\"schema_version\":\"2.0\",\"game_frame\":1}",
+        b"{\"type\":\"snapshot\",\"schema_version\":\"1.0\",\"game_frame\":1,\"game_seconds\":0,\"teams\":[{\"team_id\":999999}]}",
+        b"not json",
+    ] {
+        assert!(protocol::parse_line(bad).is_err());
+        assert!(
+            protocol::parse_line_with(bad, protocol::Reading::Totals).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+/// `replay`'s reading: the type and frame of every golden line; the envelope's errors for lines that are not
+/// messages; a line that is a message but not a valid one passes (its listener judges it).
+#[test]
+fn peeking_reads_type_and_frame() {
+    for name in [
+        "hello.ndjson",
+        "snapshot_full.ndjson",
+        "snapshot_delta.ndjson",
+        "events.ndjson",
+        "events_v1_2.ndjson",
+        "bye.ndjson",
+    ] {
+        for line in data(name).lines().filter(|l| !l.trim().is_empty()) {
+            let msg = parse(line);
+            let peeked = protocol::peek_line(line.as_bytes()).expect("peek");
+            assert_eq!(peeked.kind, msg.kind(), "{line}");
+            assert_eq!(peeked.game_frame, msg.game_frame(), "{line}");
+        }
+    }
+    let untyped =
+        protocol::peek_line(br#"{"schema_version":"1.0","game_frame":7,"game_seconds":0.2}"#)
+            .expect("proposal form");
+    assert_eq!(
+        (untyped.kind.as_str(), untyped.game_frame),
+        ("snapshot", Some(7))
+    );
+    let odd =
+        protocol::peek_line(br#"{"type":"snapshot","schema_version":"1.0","game_frame":"x"}"#)
+            .expect("a message, if not a valid one");
+    assert_eq!(odd.game_frame, None);
+    for (line, want) in [
+        (&b"not json"[..], "not a JSON object"),
+        (b"{\"hello\":1}", "no \"type\""),
+        (b"{\"type\":\"bye\"}", "bye without \"schema_version\""),
+        (
+            b"{\"type\":\"bye\",\"schema_version\":\"2.0\"}",
+            "\"2.0\" is not supported",
+        ),
+        (
+            b"{\"type\":\"bye\",\"schema_version\":\"1.0\",\"reason\":\"\xff\"}",
+            "not valid UTF-8",
+        ),
+    ] {
+        let err = protocol::peek_line(line).expect_err("not a message");
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}

@@ -1,7 +1,7 @@
 //! What a team has on the field, in BAR's terms: army value and its land/air/sea split, defense, economy and utility
 //! value, build power, and the unit types that make it up.
 
-use crate::protocol::{Category, DefId, TeamId, Unit, UnitDef};
+use crate::protocol::{Category, DefId, TeamId, UnitDef};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -82,7 +82,7 @@ impl Composition {
 
 /// Every team's composition, computed from the unit set. Linear in units.
 pub fn compute(
-    units: &HashMap<u32, Unit>,
+    units: &super::Units,
     defs: &HashMap<DefId, UnitDef>,
 ) -> BTreeMap<TeamId, Composition> {
     let mut teams: BTreeMap<TeamId, Composition> = BTreeMap::new();

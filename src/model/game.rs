@@ -1,10 +1,10 @@
 //! The game as the overlay sees it, built by applying protocol messages in order.
 
-use super::composition;
 use super::team::Team;
+use super::{Units, composition};
 use crate::protocol::{
     Category, DefId, Detail, Event, EventKind, Hello, LimitError, Message, Snapshot, TeamId, Unit,
-    UnitDef, UnitId, View, WidgetStatus, limits,
+    UnitDef, View, WidgetStatus, limits,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,7 +50,7 @@ pub struct Game {
     pub rate_hz: Option<f64>,
     pub defs: HashMap<DefId, UnitDef>,
     pub teams: BTreeMap<TeamId, Team>,
-    pub units: HashMap<UnitId, Unit>,
+    pub units: Units,
     pub frame: u32,
     pub seconds: f64,
     pub paused: bool,
@@ -250,7 +250,7 @@ impl Game {
         }
         if let Some(units) = s.units {
             if full {
-                let mut next: HashMap<UnitId, Unit> = HashMap::with_capacity(units.len());
+                let mut next = Units::with_capacity_and_hasher(units.len(), Default::default());
                 for u in units {
                     self.note_update(&u);
                     next.insert(u.id, u);

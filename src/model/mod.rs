@@ -23,6 +23,11 @@ pub use team::{TEAM_PALETTE, Team, TeamSeries, TeamStats};
 
 pub use crate::protocol::{Health, Resource, Unit, Vec3};
 
+/// The units a game holds, by id. Hashed with aHash (egui's own map hasher, already in the tree): every message
+/// looks up each unit it carries, and std's SipHash was a tenth of applying a recording's deltas. Its keys are
+/// seeded per process, so ids a sender picks cannot be aimed at one bucket.
+pub type Units = std::collections::HashMap<crate::protocol::UnitId, Unit, ahash::RandomState>;
+
 use crate::protocol::{Hello, Message, limits};
 use crate::receiver::{ConnId, ReceiverEvent};
 use std::collections::BTreeMap;

@@ -94,38 +94,113 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Just enough of a message to know what it is, read without building the rest.
+/// Just enough of a message to know what it is, read without building the rest. `F`: what is made of its frame
+/// (`parse_line` only needs to know there is one; `peek_line` reads it).
 #[derive(serde::Deserialize)]
-struct Envelope<'a> {
+struct Envelope<'a, F> {
     #[serde(rename = "type", borrow, default)]
     kind: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow, default)]
     schema_version: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
-    game_frame: Option<serde::de::IgnoredAny>,
+    #[serde(default = "Option::default")]
+    game_frame: Option<F>,
+}
+
+/// A frame as `peek_line` reads it: the number when it is a frame number, else nothing (the line's reader judges it).
+struct Frame(Option<u32>);
+
+impl<'de> serde::Deserialize<'de> for Frame {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Frame, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Frame;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Frame, E> {
+                Ok(Frame(u32::try_from(v).ok()))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Frame, E> {
+                Ok(Frame(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Frame, E> {
+                Ok(Frame(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Frame, E> {
+                Ok(Frame(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Frame, E> {
+                Ok(Frame(None))
+            }
+            fn visit_unit<E>(self) -> Result<Frame, E> {
+                Ok(Frame(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Frame, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Frame(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Frame, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Frame(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// How much of a snapshot's units a reader takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Everything, with the fields this version does not know counted (the receiver, the relay, `export`).
+    Whole,
+    /// Units as [`UnitCore`]s (id, type, team, build progress): what the model's totals, composition and series
+    /// depend on. Position, health, velocity and experience are skipped unread, so they are neither range-checked nor
+    /// kept, and unknown fields are not counted (`unknown_fields` is 0). For `summary`, which reports totals only.
+    Totals,
 }
 
 /// Parses one line (without its terminator; surrounding whitespace, such as a `\r`, is fine).
 pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
+    parse_line_with(line, Reading::Whole)
+}
+
+/// [`parse_line`], taking as much of the units as `reading` says.
+pub fn parse_line_with(line: &[u8], reading: Reading) -> Result<Parsed, ParseError> {
     let text = std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
     // The widget always writes `type` and `schema_version` first; knowing that saves a pass over large snapshots.
-    if let Some(rest) = text.strip_prefix(r#"{"type":"snapshot","schema_version":""#)
+    if let Some(rest) = text.strip_prefix(SNAPSHOT_PREFIX)
         && let Some(version) = rest.split('"').next()
     {
         check_version(version)?;
-        let (s, n) = typed::<Snapshot>("snapshot", text, true)?;
-        return within_limits(Message::Snapshot(s), n);
+        return snapshot(text, true, reading);
     }
-    let env: Envelope = serde_json::from_str(text).map_err(|e| ParseError::Json {
+    let env = envelope::<serde::de::IgnoredAny>(text)?;
+    let kind = env.kind()?;
+    // The `type` tag is a key the typed structs do not have: skipped, not unknown. (An event reads its keys through
+    // `flatten`, which skips without counting.)
+    let tag = env.kind.is_some();
+    let (msg, unknown_fields) = match kind {
+        "hello" => typed::<Hello>(kind, text, tag).map(|(m, n)| (Message::Hello(m), n))?,
+        "snapshot" => return snapshot(text, tag, reading),
+        "event" => typed::<Event>(kind, text, false).map(|(m, n)| (Message::Event(m), n))?,
+        "bye" => typed::<Bye>(kind, text, tag).map(|(m, n)| (Message::Bye(m), n))?,
+        other => return Ok(Parsed::UnknownType(other.to_owned())),
+    };
+    within_limits(msg, unknown_fields)
+}
+
+const SNAPSHOT_PREFIX: &str = r#"{"type":"snapshot","schema_version":""#;
+
+fn envelope<'a, F: serde::Deserialize<'a>>(text: &'a str) -> Result<Envelope<'a, F>, ParseError> {
+    let env: Envelope<F> = serde_json::from_str(text).map_err(|e| ParseError::Json {
         message: e.to_string(),
     })?;
-    let kind = match (&env.kind, &env.game_frame) {
-        (Some(k), _) => k.as_ref(),
-        (None, Some(_)) => "snapshot",
-        (None, None) => return Err(ParseError::NoType),
-    };
+    let kind = env.kind()?;
     let version = env
         .schema_version
         .as_deref()
@@ -133,17 +208,54 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
             kind: kind.to_owned(),
         })?;
     check_version(version)?;
-    // The `type` tag is a key the typed structs do not have: skipped, not unknown. (An event reads its keys through
-    // `flatten`, which skips without counting.)
-    let tag = env.kind.is_some();
-    let (msg, unknown_fields) = match kind {
-        "hello" => typed::<Hello>(kind, text, tag).map(|(m, n)| (Message::Hello(m), n))?,
-        "snapshot" => typed::<Snapshot>(kind, text, tag).map(|(m, n)| (Message::Snapshot(m), n))?,
-        "event" => typed::<Event>(kind, text, false).map(|(m, n)| (Message::Event(m), n))?,
-        "bye" => typed::<Bye>(kind, text, tag).map(|(m, n)| (Message::Bye(m), n))?,
-        other => return Ok(Parsed::UnknownType(other.to_owned())),
+    Ok(env)
+}
+
+impl<F> Envelope<'_, F> {
+    fn kind(&self) -> Result<&str, ParseError> {
+        match (&self.kind, &self.game_frame) {
+            (Some(k), _) => Ok(k.as_ref()),
+            (None, Some(_)) => Ok("snapshot"),
+            (None, None) => Err(ParseError::NoType),
+        }
+    }
+}
+
+fn snapshot(text: &str, tagged: bool, reading: Reading) -> Result<Parsed, ParseError> {
+    let (s, n) = match reading {
+        Reading::Whole => typed::<Snapshot>("snapshot", text, tagged)?,
+        Reading::Totals => {
+            let s: Snapshot<UnitCore> =
+                serde_json::from_str(text).map_err(|e| ParseError::Invalid {
+                    kind: "snapshot".to_owned(),
+                    message: e.to_string(),
+                })?;
+            (s.map_units(Unit::from), 0)
+        }
     };
-    within_limits(msg, unknown_fields)
+    within_limits(Message::Snapshot(s), n)
+}
+
+/// What `replay` needs of a line to pace it: what it is and the frame it speaks of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peeked {
+    /// The message type (`snapshot` for the proposal's untyped form); any string, as a later version may add types.
+    pub kind: String,
+    pub game_frame: Option<u32>,
+}
+
+/// Reads a line's type, version and frame, checking that the rest is JSON without building it: what a reader that
+/// passes lines on needs (the one it passes them to judges the rest). The same errors as [`parse_line`] for a line
+/// that is not UTF-8, not a JSON object, without type or version, or of another major version.
+pub fn peek_line(line: &[u8]) -> Result<Peeked, ParseError> {
+    let text = std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    let env = envelope::<Frame>(text)?;
+    Ok(Peeked {
+        kind: env.kind()?.to_owned(),
+        game_frame: env.game_frame.and_then(|f| f.0),
+    })
 }
 
 /// Nothing over a limit leaves the parser: a reader never holds more than a real game could send.

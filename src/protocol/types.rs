@@ -240,8 +240,11 @@ pub enum Detail {
     Comprehensive,
 }
 
+/// `U`: how a unit is read. Every reader but a totalling tool keeps the whole [`Unit`]; `summary` reads
+/// [`UnitCore`]s (see `protocol::Units`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+#[serde(bound(deserialize = "U: Deserialize<'de>"))]
+pub struct Snapshot<U = Unit> {
     pub schema_version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
@@ -257,16 +260,33 @@ pub struct Snapshot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub units_full: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub units: Option<Vec<Unit>>,
+    pub units: Option<Vec<U>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub destroyed: Vec<UnitId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden: Vec<UnitId>,
 }
 
-impl Snapshot {
+impl<U> Snapshot<U> {
     pub fn is_full(&self) -> bool {
         self.units_full.unwrap_or(true)
+    }
+
+    /// The same snapshot with every unit turned into a `V`.
+    pub fn map_units<V>(self, f: impl FnMut(U) -> V) -> Snapshot<V> {
+        Snapshot {
+            schema_version: self.schema_version,
+            seq: self.seq,
+            game_frame: self.game_frame,
+            game_seconds: self.game_seconds,
+            is_paused: self.is_paused,
+            detail: self.detail,
+            teams: self.teams,
+            units_full: self.units_full,
+            units: self.units.map(|units| units.into_iter().map(f).collect()),
+            destroyed: self.destroyed,
+            hidden: self.hidden,
+        }
     }
 }
 
@@ -402,6 +422,32 @@ pub struct Unit {
     pub vel: Option<Vec3>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<f32>,
+}
+
+/// A unit as a tool that only counts units reads it: which unit, of which type and team, finished or not. Its other
+/// fields (position, health, velocity, experience) are skipped unread.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct UnitCore {
+    pub id: UnitId,
+    pub def_id: Option<DefId>,
+    pub team: TeamId,
+    #[serde(default)]
+    pub build_progress: Option<f32>,
+}
+
+impl From<UnitCore> for Unit {
+    fn from(u: UnitCore) -> Unit {
+        Unit {
+            id: u.id,
+            def_id: u.def_id,
+            team: u.team,
+            pos: None,
+            health: None,
+            build_progress: u.build_progress,
+            vel: None,
+            experience: None,
+        }
+    }
 }
 
 impl Unit {

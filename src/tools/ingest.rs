@@ -1,36 +1,35 @@
 //! Reading a recording fast: lines are parsed on every core while the caller consumes the previous batch in order.
 //!
-//! `summary` and `replay` spend most of their time in `protocol::parse_line`, which needs nothing but the line, so
-//! batches of lines are parsed by one thread per core while the calling thread reads the next batch and hands the
-//! previous one, in file order, to the caller (who applies it to a model, or sends it on). Lines are capped like the
-//! receiver's (`export::lines::read_line`): a file without newlines costs the cap, not its size.
+//! `summary` and `replay` spend most of their time parsing, which needs nothing but the line, so the file is read in
+//! large chunks, each chunk's lines are parsed by one thread per core, and meanwhile the calling thread reads the next
+//! chunk and hands the previous one's lines, in file order, to the caller (who applies them to a model, or sends them
+//! on). Lines are never copied out of their chunk, and chunk buffers are reused: the calling thread's share of the
+//! work is the read itself and the caller's own. Lines are capped like the receiver's: a file without newlines costs
+//! the cap, not its size.
 
-use super::export::lines::{Line, read_line};
-use crate::protocol::{self, ParseError, Parsed};
-use std::io::{self, BufRead};
+use crate::protocol;
+use std::io::{self, Read};
+use std::ops::Range;
 
-/// Lines a batch holds at most, and the bytes at which it is cut earlier: enough to keep every core busy between
-/// hand-overs, little enough that two batches in flight stay a few tens of megabytes.
-const BATCH_LINES: usize = 1024;
-const BATCH_BYTES: usize = 16 << 20;
+/// Bytes read per batch: enough lines to keep every core busy between hand-overs, few enough that the first and the
+/// last batch, parsed while nothing else can be, are short (1 MiB: 4 and 16 were slower).
+const CHUNK_BYTES: usize = 1 << 20;
 
-/// One line of the file, in order.
-pub struct Item {
+/// One line of the file, in order, with what the caller's parse function made of it.
+pub struct Item<'a, T> {
     /// 1-based line number in the file.
     pub number: u64,
-    /// The line without its terminator (empty for an over-long line).
-    pub line: Vec<u8>,
-    pub kind: ItemKind,
+    /// The line without its terminator (`\n` or `\r\n`); empty for an over-long line.
+    pub line: &'a [u8],
+    pub kind: ItemKind<T>,
 }
 
-// Nearly every line is `Parsed`, so boxing it would add an allocation per line and save nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum ItemKind {
+pub enum ItemKind<T> {
     /// Only whitespace.
     Blank,
     /// Over the line cap: this many bytes, skipped.
     TooLong(usize),
-    Parsed(Result<Parsed, ParseError>),
+    Parsed(T),
 }
 
 /// Threads that parse: every core the process may use.
@@ -38,31 +37,50 @@ pub fn parse_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Calls `f` with every line of `reader`, in order, parsed. Stops at the end of the input, at a read error, or when
-/// `f` returns `false`.
-pub fn for_each(
-    mut reader: impl BufRead,
+/// Calls `f` with every line of `reader`, in order, parsed by `parse` (on `threads` threads; `parse` gets a line
+/// without its terminator, never a blank one). Stops at the end of the input, at a read error, or when `f` returns
+/// `false`.
+pub fn for_each<T: Send>(
+    reader: impl Read,
     threads: usize,
-    mut f: impl FnMut(Item) -> bool,
+    parse: fn(&[u8]) -> T,
+    f: impl FnMut(Item<'_, T>) -> bool,
+) -> io::Result<()> {
+    for_each_capped(reader, threads, protocol::MAX_LINE_BYTES, parse, f)
+}
+
+fn for_each_capped<T: Send>(
+    reader: impl Read,
+    threads: usize,
+    cap: usize,
+    parse: fn(&[u8]) -> T,
+    mut f: impl FnMut(Item<'_, T>) -> bool,
 ) -> io::Result<()> {
     let threads = threads.max(1);
+    let mut lines = Lines::new(reader, cap);
     std::thread::scope(|s| {
-        let mut number = 0u64;
-        let mut parsing: Option<std::thread::ScopedJoinHandle<'_, Vec<Item>>> = None;
+        let mut parsing: Option<std::thread::ScopedJoinHandle<'_, Batch<T>>> = None;
+        let mut spare = Vec::new();
         loop {
-            let batch = read_batch(&mut reader, &mut number)?;
-            let done = batch.is_empty();
-            let next = (!done).then(|| s.spawn(move || parse_batch(batch, threads)));
+            let batch = lines.next_batch(std::mem::take(&mut spare))?;
+            let done = batch.slots.is_empty();
+            let next = (!done).then(|| s.spawn(move || parse_batch(batch, threads, parse)));
             if let Some(prev) = parsing.take() {
-                let items = prev
+                let batch = prev
                     .join()
                     .map_err(|_| io::Error::other("a parsing thread panicked"))?;
-                for item in items {
+                for slot in batch.slots {
+                    let item = Item {
+                        number: slot.number,
+                        line: &batch.bytes[slot.range],
+                        kind: slot.kind,
+                    };
                     if !f(item) {
                         // Let the batch being parsed finish (the scope waits for it) and stop.
                         return Ok(());
                     }
                 }
+                spare = batch.bytes;
             }
             parsing = next;
             if done {
@@ -72,63 +90,165 @@ pub fn for_each(
     })
 }
 
-fn read_batch(reader: &mut impl BufRead, number: &mut u64) -> io::Result<Vec<Item>> {
-    let mut items = Vec::new();
-    let mut bytes = 0;
-    let mut buf = Vec::new();
-    while items.len() < BATCH_LINES && bytes < BATCH_BYTES {
-        let Some(read) = read_line(reader, &mut buf, protocol::MAX_LINE_BYTES)? else {
-            break;
+/// A chunk of the file and its lines.
+struct Batch<T> {
+    bytes: Vec<u8>,
+    slots: Vec<Slot<T>>,
+}
+
+struct Slot<T> {
+    number: u64,
+    /// The line in `Batch::bytes`, without its terminator.
+    range: Range<usize>,
+    kind: ItemKind<T>,
+}
+
+/// Cuts a reader into batches of whole lines.
+struct Lines<R> {
+    reader: R,
+    cap: usize,
+    /// The start of a line the previous chunk ended in.
+    carry: Vec<u8>,
+    /// Bytes so far of a line found to be over the cap, which is skipped up to its newline.
+    skipping: Option<usize>,
+    number: u64,
+    eof: bool,
+}
+
+impl<R: Read> Lines<R> {
+    fn new(reader: R, cap: usize) -> Self {
+        Lines {
+            reader,
+            cap,
+            carry: Vec::new(),
+            skipping: None,
+            number: 0,
+            eof: false,
+        }
+    }
+
+    /// The next batch, read into `buf` (a spent batch's buffer, reused); no slots at the end of the input.
+    fn next_batch<T>(&mut self, mut buf: Vec<u8>) -> io::Result<Batch<T>> {
+        let mut slots = Vec::new();
+        loop {
+            buf.clear();
+            buf.append(&mut self.carry);
+            let start = buf.len();
+            if !self.eof {
+                self.fill(&mut buf, start + CHUNK_BYTES)?;
+            }
+            let mut line_start = 0;
+            let mut from = start;
+            // A carried line has no newline before `start`.
+            while let Some(i) = memchr::memchr(b'\n', &buf[from..]) {
+                let end = from + i;
+                self.end_line(&mut slots, line_start..end);
+                line_start = end + 1;
+                from = line_start;
+            }
+            let rest = line_start..buf.len();
+            if self.eof {
+                // The last line of a file that does not end in a newline (a recording cut off mid-write).
+                if !rest.is_empty() || self.skipping.is_some() {
+                    self.end_line(&mut slots, rest);
+                }
+                return Ok(Batch { bytes: buf, slots });
+            }
+            if let Some(n) = &mut self.skipping {
+                *n += rest.len();
+            } else if rest.len() > self.cap {
+                self.skipping = Some(rest.len());
+            } else {
+                self.carry.extend_from_slice(&buf[rest]);
+            }
+            if !slots.is_empty() {
+                buf.truncate(line_start);
+                return Ok(Batch { bytes: buf, slots });
+            }
+        }
+    }
+
+    fn end_line<T>(&mut self, slots: &mut Vec<Slot<T>>, range: Range<usize>) {
+        self.number += 1;
+        let (range, kind) = match self.skipping.take() {
+            Some(n) => (0..0, ItemKind::TooLong(n + range.len())),
+            None if range.len() > self.cap => (0..0, ItemKind::TooLong(range.len())),
+            // Parsed, or found blank, by a worker.
+            None => (range, ItemKind::Blank),
         };
-        *number += 1;
-        let kind = match read {
-            Line::TooLong(n) => ItemKind::TooLong(n),
-            // Parsed by a worker; blank lines are found there too.
-            Line::Ok => ItemKind::Blank,
-        };
-        bytes += buf.len();
-        let line = std::mem::replace(&mut buf, Vec::with_capacity(4096));
-        items.push(Item {
-            number: *number,
-            line,
+        slots.push(Slot {
+            number: self.number,
+            range,
             kind,
         });
     }
-    Ok(items)
+
+    /// Reads until `buf` holds `want` bytes or the input ends.
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
+        buf.reserve(want.saturating_sub(buf.len()));
+        while buf.len() < want {
+            let n = match (&mut self.reader)
+                .take((want - buf.len()) as u64)
+                .read_to_end(buf)
+            {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                self.eof = true;
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Parses a batch on `threads` threads, each a contiguous share, in place.
-fn parse_batch(mut items: Vec<Item>, threads: usize) -> Vec<Item> {
-    let share = items.len().div_ceil(threads).max(1);
+/// Parses a batch on `threads` threads, which take its lines a few at a time (lines differ in size by 100x: a full
+/// snapshot beside a delta), so no thread is left with the big ones while the others wait.
+fn parse_batch<T: Send>(mut batch: Batch<T>, threads: usize, parse: fn(&[u8]) -> T) -> Batch<T> {
+    let bytes: &[u8] = &batch.bytes;
+    let work = std::sync::Mutex::new(batch.slots.chunks_mut(8));
+    let worker = || {
+        loop {
+            let next = match work.lock() {
+                Ok(mut chunks) => chunks.next(),
+                // Another worker panicked while taking work; the scope re-raises it.
+                Err(_) => None,
+            };
+            let Some(chunk) = next else { return };
+            chunk
+                .iter_mut()
+                .for_each(|slot| parse_slot(slot, bytes, parse));
+        }
+    };
     std::thread::scope(|s| {
-        let mut chunks = items.chunks_mut(share);
-        // This thread takes the first share itself.
-        let first = chunks.next();
-        for chunk in chunks {
-            s.spawn(move || chunk.iter_mut().for_each(parse_item));
+        for _ in 1..threads {
+            s.spawn(worker);
         }
-        if let Some(c) = first {
-            c.iter_mut().for_each(parse_item);
-        }
+        // This thread is one of the workers.
+        worker();
     });
-    items
+    batch
 }
 
-fn parse_item(item: &mut Item) {
-    if matches!(item.kind, ItemKind::TooLong(_)) {
+fn parse_slot<T>(slot: &mut Slot<T>, bytes: &[u8], parse: fn(&[u8]) -> T) {
+    if matches!(slot.kind, ItemKind::TooLong(_)) {
         return;
     }
-    if item.line.last() == Some(&b'\r') {
-        item.line.pop();
+    if slot.range.end > slot.range.start && bytes[slot.range.end - 1] == b'\r' {
+        slot.range.end -= 1;
     }
-    if !item.line.iter().all(u8::is_ascii_whitespace) {
-        item.kind = ItemKind::Parsed(protocol::parse_line(&item.line));
+    let line = &bytes[slot.range.clone()];
+    if !line.iter().all(u8::is_ascii_whitespace) {
+        slot.kind = ItemKind::Parsed(parse(line));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Parsed;
 
     #[test]
     fn every_line_in_order_whatever_the_threads() {
@@ -151,7 +271,7 @@ mod tests {
         }
         for threads in [1, 2, 5] {
             let mut seen = Vec::new();
-            for_each(text.as_bytes(), threads, |item| {
+            for_each(text.as_bytes(), threads, protocol::parse_line, |item| {
                 let tag = match &item.kind {
                     ItemKind::Blank => 'b',
                     ItemKind::TooLong(_) => 'l',
@@ -175,11 +295,58 @@ mod tests {
         }
     }
 
+    /// Every line comes out whole, in order, wherever the chunks cut it; over-long ones (also ones longer than a
+    /// chunk) are reported with their size; a last line without a newline is kept.
+    #[test]
+    fn lines_across_chunks_over_the_cap_and_at_the_end() {
+        let mut text = Vec::new();
+        let mut want = Vec::new();
+        for i in 0..400usize {
+            let len = match i % 50 {
+                7 => CHUNK_BYTES + 17, // over the cap, longer than a chunk
+                8 => 101,              // just over the cap
+                _ => (i * 7919) % 90,
+            };
+            let line: Vec<u8> = (0..len).map(|j| b'a' + ((i + j) % 26) as u8).collect();
+            text.extend_from_slice(&line);
+            want.push(line);
+            if i != 399 {
+                text.push(b'\n');
+            }
+        }
+        let mut got = Vec::new();
+        for_each_capped(
+            text.as_slice(),
+            2,
+            100,
+            |l: &[u8]| l.len(),
+            |item| {
+                got.push(match item.kind {
+                    ItemKind::TooLong(n) => (item.number, n, true),
+                    ItemKind::Blank => (item.number, 0, false),
+                    ItemKind::Parsed(n) => {
+                        assert_eq!(item.line.len(), n);
+                        assert_eq!(item.line, want[item.number as usize - 1].as_slice());
+                        (item.number, n, false)
+                    }
+                });
+                true
+            },
+        )
+        .expect("read");
+        assert_eq!(got.len(), want.len());
+        for (i, (number, n, too_long)) in got.into_iter().enumerate() {
+            assert_eq!(number, i as u64 + 1);
+            assert_eq!(n, want[i].len(), "line {number}");
+            assert_eq!(too_long, want[i].len() > 100, "line {number}");
+        }
+    }
+
     #[test]
     fn stops_when_asked() {
-        let text = "\n".repeat(10_000);
+        let text = "x\n".repeat(10_000);
         let mut n = 0;
-        for_each(text.as_bytes(), 2, |_| {
+        for_each(text.as_bytes(), 2, protocol::parse_line, |_| {
             n += 1;
             n < 3
         })

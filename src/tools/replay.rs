@@ -56,87 +56,105 @@ pub fn run(
     token: Option<&str>,
     stop: &AtomicBool,
 ) -> anyhow::Result<ReplayReport> {
-    let reader = std::io::BufReader::new(
-        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
-    );
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut link = Link::new(to)?;
     let mut report = ReplayReport::default();
     let mut last_hello: Option<Vec<u8>> = None;
     let mut clock: Option<(Instant, u32)> = None;
-    // Lines are parsed on every core ahead of the one being sent (`--speed max` goes as fast as parsing allows).
-    ingest::for_each(reader, ingest::parse_threads(), |mut item| {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        let n = item.number;
-        let frame = match item.kind {
-            ItemKind::Blank => return true,
-            ItemKind::TooLong(bytes) => {
-                tracing::warn!(
-                    "{} line {n}: {bytes} bytes, over the {}-byte line cap; skipped",
-                    file.display(),
-                    protocol::MAX_LINE_BYTES
-                );
-                report.lines_skipped += 1;
-                return true;
-            }
-            ItemKind::Parsed(Ok(Parsed::Message { msg, .. })) => {
-                let frame = msg.game_frame();
-                if let Message::Hello(mut h) = msg {
-                    if let Some(t) = token {
-                        // Re-encoded like the relay's hello: the fields of this protocol version, the token ours.
-                        h.token = Some(t.to_owned());
-                        item.line = protocol::encode_line(&Message::Hello(h));
-                        item.line.pop();
-                    }
-                    last_hello = Some(item.line.clone());
-                }
-                frame
-            }
-            ItemKind::Parsed(Ok(Parsed::UnknownType(_))) => None,
-            ItemKind::Parsed(Err(e)) => {
-                tracing::warn!("{} line {n}: {e}; skipped", file.display());
-                report.lines_skipped += 1;
-                return true;
-            }
-        };
-        if let (Some(frame), Speed::Factor(x)) = (frame, speed) {
-            let (t0, f0) = *clock.get_or_insert((Instant::now(), frame));
-            if frame < f0 {
-                // A new game in the same file: restart the clock.
-                clock = Some((Instant::now(), frame));
-            } else {
-                let due = t0 + Duration::from_secs_f64(f64::from(frame - f0) / 30.0 / x);
-                while Instant::now() < due && !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep((due - Instant::now()).min(Duration::from_millis(50)));
-                }
-            }
-        }
-        let mut line = item.line;
-        line.push(b'\n');
-        loop {
-            if link.poll_connect() {
-                // A new listener hears the game described first.
-                if let Some(h) = &last_hello
-                    && !line.starts_with(br#"{"type":"hello""#)
-                {
-                    link.send(h);
-                    link.send(b"\n");
-                }
-            }
-            if link.send(&line) {
-                report.lines_sent += 1;
-                return true;
-            }
+    let mut line = Vec::new();
+    // Lines are read on every core ahead of the one being sent (`--speed max` goes as fast as that allows). A line is
+    // only peeked at (type, version, frame, and that it is JSON): the listener judges the rest, as it judged the
+    // game's own line when it was recorded. A hello is read whole, to be re-sent to a new listener.
+    ingest::for_each(
+        reader,
+        ingest::parse_threads(),
+        protocol::peek_line,
+        |item| {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
-            std::thread::sleep(
-                link.retry_after()
-                    .clamp(Duration::from_millis(10), Duration::from_millis(100)),
-            );
-        }
-    })
+            let n = item.number;
+            line.clear();
+            line.extend_from_slice(item.line);
+            let frame = match item.kind {
+                ItemKind::Blank => return true,
+                ItemKind::TooLong(bytes) => {
+                    tracing::warn!(
+                        "{} line {n}: {bytes} bytes, over the {}-byte line cap; skipped",
+                        file.display(),
+                        protocol::MAX_LINE_BYTES
+                    );
+                    report.lines_skipped += 1;
+                    return true;
+                }
+                ItemKind::Parsed(Ok(peeked)) if peeked.kind == "hello" => {
+                    match protocol::parse_line(item.line) {
+                        Ok(Parsed::Message {
+                            msg: Message::Hello(mut h),
+                            ..
+                        }) => {
+                            if let Some(t) = token {
+                                // Re-encoded like the relay's hello: the fields of this protocol version, the token ours.
+                                h.token = Some(t.to_owned());
+                                line = protocol::encode_line(&Message::Hello(h));
+                                line.pop();
+                            }
+                            last_hello = Some(line.clone());
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!("{} line {n}: {e}; skipped", file.display());
+                            report.lines_skipped += 1;
+                            return true;
+                        }
+                    }
+                    peeked.game_frame
+                }
+                ItemKind::Parsed(Ok(peeked)) => peeked.game_frame,
+                ItemKind::Parsed(Err(e)) => {
+                    tracing::warn!("{} line {n}: {e}; skipped", file.display());
+                    report.lines_skipped += 1;
+                    return true;
+                }
+            };
+            if let (Some(frame), Speed::Factor(x)) = (frame, speed) {
+                let (t0, f0) = *clock.get_or_insert((Instant::now(), frame));
+                if frame < f0 {
+                    // A new game in the same file: restart the clock.
+                    clock = Some((Instant::now(), frame));
+                } else {
+                    let due = t0 + Duration::from_secs_f64(f64::from(frame - f0) / 30.0 / x);
+                    while Instant::now() < due && !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep((due - Instant::now()).min(Duration::from_millis(50)));
+                    }
+                }
+            }
+            line.push(b'\n');
+            loop {
+                if link.poll_connect() {
+                    // A new listener hears the game described first.
+                    if let Some(h) = &last_hello
+                        && !line.starts_with(br#"{"type":"hello""#)
+                    {
+                        link.send(h);
+                        link.send(b"\n");
+                    }
+                }
+                if link.send(&line) {
+                    report.lines_sent += 1;
+                    return true;
+                }
+                if stop.load(Ordering::Relaxed) {
+                    return false;
+                }
+                std::thread::sleep(
+                    link.retry_after()
+                        .clamp(Duration::from_millis(10), Duration::from_millis(100)),
+                );
+            }
+        },
+    )
     .with_context(|| format!("cannot read {}", file.display()))?;
     report.connections = link.connections;
     Ok(report)

@@ -86,9 +86,9 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
     let mut games = 0u32;
     let mut unreadable = 0u64;
     let mut any = false;
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
     // Lines are parsed on every core; the model takes them in order here.
-    ingest::for_each(reader, ingest::parse_threads(), |item| {
+    // Totals only: units are read without position, health, velocity and experience, which no total depends on.
+    ingest::for_each(file, ingest::parse_threads(), parse_totals, |item| {
         match item.kind {
             ItemKind::Blank => {}
             ItemKind::TooLong(bytes) => {
@@ -126,6 +126,10 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
         path.display()
     );
     Ok(from_game(&game, games, unreadable))
+}
+
+fn parse_totals(line: &[u8]) -> Result<Parsed, protocol::ParseError> {
+    protocol::parse_line_with(line, protocol::Reading::Totals)
 }
 
 pub fn from_game(game: &Game, games_in_file: u32, unreadable_lines: u64) -> Summary {
