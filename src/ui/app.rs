@@ -504,6 +504,7 @@ impl OverlayApp {
                 feed.shown_new_games(),
                 self.settings.grouping,
                 self.settings.time_window,
+                self.plot_height,
             );
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());

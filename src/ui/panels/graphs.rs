@@ -5,6 +5,11 @@
 //! egui_plot. A plot a few hundred pixels wide cannot show more than a few hundred x positions, so lines are reduced
 //! to a min/max pair per bucket (peaks survive) into a cache rebuilt only when the model gains a sample (once per
 //! game second) or the view settings change. Each frame then borrows the cache (`PlotPoints::Borrowed`).
+//!
+//! Then every point the plot cannot show is dropped: one within half a pixel of the straight line its neighbours
+//! draw anyway (flat stretches, steady growth). Each point is three or four triangles to tessellate, upload and
+//! rasterize every frame, and with software GL (llvmpipe) the driver keeps room for a frame's triangles: 16 teams'
+//! lines at 400 points each held ~20 MB of it.
 
 use crate::model::{Game, Names, Sample, Series, Team, TeamSeries};
 use crate::ui::settings::{Grouping, TimeWindow};
@@ -57,6 +62,8 @@ struct Key {
     grouping: Grouping,
     window: TimeWindow,
     new_games: u64,
+    /// Plot height in whole points: what half a pixel is worth in values.
+    height: u32,
 }
 
 #[derive(Default)]
@@ -71,7 +78,8 @@ impl GraphCache {
         &self.lines
     }
 
-    /// Rebuilds when the game gained a sample or the view changed. Cheap to call every frame.
+    /// Rebuilds when the game gained a sample or the view changed (`plot_height`: of each plot, in points). Cheap to
+    /// call every frame.
     pub fn update(
         &mut self,
         game: &Game,
@@ -79,6 +87,7 @@ impl GraphCache {
         new_games: u64,
         grouping: Grouping,
         window: TimeWindow,
+        plot_height: f32,
     ) {
         let key = Key {
             names: names.clone(),
@@ -93,10 +102,12 @@ impl GraphCache {
             grouping,
             window,
             new_games,
+            height: plot_height.max(1.0).round() as u32,
         };
         if self.key.as_ref() == Some(&key) {
             return;
         }
+        let height = f64::from(key.height);
         self.key = Some(key);
         let to = game.seconds.max(1.0);
         let from = window.seconds().map_or(0.0, |w| (to - w).max(0.0));
@@ -131,7 +142,61 @@ impl GraphCache {
                 }
             }
         }
+        for m in 0..Metric::ALL.len() {
+            // The plot spans 0 to the highest value of any line (egui_plot's bounds, less its small margin).
+            let (lo, hi) = self
+                .lines
+                .iter()
+                .flat_map(|l| &l.points[m])
+                .fold((0.0f64, 0.0f64), |(lo, hi), p| (lo.min(p.y), hi.max(p.y)));
+            let tolerance = (hi - lo) / height * SHOWN_ERROR_PX;
+            for l in &mut self.lines {
+                l.points[m] = simplify(&l.points[m], tolerance);
+            }
+        }
     }
+}
+
+/// How far (in points, about pixels) a dropped point may lie from the line drawn without it.
+const SHOWN_ERROR_PX: f64 = 0.5;
+
+/// `points` without those within `tolerance` (vertically) of the line between the points kept around them:
+/// Ramer-Douglas-Peucker with the vertical distance, as a graph over time is read. Peaks, the first and the last
+/// point always stay.
+pub fn simplify(points: &[PlotPoint], tolerance: f64) -> Vec<PlotPoint> {
+    let n = points.len();
+    if n <= 2 || tolerance.is_nan() || tolerance <= 0.0 {
+        return points.to_vec();
+    }
+    let mut keep = vec![false; n];
+    keep[0] = true;
+    keep[n - 1] = true;
+    let mut spans = vec![(0, n - 1)];
+    while let Some((a, b)) = spans.pop() {
+        let (pa, pb) = (points[a], points[b]);
+        let slope = if pb.x > pa.x {
+            (pb.y - pa.y) / (pb.x - pa.x)
+        } else {
+            0.0
+        };
+        let mut worst = (tolerance, None);
+        for (i, p) in points.iter().enumerate().take(b).skip(a + 1) {
+            let off = (p.y - (pa.y + slope * (p.x - pa.x))).abs();
+            if off > worst.0 {
+                worst = (off, Some(i));
+            }
+        }
+        if let (_, Some(i)) = worst {
+            keep[i] = true;
+            spans.push((a, i));
+            spans.push((i, b));
+        }
+    }
+    points
+        .iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(*p))
+        .collect()
 }
 
 /// "Side 1 (Alice, Bob)", shortened for big teams (or the side's broadcast name).
@@ -300,6 +365,39 @@ fn minute_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simplify_drops_only_what_cannot_be_seen() {
+        // Flat, then a straight climb, then a spike, then noise within the tolerance.
+        let mut pts: Vec<PlotPoint> = (0..100).map(|t| PlotPoint::new(t as f64, 5.0)).collect();
+        pts.extend((100..200).map(|t| PlotPoint::new(t as f64, 5.0 + (t - 100) as f64)));
+        pts.push(PlotPoint::new(200.0, 500.0));
+        pts.extend(
+            (201..300)
+                .map(|t| PlotPoint::new(t as f64, 104.0 + if t % 2 == 0 { 0.1 } else { -0.1 })),
+        );
+        let kept = simplify(&pts, 0.5);
+        assert!(kept.len() <= 8, "{} points kept: {kept:?}", kept.len());
+        assert_eq!(kept.first(), pts.first());
+        assert_eq!(kept.last(), pts.last());
+        assert!(
+            kept.contains(&PlotPoint::new(200.0, 500.0)),
+            "the spike stays"
+        );
+        assert!(kept.windows(2).all(|w| w[0].x < w[1].x));
+        // Every dropped point is within the tolerance of the line drawn through the kept ones.
+        for p in &pts {
+            let i = kept.partition_point(|k| k.x < p.x);
+            if kept.get(i).is_some_and(|k| k.x == p.x) {
+                continue;
+            }
+            let (a, b) = (kept[i - 1], kept[i]);
+            let y = a.y + (b.y - a.y) * (p.x - a.x) / (b.x - a.x);
+            assert!((p.y - y).abs() <= 0.5, "{p:?} is {} off", (p.y - y).abs());
+        }
+        // No tolerance (a zero-height plot): nothing dropped.
+        assert_eq!(simplify(&pts, 0.0).len(), pts.len());
+    }
 
     #[test]
     fn reduce_keeps_peaks_order_and_bounds() {
