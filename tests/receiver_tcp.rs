@@ -133,10 +133,14 @@ fn two_clients_at_once_do_not_corrupt_each_other() {
     let addr = rx_handle.local_addr();
     let hello = data("hello.ndjson");
     let snapshot = data("snapshot_full.ndjson");
-    // Both write byte by byte, interleaved in time, so a shared buffer would mix their lines.
+    // Both write byte by byte, interleaved in time, so a shared buffer would mix their lines. Both stay connected
+    // until all six messages are in (the barrier's third party is this thread): on a loaded machine one client could
+    // otherwise be done and gone before the other said anything, and the second would be followed, not ignored.
+    let all_in = std::sync::Arc::new(std::sync::Barrier::new(3));
     let clients: Vec<_> = (0..2)
         .map(|_| {
             let lines = format!("{hello}{snapshot}{snapshot}");
+            let all_in = all_in.clone();
             std::thread::spawn(move || {
                 let mut s = TcpStream::connect(addr).expect("connect");
                 s.set_nodelay(true).expect("nodelay");
@@ -144,12 +148,11 @@ fn two_clients_at_once_do_not_corrupt_each_other() {
                     s.write_all(chunk).expect("write");
                     std::thread::sleep(std::time::Duration::from_micros(200));
                 }
+                all_in.wait();
             })
         })
         .collect();
-    for c in clients {
-        c.join().expect("client");
-    }
+    let mut released = false;
     let mut disconnected = 0;
     let mut per_conn = std::collections::HashMap::<u64, Vec<String>>::new();
     let mut feed = Feed::new();
@@ -166,6 +169,13 @@ fn two_clients_at_once_do_not_corrupt_each_other() {
         }
         disconnected += usize::from(matches!(ev, ReceiverEvent::Disconnected { .. }));
         feed.handle(ev);
+        if !released && per_conn.values().map(Vec::len).sum::<usize>() == 6 {
+            released = true;
+            all_in.wait();
+        }
+    }
+    for c in clients {
+        c.join().expect("client");
     }
     assert_eq!(per_conn.len(), 2);
     for kinds in per_conn.values() {
