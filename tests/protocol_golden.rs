@@ -42,22 +42,25 @@ fn one(name: &str) -> Message {
     all.remove(0)
 }
 
+/// Every golden file of valid messages, one a line.
+const GOLDEN: [&str; 12] = [
+    "hello.ndjson",
+    "snapshot_full.ndjson",
+    "snapshot_delta.ndjson",
+    "snapshot_minimal.ndjson",
+    "snapshot_comprehensive.ndjson",
+    "events.ndjson",
+    "bye.ndjson",
+    "hello_v1_1.ndjson",
+    "snapshot_v1_1.ndjson",
+    "events_v1_1.ndjson",
+    "events_v1_2.ndjson",
+    "hello_token.ndjson",
+];
+
 #[test]
 fn every_golden_file_round_trips() {
-    for name in [
-        "hello.ndjson",
-        "snapshot_full.ndjson",
-        "snapshot_delta.ndjson",
-        "snapshot_minimal.ndjson",
-        "snapshot_comprehensive.ndjson",
-        "events.ndjson",
-        "bye.ndjson",
-        "hello_v1_1.ndjson",
-        "snapshot_v1_1.ndjson",
-        "events_v1_1.ndjson",
-        "events_v1_2.ndjson",
-        "hello_token.ndjson",
-    ] {
+    for name in GOLDEN {
         for msg in lines(name) {
             let line = protocol::encode_line(&msg);
             assert_eq!(line.last(), Some(&b'\n'));
@@ -516,18 +519,7 @@ fn a_hello_may_carry_a_token() {
 #[test]
 fn reading_totals_keeps_each_units_core_and_nothing_else() {
     let mut snapshots = 0;
-    for name in [
-        "hello.ndjson",
-        "snapshot_full.ndjson",
-        "snapshot_delta.ndjson",
-        "snapshot_minimal.ndjson",
-        "snapshot_comprehensive.ndjson",
-        "snapshot_v1_1.ndjson",
-        "events.ndjson",
-        "events_v1_2.ndjson",
-        "bye.ndjson",
-        "proposal_example.json",
-    ] {
+    for name in GOLDEN.into_iter().chain(["proposal_example.json"]) {
         let text = data(name);
         // The proposal's example is one message over several lines.
         let lines: Vec<String> = if name.ends_with(".json") {
@@ -592,14 +584,7 @@ fn reading_totals_keeps_each_units_core_and_nothing_else() {
 /// messages; a line that is a message but not a valid one passes (its listener judges it).
 #[test]
 fn peeking_reads_type_and_frame() {
-    for name in [
-        "hello.ndjson",
-        "snapshot_full.ndjson",
-        "snapshot_delta.ndjson",
-        "events.ndjson",
-        "events_v1_2.ndjson",
-        "bye.ndjson",
-    ] {
+    for name in GOLDEN {
         for line in data(name).lines().filter(|l| !l.trim().is_empty()) {
             let msg = parse(line);
             let peeked = protocol::peek_line(line.as_bytes()).expect("peek");

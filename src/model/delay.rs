@@ -181,17 +181,9 @@ fn matters(u: &Unit, live: &Game) -> bool {
     })
 }
 
+/// A unit as the shown game needs it: its core, the rest left out.
 fn strip(u: &Unit) -> Unit {
-    Unit {
-        id: u.id,
-        def_id: u.def_id,
-        team: u.team,
-        pos: None,
-        health: None,
-        build_progress: u.build_progress,
-        vel: None,
-        experience: None,
-    }
+    Unit::from(u.core())
 }
 
 /// The heap of a team's 1.1 production lists (sent once a game second, up to 64 entries each).

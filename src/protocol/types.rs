@@ -451,6 +451,16 @@ impl From<UnitCore> for Unit {
 }
 
 impl Unit {
+    /// What a tool that only counts units reads of this one.
+    pub fn core(&self) -> UnitCore {
+        UnitCore {
+            id: self.id,
+            def_id: self.def_id,
+            team: self.team,
+            build_progress: self.build_progress,
+        }
+    }
+
     /// Finished means built: absent build progress means finished (SCHEMA.md).
     pub fn is_finished(&self) -> bool {
         self.build_progress.is_none_or(|p| p >= 1.0)
