@@ -106,51 +106,6 @@ struct Envelope<'a, F> {
     game_frame: Option<F>,
 }
 
-/// A frame as `peek_line` reads it: the number when it is a frame number, else nothing (the line's reader judges it).
-struct Frame(Option<u32>);
-
-impl<'de> serde::Deserialize<'de> for Frame {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Frame, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Frame;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Frame, E> {
-                Ok(Frame(u32::try_from(v).ok()))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Frame, E> {
-                Ok(Frame(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Frame, E> {
-                Ok(Frame(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Frame, E> {
-                Ok(Frame(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Frame, E> {
-                Ok(Frame(None))
-            }
-            fn visit_unit<E>(self) -> Result<Frame, E> {
-                Ok(Frame(None))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Frame, A::Error> {
-                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(Frame(None))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Frame, A::Error> {
-                while a
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Frame(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// How much of a snapshot's units a reader takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reading {
@@ -251,10 +206,15 @@ pub fn peek_line(line: &[u8]) -> Result<Peeked, ParseError> {
     let text = std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
-    let env = envelope::<Frame>(text)?;
+    // Any value: a frame that is not a frame number is the listener's to refuse.
+    let env = envelope::<serde_json::Value>(text)?;
     Ok(Peeked {
         kind: env.kind()?.to_owned(),
-        game_frame: env.game_frame.and_then(|f| f.0),
+        game_frame: env
+            .game_frame
+            .as_ref()
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|f| u32::try_from(f).ok()),
     })
 }
 
