@@ -4,10 +4,10 @@
 -- cost_ms: CPU time of the widgets between the probes in this GameFrame plus the Update calls since the previous
 -- GameFrame (what the widget's own throttle measures); ema_ms: the widget's own measurement (WG.livedata
 -- status cost_ms, an average over about 20 frames) or -1; units: how many units the engine lists; control_ms: the
--- same clock around a fixed piece of Lua work (300 string.format calls) in the same frame, which shows how much a
--- busy machine (other processes, the engine's other threads) adds to any measurement here; kb: what the Lua heap
--- grew by in the same windows (what the widgets in between allocated), or -1 when it shrank in one of them (the
--- collector ran inside).
+-- same clock around a fixed piece of Lua work (300 string.format calls that make no new strings, see CONTROL below)
+-- in the same frame, which shows how much a busy machine (other processes, the engine's other threads) adds to any
+-- measurement here; kb: what the Lua heap grew by in the same windows (what the widgets in between allocated), or
+-- -1 when it shrank in one of them (the collector ran inside).
 --------------------------------------------------------------------------------
 function widget:GetInfo()
 	return { name = "LiveTest probe end", desc = "cost probe (tests only)", layer = 1000000, enabled = true }
@@ -19,6 +19,16 @@ local getAllUnits = Spring.GetAllUnits
 local units = 0
 
 local gcount = collectgarbage
+
+-- The control formats the same 300 strings every frame and this table keeps them alive, so the formats only find
+-- existing strings and make no new ones. (It used to format ("%d,%d", i, n): 300 new strings a frame, which by
+-- itself kept Lua's string table doubling -- 256 KB to 4 MB at a time, tens to hundreds of ms -- inside the
+-- control or inside whichever widget's call made the next new string. The probe must not add string garbage to
+-- the state it measures; see widget/README.md, "String garbage and Lua's string table".) 1000 has as many digits
+-- as the frame numbers of a 30-60 s run, so the work per call stays about what it was.
+local CONTROL_N = 1000
+local CONTROL = {}
+for i = 1, 300 do CONTROL[i] = string.format("%d,%d", i, CONTROL_N) end
 
 local function windowKB(p)
 	local d = gcount("count") - p.kb
@@ -58,7 +68,7 @@ function widget:GameFrame(n)
 	end
 	local c0 = clock()
 	local x = 0
-	for i = 1, 300 do x = x + #string.format("%d,%d", i, n) end
+	for i = 1, 300 do x = x + #string.format("%d,%d", i, CONTROL_N) end
 	local control = clock() - c0
 	echo(string.format("[LiveProbe] %d %.4f %.4f %d %.4f %.2f", n, cost * 1000, ema, units, control * 1000, kb))
 end
