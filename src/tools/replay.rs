@@ -47,6 +47,26 @@ pub fn spawn(
     })
 }
 
+/// A recorded hello as it goes out (without its newline): read whole, and with a `token` re-encoded like the relay's
+/// hello (the fields of this protocol version, the token ours); without one, as it was recorded.
+fn hello_to_send(raw: &[u8], token: Option<&str>) -> Result<Vec<u8>, protocol::ParseError> {
+    match (protocol::parse_line(raw)?, token) {
+        (
+            Parsed::Message {
+                msg: Message::Hello(mut h),
+                ..
+            },
+            Some(t),
+        ) => {
+            h.token = Some(t.to_owned());
+            let mut line = protocol::encode_line(&Message::Hello(h));
+            line.pop();
+            Ok(line)
+        }
+        _ => Ok(raw.to_vec()),
+    }
+}
+
 /// With a `token`, every hello goes out carrying it (in place of any the recording holds), as the widget's `token`
 /// setting sends it; without one the recording's lines go out as they are.
 pub fn run(
@@ -89,20 +109,11 @@ pub fn run(
                     return true;
                 }
                 ItemKind::Parsed(Ok(peeked)) if peeked.kind == "hello" => {
-                    match protocol::parse_line(item.line) {
-                        Ok(Parsed::Message {
-                            msg: Message::Hello(mut h),
-                            ..
-                        }) => {
-                            if let Some(t) = token {
-                                // Re-encoded like the relay's hello: the fields of this protocol version, the token ours.
-                                h.token = Some(t.to_owned());
-                                line = protocol::encode_line(&Message::Hello(h));
-                                line.pop();
-                            }
+                    match hello_to_send(item.line, token) {
+                        Ok(hello) => {
+                            line = hello;
                             last_hello = Some(line.clone());
                         }
-                        Ok(_) => {}
                         Err(e) => {
                             tracing::warn!("{} line {n}: {e}; skipped", file.display());
                             report.lines_skipped += 1;
