@@ -72,8 +72,13 @@ fn write_recording(path: &std::path::Path, teams: u32, units: u32, seconds: u32)
 /// Runs the Python helper `RUNS` times; returns the fastest run's (wall, cpu) seconds. On a shared machine a run
 /// can only be slowed by the others' load, never sped up, so the fastest is the closest to the program's own cost.
 fn python(args: &[&str]) -> Option<(f64, f64)> {
+    fastest(|| python_once(args))
+}
+
+/// The fastest (by wall time) of `RUNS` runs of `run`; none if any run failed.
+fn fastest(mut run: impl FnMut() -> Option<(f64, f64)>) -> Option<(f64, f64)> {
     (0..*RUNS)
-        .map(|_| python_once(args))
+        .map(|_| run())
         .collect::<Option<Vec<_>>>()?
         .into_iter()
         .min_by(|a, b| a.0.total_cmp(&b.0))
@@ -160,20 +165,17 @@ fn main() {
         "bar-overlay summary FILE".into(),
         python(&["child", path, bin, "summary", path]),
     ));
-    let mut replay: Option<(f64, f64)> = None;
+    // Each run needs a reader of its own.
     let mut received = 0;
-    for _ in 0..*RUNS {
+    let replay = fastest(|| {
         let (port, reader) = sink();
         let to = format!("127.0.0.1:{port}");
         let run = python_once(&[
             "child", path, bin, "replay", path, "--to", &to, "--speed", "max",
         ]);
         received = reader.join().unwrap_or(0);
-        replay = match (replay, run) {
-            (Some(best), Some(r)) if best.0 <= r.0 => Some(best),
-            (_, r) => r,
-        };
-    }
+        run
+    });
     rows.push((
         format!(
             "bar-overlay replay FILE --speed max (to a TCP reader; {:.0} MB arrived)",

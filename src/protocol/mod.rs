@@ -124,9 +124,7 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed, ParseError> {
 
 /// [`parse_line`], taking as much of the units as `reading` says.
 pub fn parse_line_with(line: &[u8], reading: Reading) -> Result<Parsed, ParseError> {
-    let text = std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 {
-        valid_up_to: e.valid_up_to(),
-    })?;
+    let text = utf8(line)?;
     // The widget always writes `type` and `schema_version` first; knowing that saves a pass over large snapshots.
     if let Some(rest) = text.strip_prefix(SNAPSHOT_PREFIX)
         && let Some(version) = rest.split('"').next()
@@ -147,6 +145,12 @@ pub fn parse_line_with(line: &[u8], reading: Reading) -> Result<Parsed, ParseErr
         other => return Ok(Parsed::UnknownType(other.to_owned())),
     };
     within_limits(msg, unknown_fields)
+}
+
+fn utf8(line: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })
 }
 
 const SNAPSHOT_PREFIX: &str = r#"{"type":"snapshot","schema_version":""#;
@@ -203,9 +207,7 @@ pub struct Peeked {
 /// passes lines on needs (the one it passes them to judges the rest). The same errors as [`parse_line`] for a line
 /// that is not UTF-8, not a JSON object, without type or version, or of another major version.
 pub fn peek_line(line: &[u8]) -> Result<Peeked, ParseError> {
-    let text = std::str::from_utf8(line).map_err(|e| ParseError::NotUtf8 {
-        valid_up_to: e.valid_up_to(),
-    })?;
+    let text = utf8(line)?;
     // Any value: a frame that is not a frame number is the listener's to refuse.
     let env = envelope::<serde_json::Value>(text)?;
     Ok(Peeked {

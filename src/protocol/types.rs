@@ -241,7 +241,7 @@ pub enum Detail {
 }
 
 /// `U`: how a unit is read. Every reader but a totalling tool keeps the whole [`Unit`]; `summary` reads
-/// [`UnitCore`]s (see `protocol::Units`).
+/// [`UnitCore`]s (see `protocol::Reading`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "U: Deserialize<'de>"))]
 pub struct Snapshot<U = Unit> {

@@ -183,23 +183,13 @@ impl<R: Read> Lines<R> {
         });
     }
 
-    /// Reads until `buf` holds `want` bytes or the input ends.
+    /// Reads until `buf` holds `want` bytes or the input ends (`read_to_end` on a `take` reads up to its limit,
+    /// retrying interrupted reads, and stops short only at the end of the input).
     fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
-        buf.reserve(want.saturating_sub(buf.len()));
-        while buf.len() < want {
-            let n = match (&mut self.reader)
-                .take((want - buf.len()) as u64)
-                .read_to_end(buf)
-            {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if n == 0 {
-                self.eof = true;
-                break;
-            }
-        }
+        let missing = want.saturating_sub(buf.len());
+        buf.reserve(missing);
+        let n = (&mut self.reader).take(missing as u64).read_to_end(buf)?;
+        self.eof = n < missing;
         Ok(())
     }
 }

@@ -6,10 +6,10 @@
 //! to a min/max pair per bucket (peaks survive) into a cache rebuilt only when the model gains a sample (once per
 //! game second) or the view settings change. Each frame then borrows the cache (`PlotPoints::Borrowed`).
 //!
-//! Then every point the plot cannot show is dropped: one within half a pixel of the straight line its neighbours
-//! draw anyway (flat stretches, steady growth), in one pass. Each point is three or four triangles to tessellate, upload and
-//! rasterize every frame, and with software GL (llvmpipe) the driver keeps room for a frame's triangles: 16 teams'
-//! lines at 400 points each held ~20 MB of it.
+//! Then every point the plot cannot show is dropped, in one pass: one within half a pixel of the straight line its
+//! neighbours draw anyway (flat stretches, steady growth). Each point is three or four triangles to tessellate,
+//! upload and rasterize every frame, and with software GL (llvmpipe) the driver keeps room for a frame's triangles:
+//! 16 teams' lines at 400 points each held ~20 MB of it.
 
 use crate::model::{Game, Names, Sample, Series, Team, TeamSeries};
 use crate::ui::settings::{Grouping, TimeWindow};
