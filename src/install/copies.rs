@@ -305,6 +305,55 @@ mod tests {
         assert!(!is_pristine(format!("{WIDGET_SOURCE}-- mine\n").as_bytes()));
     }
 
+    /// The catalog's manifest and the list of shipped texts follow the widget: a widget change that forgets either
+    /// fails here with the line to write.
+    #[test]
+    fn manifest_and_known_versions_match_the_widget() {
+        let m: serde_json::Value =
+            serde_json::from_str(include_str!("../../widget/manifest.json")).unwrap();
+        assert_eq!(
+            m["version"].as_str(),
+            Some(bundled_version().as_str()),
+            "widget/manifest.json's version"
+        );
+        let id = m["id"].as_str().unwrap_or_default();
+        assert!(
+            id.starts_with(|c: char| c.is_ascii_lowercase())
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "the catalog wants ids like ^[a-z][a-z0-9_]*$, not {id:?}"
+        );
+        assert_eq!(m["display_name"].as_str(), Some(WIDGET_NAME));
+        for k in ["author", "description", "last_updated"] {
+            assert!(
+                m[k].as_str().is_some_and(|s| !s.is_empty()),
+                "manifest.json needs {k}"
+            );
+        }
+        let line = format!("{} {}", digest(WIDGET_SOURCE.as_bytes()), bundled_version());
+        assert!(
+            KNOWN.lines().any(|l| l == line),
+            "widget/known-versions.txt lacks the widget as shipped now: append `{line}` (and raise WIDGET_VERSION \
+             when the widget changed)"
+        );
+        for l in KNOWN.lines().filter(|l| !l.starts_with('#')) {
+            let v = l.split_whitespace().nth(1).unwrap_or("0");
+            assert_ne!(
+                compare_versions(v, &bundled_version()),
+                Ordering::Greater,
+                "{l}"
+            );
+            if l != line {
+                assert_ne!(
+                    v,
+                    bundled_version(),
+                    "another text already shipped as {v}: raise WIDGET_VERSION"
+                );
+            }
+        }
+    }
+
     #[test]
     fn version_lines() {
         assert_eq!(
