@@ -14,6 +14,7 @@ pub mod repaint;
 pub mod settings;
 pub mod theme;
 pub mod tray;
+pub mod welcome;
 pub mod window;
 
 use crate::cli::Speed;
