@@ -645,8 +645,9 @@ impl OverlayApp {
             sides,
         };
         let settings = &mut self.settings;
-        // Fit the window: the overlay may be smaller than the form, which then scrolls.
-        let room = (ctx.content_rect().height() - 40.0).max(120.0);
+        // Fit the window: the overlay may be smaller than the form, which then scrolls. `max_height` is the form's
+        // own height: the window's top (28), its title bar and frame (~40) and a margin at the bottom come on top.
+        let room = (ctx.content_rect().height() - 28.0 - 40.0 - 12.0).max(120.0);
         egui::Window::new("Settings")
             .open(&mut open)
             .collapsible(false)
