@@ -44,6 +44,7 @@ pub struct LaunchOptions {
 }
 
 pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
+    let launched = std::time::Instant::now();
     if let Some((file, _)) = &opts.replay {
         // Say so now, in the terminal, rather than in a window that shows nothing.
         std::fs::File::open(file)
@@ -73,6 +74,7 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
         tray: true,
         quit: Some(quit.clone()),
         renderer: Some(started),
+        launched: Some(launched),
     };
     eframe::run_native(
         window::TITLE,
