@@ -1,6 +1,6 @@
 //! The real binary: record -> summary round trip, replay, listen, and one-line errors with a non-zero exit.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::Game;
 use bar_overlay::protocol::{self, Detail, Parsed};

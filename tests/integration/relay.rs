@@ -2,7 +2,7 @@
 //! never reads neither stalls the game nor stays connected, a busy relay port is a clear error; and the full snapshot
 //! it synthesizes for newcomers rebuilds the game.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::{Feed, Game};
 use bar_overlay::outputs::relay::{RELAY_QUEUE_BYTES, Relay, RelayError};

@@ -1,7 +1,7 @@
 //! simulate -> real TCP -> receiver -> model: the receiver's unit set equals the sender's at every snapshot, every
 //! unit is refreshed at least five times a second, and at full snapshots every value matches.
 
-mod common;
+use crate::common;
 
 use bar_overlay::cli::Speed;
 use bar_overlay::model::{Feed, compute_composition};

@@ -6,7 +6,7 @@ use bar_overlay::tools::simulate::DEFS;
 
 #[test]
 fn every_row_of_the_unit_table_is_a_simulator_unit() {
-    let text = include_str!("../data/bar-units.tsv");
+    let text = include_str!("../../data/bar-units.tsv");
     let rows: Vec<&str> = text.lines().skip(1).filter(|l| !l.is_empty()).collect();
     assert_eq!(rows.len(), 84, "the table holds 84 units");
     assert_eq!(DEFS.len(), rows.len(), "every row is a unit");
