@@ -17,7 +17,7 @@ pub mod tray;
 pub mod welcome;
 pub mod window;
 
-use crate::cli::Speed;
+use crate::senders::Speed;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -96,7 +96,8 @@ impl Welcome {
                 Some(c) => {
                     if !self.logged {
                         self.logged = true;
-                        let lines: Vec<&str> = c.status.checks.iter().map(|c| c.what.as_str()).collect();
+                        let lines: Vec<&str> =
+                            c.status.checks.iter().map(|c| c.what.as_str()).collect();
                         tracing::info!("welcome card: {}", lines.join("; "));
                     }
                     for check in &c.status.checks {

@@ -2,8 +2,8 @@
 //! the GUI stack instead of one per file. Each file is a module; `common` holds what they share (the binary's path
 //! and port, golden files, the browser).
 
-mod common;
 mod cli;
+mod common;
 mod delay;
 mod export;
 mod feed_source;

@@ -3,11 +3,11 @@
 
 use crate::common;
 
-use bar_overlay::cli::Speed;
 use bar_overlay::model::{Feed, compute_composition};
 use bar_overlay::protocol::{Detail, Message};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use bar_overlay::tools::simulate::{self, SimConfig, World};
+use bar_overlay::senders::Speed;
+use bar_overlay::senders::simulate::{self, SimConfig, World};
 use common::next_event;
 use std::collections::HashMap;
 

@@ -8,7 +8,7 @@ use bar_overlay::model::{Feed, Game};
 use bar_overlay::outputs::relay::{RELAY_QUEUE_BYTES, Relay, RelayError};
 use bar_overlay::protocol::{self, Detail, Message, Parsed};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;

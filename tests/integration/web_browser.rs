@@ -6,7 +6,7 @@
 use crate::common;
 
 use bar_overlay::protocol::{self, Detail};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use common::browser::{Browser, Shot};
 use common::serve::{self, Serve};
 use serde_json::Value;
