@@ -6,6 +6,7 @@
 //! (`listen`, `record`, `simulate`, `replay`, `summary`, `serve`) use the same pieces.
 
 pub mod cli;
+pub mod files;
 pub mod ingest;
 pub mod install;
 pub mod logging;

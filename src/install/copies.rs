@@ -8,7 +8,6 @@ use super::{WIDGET_NAME, WIDGET_SOURCE};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Every widget text this project has shipped, `sha256 version` a line: a copy whose text is among them is ours,
@@ -179,7 +178,7 @@ pub fn install(write_dir: &Path, force: bool) -> Result<Vec<Installed>> {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("could not create {}", dir.display()))?;
         let path = dir.join(super::WIDGET_FILE);
-        write_atomic(&path, WIDGET_SOURCE.as_bytes())?;
+        crate::files::write_atomic(&path, WIDGET_SOURCE.as_bytes())?;
         return Ok(vec![Installed::New(path)]);
     }
     let mut out = Vec::new();
@@ -203,7 +202,7 @@ pub fn install(write_dir: &Path, force: bool) -> Result<Vec<Installed>> {
         } else {
             Some(back_up(&c.path)?)
         };
-        write_atomic(&c.path, WIDGET_SOURCE.as_bytes())?;
+        crate::files::write_atomic(&c.path, WIDGET_SOURCE.as_bytes())?;
         out.push(Installed::Updated {
             path: c.path,
             from: c.version,
@@ -244,21 +243,7 @@ pub fn uninstall(write_dir: &Path) -> Result<Vec<Removed>> {
 
 /// `<file>.user-<unix seconds>.bak`: not `.lua`, so BAR does not load the backup as a second widget.
 fn aside_name(path: &Path) -> PathBuf {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".user-{stamp}.bak"));
-    let mut p = PathBuf::from(name);
-    let mut n = 1;
-    while p.exists() {
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!(".user-{stamp}-{n}.bak"));
-        p = PathBuf::from(name);
-        n += 1;
-    }
-    p
+    crate::files::aside(path, "user", ".bak")
 }
 
 fn back_up(path: &Path) -> Result<PathBuf> {
@@ -266,23 +251,6 @@ fn back_up(path: &Path) -> Result<PathBuf> {
     std::fs::copy(path, &to)
         .with_context(|| format!("could not back up {} to {}", path.display(), to.display()))?;
     Ok(to)
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it over `path`: a reader (BAR starting) sees the
-/// old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".bar-overlay-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("could not write in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("could not write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("could not replace {}", path.display()))?;
-    Ok(())
 }
 
 #[cfg(test)]

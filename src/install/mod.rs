@@ -164,7 +164,7 @@ pub fn enable(located: &Located, dir: &Path) -> Result<Enabled> {
             let parent = path.parent().unwrap_or(dir);
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("could not create {}", parent.display()))?;
-            copies::write_atomic(&path, byar::minimal(WIDGET_NAME).as_bytes())?;
+            crate::files::write_atomic(&path, byar::minimal(WIDGET_NAME).as_bytes())?;
             return Ok(Enabled::Created);
         }
         Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
@@ -175,14 +175,10 @@ pub fn enable(located: &Located, dir: &Path) -> Result<Enabled> {
     let Some(edited) = edited else {
         return Ok(Enabled::Already);
     };
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let backup = path.with_file_name(format!("BYAR.lua.bar-overlay-{stamp}.bak"));
+    let backup = crate::files::aside(&path, "bar-overlay", ".bak");
     std::fs::copy(&path, &backup)
         .with_context(|| format!("could not back up {}", path.display()))?;
-    copies::write_atomic(&path, edited.as_bytes())?;
+    crate::files::write_atomic(&path, edited.as_bytes())?;
     Ok(Enabled::Edited { backup })
 }
 
@@ -200,48 +196,32 @@ mod tests {
             std::fs::create_dir_all(d.join("LuaUI")).unwrap();
         }
         std::fs::create_dir_all(&c).unwrap(); // exists, but is no write folder
-        let cand = |p: &Path, s: Source| Candidate {
-            path: p.to_owned(),
-            source: s,
+        let pick = |cs: &[(&PathBuf, Source)]| {
+            let all = cs
+                .iter()
+                .map(|(p, s)| Candidate {
+                    path: (*p).clone(),
+                    source: s.clone(),
+                })
+                .collect();
+            choose(all, vec![])
         };
-        // Two defaults: the user picks.
-        let l = choose(
-            vec![
-                cand(&a, Source::Default("x")),
-                cand(&b, Source::Default("y")),
-                cand(&c, Source::Default("z")),
-            ],
-            vec![],
+        let (x, y, z) = (
+            Source::Default("x"),
+            Source::Default("y"),
+            Source::Default("z"),
         );
+        // Two defaults: the user picks.
+        let l = pick(&[(&a, x.clone()), (&b, y.clone()), (&c, z)]);
         assert!(l.ambiguous() && l.folder().is_err());
         assert_eq!(l.found.len(), 2);
         // A remembered choice settles it; a remembered folder that is gone does not.
-        let l = choose(
-            vec![
-                cand(&c, Source::Remembered),
-                cand(&a, Source::Default("x")),
-                cand(&b, Source::Default("y")),
-            ],
-            vec![],
-        );
-        assert!(l.ambiguous());
-        let l = choose(
-            vec![
-                cand(&b, Source::Remembered),
-                cand(&a, Source::Default("x")),
-                cand(&b, Source::Default("y")),
-            ],
-            vec![],
-        );
+        assert!(pick(&[(&c, Source::Remembered), (&a, x.clone()), (&b, y.clone())]).ambiguous());
+        let l = pick(&[(&b, Source::Remembered), (&a, x.clone()), (&b, y)]);
         assert_eq!(l.folder().unwrap(), b);
         // One default: it.
-        let l = choose(vec![cand(&a, Source::Default("x"))], vec![]);
-        assert_eq!(l.folder().unwrap(), a);
+        assert_eq!(pick(&[(&a, x.clone())]).folder().unwrap(), a);
         // A folder the user gives is taken even if it looks empty.
-        let l = choose(
-            vec![cand(&c, Source::Given), cand(&a, Source::Default("x"))],
-            vec![],
-        );
-        assert_eq!(l.folder().unwrap(), c);
+        assert_eq!(pick(&[(&c, Source::Given), (&a, x)]).folder().unwrap(), c);
     }
 }

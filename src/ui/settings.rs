@@ -257,13 +257,7 @@ fn load(path: &Path) -> (Settings, Option<String>) {
     match confy::load_path::<Settings>(path) {
         Ok(s) => (s.sanitized(), None),
         Err(e @ confy::ConfyError::BadTomlData(_)) => {
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            let mut aside = path.as_os_str().to_owned();
-            aside.push(format!(".corrupt-{stamp}"));
-            let aside = PathBuf::from(aside);
+            let aside = crate::files::aside(path, "corrupt", "");
             let moved = std::fs::rename(path, &aside);
             let defaults = Settings::default();
             let notice = match moved {
