@@ -449,71 +449,30 @@ where
                 error: format!("line longer than the {max_line}-byte cap ({seen}+ bytes): skipped"),
                 bytes: seen,
             },
-            Frame::Line => {
-                let line = framer.line();
-                let bytes = line.len() + 1;
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                let raw = config.keep_raw.then(|| line.to_vec());
-                match protocol::parse_line(line) {
-                    Ok(Parsed::Message {
-                        mut msg,
-                        unknown_fields,
-                    }) => {
-                        if let Message::Hello(h) = &mut msg {
-                            if let Some(want) = &config.token {
-                                let given = h.token.take();
-                                if !given.as_deref().is_some_and(|g| same_secret(g, want)) {
-                                    let why = if given.is_some() { "wrong" } else { "missing" };
-                                    tracing::warn!(
-                                        "receiver: refused {}: {why} token in its hello (the widget's token setting must match the overlay's)",
-                                        peer.addr
-                                    );
-                                    return Ending::Refused;
-                                }
-                                if !announced.load(Ordering::Relaxed) {
-                                    if !emit(ReceiverEvent::Connected {
-                                        conn,
-                                        peer: peer.addr,
-                                    })
-                                    .await
-                                    {
-                                        return Ending::Abandoned;
-                                    }
-                                    announced.store(true, Ordering::Relaxed);
-                                }
-                            }
-                            // The secret goes no further than this check.
-                            h.token = None;
-                        }
-                        if !proven && matches!(msg, Message::Hello(_)) {
-                            proven = true;
-                            peer.permit.prove();
-                        }
-                        ReceiverEvent::Message {
-                            conn,
-                            msg: Box::new(msg),
-                            bytes,
-                            unknown_fields,
-                            raw,
-                        }
-                    }
-                    Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType {
-                        conn,
-                        kind,
-                        bytes,
-                        raw,
-                    },
-                    Err(e) => ReceiverEvent::BadLine {
-                        conn,
-                        line: line_no,
-                        error: e.to_string(),
-                        bytes,
-                    },
-                }
-            }
+            Frame::Line => match line_event(peer, line_no, framer.line(), config) {
+                Line::Blank => continue,
+                Line::WrongToken => return Ending::Refused,
+                Line::Event(ev) => ev,
+            },
         };
+        if matches!(&ev, ReceiverEvent::Message { msg, .. } if matches!(**msg, Message::Hello(_))) {
+            // With a token, the peer is announced only now that its hello has passed the check.
+            if config.token.is_some() && !announced.load(Ordering::Relaxed) {
+                if !emit(ReceiverEvent::Connected {
+                    conn,
+                    peer: peer.addr,
+                })
+                .await
+                {
+                    return Ending::Abandoned;
+                }
+                announced.store(true, Ordering::Relaxed);
+            }
+            if !proven {
+                proven = true;
+                peer.permit.prove();
+            }
+        }
         if let ReceiverEvent::BadLine { line, error, .. } = &ev {
             bad_in_a_row += 1;
             if let Ok(mut log) = peer.bad_lines.lock() {
@@ -532,6 +491,63 @@ where
             ));
         }
     }
+}
+
+/// What one line of a connection becomes.
+enum Line {
+    /// Blank: skipped without a word.
+    Blank,
+    Event(ReceiverEvent),
+    /// A hello without the token the receiver was started with: the connection is refused.
+    WrongToken,
+}
+
+/// Parses one line into its event. A hello's token is checked here and goes no further.
+fn line_event(peer: &Peer, line_no: u64, line: &[u8], config: &ReceiverConfig) -> Line {
+    let (conn, bytes) = (peer.conn, line.len() + 1);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Line::Blank;
+    }
+    let raw = config.keep_raw.then(|| line.to_vec());
+    Line::Event(match protocol::parse_line(line) {
+        Ok(Parsed::Message {
+            mut msg,
+            unknown_fields,
+        }) => {
+            if let Message::Hello(h) = &mut msg {
+                let given = h.token.take();
+                if let Some(want) = &config.token
+                    && !given.as_deref().is_some_and(|g| same_secret(g, want))
+                {
+                    let why = if given.is_some() { "wrong" } else { "missing" };
+                    tracing::warn!(
+                        "receiver: refused {}: {why} token in its hello (the widget's token setting must match the overlay's)",
+                        peer.addr
+                    );
+                    return Line::WrongToken;
+                }
+            }
+            ReceiverEvent::Message {
+                conn,
+                msg: Box::new(msg),
+                bytes,
+                unknown_fields,
+                raw,
+            }
+        }
+        Ok(Parsed::UnknownType(kind)) => ReceiverEvent::UnknownType {
+            conn,
+            kind,
+            bytes,
+            raw,
+        },
+        Err(e) => ReceiverEvent::BadLine {
+            conn,
+            line: line_no,
+            error: e.to_string(),
+            bytes,
+        },
+    })
 }
 
 /// Whether the peer has already sent something, without waiting and without taking it from the socket.
