@@ -69,6 +69,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Post-game report from a recording.
     Summary(SummaryArgs),
+    /// Post-game report as a web page: timelines, build orders, APM, totals. See docs/report.md.
+    Report(ReportArgs),
     /// Recordings as tidy tables (Parquet or CSV) for DuckDB, Polars, pandas, Spark. See docs/datasets.md.
     Export(ExportArgs),
     /// Receive the game and serve it as web pages (OBS browser sources) without a window. See docs/obs.md.
@@ -245,6 +247,17 @@ pub struct SummaryArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Recordings made by `record`: files, folders (every .ndjson inside, at any depth) or patterns.
+    #[arg(required = true, value_name = "RECORDING")]
+    pub recordings: Vec<String>,
+    /// Where to write: a .html file for one recording, else a folder (pages and index.html). Default: each page
+    /// beside its recording, the index (for several) in the folder given or the current one.
+    #[arg(short, long, value_name = "FILE.html|DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

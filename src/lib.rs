@@ -12,6 +12,7 @@ pub mod outputs;
 pub mod peers;
 pub mod protocol;
 pub mod receiver;
+pub mod report;
 pub mod shutdown;
 pub mod tools;
 pub mod ui;

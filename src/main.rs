@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some(Command::Simulate(a)) => ok(tools::simulate::run_cli(&a)),
         Some(Command::Replay(a)) => ok(tools::replay::run_cli(&a)),
         Some(Command::Summary(a)) => ok(tools::summary::run_cli(&a)),
+        Some(Command::Report(a)) => ok(tools::report::run_cli(&a)),
         Some(Command::Serve(a)) => ok(tools::serve::run(&a)),
         // Its own status: an export that skipped bad lines still wrote the rest (3).
         Some(Command::Export(a)) => tools::export::run_cli(&a),

@@ -1,10 +1,11 @@
-//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `export`, `serve`. They run without a display.
+//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `report`, `export`, `serve`. They run without a display.
 
 pub mod export;
 pub mod ingest;
 pub mod listen;
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod sender;
 pub mod serve;
 pub mod simulate;
