@@ -188,6 +188,9 @@ pub struct RecordArgs {
     /// Stop when the sender says bye.
     #[arg(long)]
     pub until_bye: bool,
+    /// When recording stops, write the last game's report page beside the file (FILE with .html).
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Debug, Args)]

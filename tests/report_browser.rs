@@ -264,3 +264,49 @@ fn a_corrupt_and_a_cut_recording_say_what_was_skipped() {
     );
     assert!(!seen.text.contains(" won"), "no winner is made up");
 }
+
+/// `serve` answers `/report` with the page of the last game that finished while it ran (nothing before one did).
+#[test]
+fn serve_answers_report_for_the_last_finished_game() {
+    use common::serve::{Serve, get};
+    let srv = Serve::start(&[]);
+    let (status, _, body) = get(srv.web, "/report");
+    assert_eq!(status, 404, "no game finished yet: {body}");
+    assert!(body.contains("No game has finished"), "{body}");
+    let sim = srv
+        .simulate(90, "max", 4)
+        .wait_with_output()
+        .expect("simulate");
+    assert!(sim.status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, _, body) = get(srv.web, "/report");
+        if status == 200 {
+            assert!(body.contains("id=\"report-data\""), "a report page");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no /report after the game ended: {status} {body}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut b = watching_browser();
+    let url = srv.url("/report");
+    b.navigate(&url);
+    b.wait_for("window.barReport", 30);
+    let teams = b.eval("barReport.data.teams.length");
+    assert_eq!(teams, Value::from(4));
+    let text = b.eval("document.body.innerText");
+    let text = text.as_str().unwrap_or("");
+    assert!(text.contains("won by"), "the result is on the page: {text}");
+    let drawn = b.eval("document.querySelectorAll('#plot-army_value polyline.r-line').length");
+    assert_eq!(drawn, Value::from(4), "the army plot has a line per team");
+    let errors = b.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    let requests = b.requests();
+    assert!(
+        requests.iter().all(|r| *r == url),
+        "the page fetched nothing but itself: {requests:?}"
+    );
+}

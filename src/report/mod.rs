@@ -7,6 +7,7 @@
 
 pub mod collect;
 pub mod index;
+pub mod live;
 pub mod page;
 pub mod totals;
 

@@ -32,7 +32,20 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<()> {
     );
     rec.tick()?;
     eprintln!("recorded {} lines to {}", rec.lines, rec.path);
-    result
+    result?;
+    if args.report {
+        let page = args.file.with_extension("html");
+        let written = super::report::last_page(&args.file).and_then(|p| {
+            std::fs::write(&page, p.html)
+                .with_context(|| format!("cannot write {}", page.display()))
+        });
+        match written {
+            Ok(()) => eprintln!("wrote the report {}", page.display()),
+            // The recording is safe whatever happens to its page.
+            Err(e) => anyhow::bail!("recorded, but no report: {e:#}"),
+        }
+    }
+    Ok(())
 }
 
 struct Record {

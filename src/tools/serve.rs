@@ -47,9 +47,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             )
         })
         .transpose()?;
+    // The last finished game's report for /report.
+    let last_report = crate::report::live::LastReport::new();
+    let mut taps: Vec<Arc<dyn crate::model::LineTap>> = vec![Arc::new(
+        crate::report::live::ReportTap::new(last_report.clone()),
+    )];
     if let Some(r) = &relay {
-        hub.set_taps(vec![Arc::new(r.clone())]);
+        taps.push(Arc::new(r.clone()));
     }
+    hub.set_taps(taps);
     hub.set_delay(Duration::from_secs_f64(args.delay));
     let mut names = crate::model::Names::default();
     for (from, to) in &args.rename {
@@ -62,6 +68,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let mut web = WebConfig::new(SocketAddr::new(args.bind, args.web_port));
     web.token = args.token.clone().filter(|t| !t.is_empty());
     web.custom_css = args.css.clone().or_else(default_css);
+    web.report = Some(last_report);
     let web = WebServer::start(web, hub.clone(), &rt)?;
     hub.attach(&rt, events, || {});
     // Scripts and tests read the ports from these first lines: keep their form.
