@@ -62,6 +62,7 @@ pub struct OverlayApp {
     /// The saved delay while `--delay` stands in for it: what a save writes until the slider is moved.
     saved_delay: Option<u32>,
     hub: Hub,
+    report: super::report_button::ReportButton,
     receiver: Option<Receiver>,
     relay: Option<Relay>,
     web: Option<WebServer>,
@@ -121,6 +122,7 @@ impl OverlayApp {
             unsaved: false,
             saved_delay: None,
             hub: Hub::new(),
+            report: Default::default(),
             receiver: None,
             relay: None,
             web: None,
@@ -162,6 +164,7 @@ impl OverlayApp {
         app.hub
             .set_delay(Duration::from_secs(u64::from(app.settings.delay_secs)));
         app.hub.set_names(app.settings.names.clone());
+        app.hub.set_taps(vec![app.report.tap()]);
         if startup.listen {
             app.listen();
         }
@@ -211,7 +214,7 @@ impl OverlayApp {
     /// (Re)binds the listener. The old one is dropped first, which closes it and its connections, so rebinding to
     /// the same port works. A failure is kept for the status panel, never raised.
     fn listen(&mut self) {
-        self.hub.set_taps(Vec::new());
+        self.hub.set_taps(vec![self.report.tap()]);
         self.web = None;
         self.web_error = None;
         self.relay = None;
@@ -244,7 +247,8 @@ impl OverlayApp {
                                 "relaying the game to programs connecting to {}",
                                 relay.addr()
                             );
-                            self.hub.set_taps(vec![Arc::new(relay.clone())]);
+                            self.hub
+                                .set_taps(vec![self.report.tap(), Arc::new(relay.clone())]);
                             self.relay = Some(relay);
                         }
                         Err(e) => {
@@ -279,6 +283,7 @@ impl OverlayApp {
         }
         let mut cfg = WebConfig::new(SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port));
         cfg.token = token;
+        cfg.report = Some(self.report.pages());
         cfg.custom_css = self
             .store
             .path()
@@ -456,6 +461,8 @@ impl OverlayApp {
                 if ui.small_button("Settings").clicked() {
                     self.show_settings = !self.show_settings;
                 }
+                let delay = self.hub.feed().delay();
+                self.report.show(ui, delay);
             });
         });
     }
