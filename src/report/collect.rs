@@ -17,7 +17,7 @@ const TRADES_KEPT: usize = 12;
 const LEAD_CHANGES_KEPT: usize = 60;
 const SKIPS_DESCRIBED: usize = 8;
 /// Units lost are summed in windows of this many game seconds; a window where at least `TRADE_MIN_METAL` of metal
-/// died is a trade.
+/// died, a tenth of it or more on each of two sides, is a trade.
 const TRADE_WINDOW_SECONDS: f64 = 20.0;
 const TRADE_MIN_METAL: f64 = 1500.0;
 /// A new army leader must lead by this share to count: two close armies trading places every second are one story.
@@ -343,9 +343,10 @@ impl Collector {
                 first_seconds: t,
             });
         let minute = (t / 60.0).floor() as i64;
-        if minute > a.minute {
+        // Minutes without a snapshot between them (orders come as events) still each get their count.
+        while a.minute < minute {
             close_minute(a);
-            a.minute = minute;
+            a.minute += 1;
         }
         a.total += 1;
         a.count += 1;
@@ -405,7 +406,9 @@ impl Collector {
         };
         let lost = std::mem::take(&mut self.trade_lost);
         let total: f64 = lost.values().sum();
-        if total < TRADE_MIN_METAL {
+        // A trade has two sides: a one-sided loss (a commander sniped, a raid unanswered) is not one.
+        let sides = lost.values().filter(|m| **m >= total * 0.1).count();
+        if total < TRADE_MIN_METAL || sides < 2 {
             return;
         }
         let sides: Vec<String> = lost
