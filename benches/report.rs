@@ -90,6 +90,7 @@ mod unix {
     }
 
     /// Runs the binary with `args` once: wall and CPU seconds, and its peak resident memory from `wait4`.
+    #[allow(clippy::zombie_processes)]
     fn run_once(args: &[&std::ffi::OsStr]) -> Run {
         let err = tempfile::NamedTempFile::new().expect("stderr file");
         let t = Instant::now();
@@ -100,6 +101,7 @@ mod unix {
             .spawn()
             .expect("spawn");
         let mut status = 0;
+        // Reaped by wait4 below (which reads its peak memory), not by Child::wait.
         // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: waits for our own child by its pid, with pointers to live locals.

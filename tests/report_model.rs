@@ -163,7 +163,8 @@ fn moments_builds_tech_and_actions_of_a_small_game() {
         "finished units first seen are no builds"
     );
 
-    let apm: Vec<(u32, Option<u32>, u64, Vec<(f32, f32)>)> = notes
+    type Apm = (u32, Option<u32>, u64, Vec<(f32, f32)>);
+    let apm: Vec<Apm> = notes
         .actions
         .values()
         .map(|a| {
