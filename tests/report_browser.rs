@@ -141,8 +141,13 @@ fn a_comprehensive_8_team_game_as_a_user_sees_it() {
             > 0,
         "moments are marked on the plots"
     );
+    b.eval("window.scrollTo(0, 0)");
     b.screenshot(&shots().join("report-dark.png"));
     assert!(background(&mut b) < 150.0, "dark theme: a dark page");
+    b.eval("document.getElementById('moments').scrollIntoView()");
+    b.screenshot(&shots().join("report-moments-dark.png"));
+    b.eval("document.getElementById('builds').scrollIntoView()");
+    b.screenshot(&shots().join("report-builds-dark.png"));
 
     // Drag across the army plot: every plot zooms to the same span.
     let rect = b.eval(
@@ -177,11 +182,8 @@ fn a_comprehensive_8_team_game_as_a_user_sees_it() {
     assert_eq!(b.eval("barReport.view.from"), Value::from(0));
 
     set_media(&mut b, "screen", "light");
-    b.eval("location.reload()");
-    b.wait_for(
-        "window.barReport && document.querySelectorAll('polyline.r-line').length > 0",
-        30,
-    );
+    // The page follows a theme change as it happens (no reload), lines recoloured where a team colour needs it.
+    b.wait_for("barReport.light === true", 10);
     assert!(background(&mut b) > 600.0, "light theme: a light page");
     b.screenshot(&shots().join("report-light.png"));
 

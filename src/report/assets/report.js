@@ -9,7 +9,8 @@
   var hidden = {};
   var teams = {};
   data.teams.forEach(function (t) { teams[t.id] = t; });
-  var light = window.matchMedia && window.matchMedia("(prefers-color-scheme: light)").matches;
+  var scheme = window.matchMedia ? window.matchMedia("(prefers-color-scheme: light)") : null;
+  var light = !!(scheme && scheme.matches);
 
   // A team colour readable on the page: near-white lines are darkened on a light page, near-black ones lightened on
   // a dark one.
@@ -147,7 +148,9 @@
     });
     timeTicks(view.from, view.to).forEach(function (t) {
       el("line", { x1: xOf(t), x2: xOf(t), y1: T, y2: H - B, "class": "r-gridline" }, svg);
-      var tx = el("text", { x: xOf(t), y: H - 6, "text-anchor": "middle", "class": "r-xlabel" }, svg);
+      // The last label ends at the plot's edge rather than past it.
+      var anchor = xOf(t) > W - R - 20 ? "end" : "middle";
+      var tx = el("text", { x: xOf(t), y: H - 6, "text-anchor": anchor, "class": "r-xlabel" }, svg);
       tx.textContent = clock(t);
     });
     // Commander deaths cross the plot; the other moments are ticks on its top edge (hover names them).
@@ -283,6 +286,7 @@
       var s = document.createElement("span");
       var sw = document.createElement("span");
       sw.className = "r-swatch";
+      sw.setAttribute("data-color", t.color);
       sw.style.background = colour(t.color);
       s.appendChild(sw);
       s.appendChild(document.createTextNode(t.player + (t.player !== t.name ? " (" + t.name + ")" : "")));
@@ -300,5 +304,16 @@
   legend();
   build();
   redraw();
-  window.barReport = { data: data, view: view, zoom: zoom };
+  var api = { data: data, view: view, zoom: zoom, light: light };
+  // The reader's theme can change while the page is open (a system switching at dusk): recolour, no reload.
+  if (scheme && scheme.addEventListener) {
+    scheme.addEventListener("change", function (e) {
+      light = api.light = e.matches;
+      document.querySelectorAll("#legend .r-swatch").forEach(function (sw) {
+        sw.style.background = colour(sw.getAttribute("data-color"));
+      });
+      redraw();
+    });
+  }
+  window.barReport = api;
 })();
