@@ -554,6 +554,9 @@ fn record_report_and_a_folder_of_games_with_an_index() {
     let text = std::fs::read(&file).expect("recording");
     std::fs::write(games.join("semi.ndjson"), &text[..text.len() / 2]).expect("write semi");
     std::fs::write(games.join("notes.ndjson"), "hello there\n").expect("write notes");
+    // A recorder left running over two games: a page each.
+    std::fs::write(games.join("double.ndjson"), [&text[..], &text[..]].concat())
+        .expect("write double");
     let site = dir.path().join("site");
     let r = run(&[
         "report",
@@ -598,4 +601,16 @@ fn record_report_and_a_folder_of_games_with_an_index() {
         .expect("a winner");
     assert!(index.contains(&winner.name.replace('"', "&quot;")));
     assert!(site.join("final.html").is_file() && site.join("semi.html").is_file());
+    for page in ["double.html", "double-g2.html"] {
+        let html =
+            std::fs::read_to_string(site.join(page)).expect("a page per game of double.ndjson");
+        assert!(
+            html.contains("The file holds several games"),
+            "{page} says so"
+        );
+        assert!(
+            index.contains(&format!("href=\"{page}\"")),
+            "the index links {page}"
+        );
+    }
 }

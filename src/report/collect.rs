@@ -15,6 +15,8 @@ pub const BUILDS_PER_TEAM: usize = 30;
 /// Trades kept (the largest), lead changes kept (the first), skipped lines described.
 const TRADES_KEPT: usize = 12;
 const LEAD_CHANGES_KEPT: usize = 60;
+/// A game has one commander a player; a sender (or a mod) that keeps making and losing them gets this many marked.
+const COMMANDER_DEATHS_KEPT: usize = 64;
 const SKIPS_DESCRIBED: usize = 8;
 /// Units lost are summed in windows of this many game seconds; a window where at least `TRADE_MIN_METAL` of metal
 /// died, a tenth of it or more on each of two sides, is a trade.
@@ -255,7 +257,10 @@ impl Collector {
             let Some(def) = u.def_id.and_then(|d| game.def(d)) else {
                 continue;
             };
-            if def.category == Category::Commander && u.is_finished() {
+            if def.category == Category::Commander
+                && u.is_finished()
+                && self.moments_of(&MomentKind::CommanderDeath) < COMMANDER_DEATHS_KEPT
+            {
                 let name = game.teams.get(&u.team).map_or("?", |t| t.name.as_str());
                 self.teams.entry(u.team).or_default().commander_deaths += 1;
                 self.moments.push(Moment {
