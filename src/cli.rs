@@ -75,6 +75,50 @@ pub enum Command {
     Export(ExportArgs),
     /// Receive the game and serve it as web pages (OBS browser sources) without a window. See docs/obs.md.
     Serve(ServeArgs),
+    /// Install, check or remove the widget in BAR's data folder (found on its own, or --bar-dir).
+    Widget(WidgetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WidgetArgs {
+    #[command(subcommand)]
+    pub action: WidgetAction,
+    /// BAR's data folder (the one holding LuaUI, games and springsettings.cfg), when it is not found on its own or
+    /// several are. Remembered for the next time.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub bar_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WidgetAction {
+    /// Copy the widget inside this program into BAR (or update the copy there).
+    Install {
+        /// Also switch it on in BAR's widget settings (LuaUI/Config/BYAR.lua); only while BAR is closed.
+        #[arg(long)]
+        enable: bool,
+        /// Replace a copy that is newer than this program's.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check everything between BAR and the overlay, one line each, with what to do about each problem.
+    Status {
+        /// The overlay's port the widget connects to.
+        #[arg(long, default_value_t = crate::protocol::DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Remove the widget from BAR (a copy you changed is moved aside, not deleted).
+    Uninstall,
+}
+
+impl WidgetArgs {
+    pub fn action(&self) -> crate::tools::widget::Action {
+        use crate::tools::widget::Action;
+        match self.action {
+            WidgetAction::Install { enable, force } => Action::Install { enable, force },
+            WidgetAction::Status { port } => Action::Status { port },
+            WidgetAction::Uninstall => Action::Uninstall,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

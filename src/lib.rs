@@ -6,6 +6,7 @@
 //! (`listen`, `record`, `simulate`, `replay`, `summary`, `serve`) use the same pieces.
 
 pub mod cli;
+pub mod install;
 pub mod logging;
 pub mod model;
 pub mod outputs;

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(a)) => ok(tools::serve::run(&a)),
         // Its own status: an export that skipped bad lines still wrote the rest (3).
         Some(Command::Export(a)) => tools::export::run_cli(&a),
+        Some(Command::Widget(a)) => tools::widget::run(&a.action(), a.bar_dir),
         None => ok(ui::run(ui::LaunchOptions {
             demo: cli.demo,
             replay: cli.replay.map(|f| (f, cli.speed)),

@@ -1,4 +1,4 @@
-//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `report`, `export`, `serve`. They run without a display.
+//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `report`, `export`, `serve`, `widget`. They run without a display.
 
 pub mod export;
 pub mod ingest;
@@ -10,6 +10,7 @@ pub mod sender;
 pub mod serve;
 pub mod simulate;
 pub mod summary;
+pub mod widget;
 
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};

@@ -15,6 +15,7 @@ pub mod report_button;
 pub mod settings;
 pub mod theme;
 pub mod tray;
+pub mod welcome;
 pub mod window;
 
 use crate::cli::Speed;
