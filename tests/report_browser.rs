@@ -265,6 +265,20 @@ fn a_corrupt_and_a_cut_recording_say_what_was_skipped() {
         "the cut last line is named"
     );
     assert!(!seen.text.contains(" won"), "no winner is made up");
+
+    // Begun after the hello (a recorder started late): no names, no unit types, and the page says so.
+    let headless = dir.path().join("headless.ndjson");
+    let first_newline = text.iter().position(|b| *b == b'\n').expect("lines");
+    std::fs::write(&headless, &text[first_newline + 1..]).expect("write headless");
+    let page = dir.path().join("headless.html");
+    report(&headless, &page);
+    let mut b = watching_browser();
+    let seen = check_page(&mut b, &page, TEAMS, false);
+    assert!(
+        seen.text.contains("The recording has no hello"),
+        "the page says what it lacks: {}",
+        seen.text
+    );
 }
 
 /// `serve` answers `/report` with the page of the last game that finished while it ran (nothing before one did).

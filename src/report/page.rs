@@ -183,7 +183,13 @@ fn caveats(game: &Game, notes: &Collector, source: &Source) -> Vec<String> {
             source.game
         ));
     }
-    if !game.full_view() {
+    if game.view.is_none() {
+        out.push(
+            "The recording has no hello (it was cut at the start, or began after it): the map, the teams' names and \
+             colours and the unit types are unknown, so units cannot be counted by kind."
+                .to_owned(),
+        );
+    } else if !game.full_view() {
         let who = game
             .view
             .and_then(|v| game.teams.get(&v.team_id))
