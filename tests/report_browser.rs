@@ -19,47 +19,64 @@ fn shots() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/report-shots")
 }
 
+/// `simulate ARGS` into `record --until-bye FILE`, both the real binary.
+fn record(file: &Path, args: &[&str]) {
+    let mut rec = Command::new(BIN)
+        .arg("record")
+        .arg(file)
+        .args(["--until-bye", "--port", "0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn record");
+    let mut line = String::new();
+    BufReader::new(rec.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("record's first line");
+    let port = line
+        .split_whitespace()
+        .find_map(|w| w.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()))
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let sim = Command::new(BIN)
+        .args([
+            "simulate",
+            "--to",
+            &format!("127.0.0.1:{port}"),
+            "--speed",
+            "max",
+        ])
+        .args(args)
+        .output()
+        .expect("simulate");
+    assert!(
+        sim.status.success(),
+        "simulate: {}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    assert!(rec.wait().expect("record ends at bye").success());
+}
+
 /// One recording for the file's tests: `simulate --detail comprehensive --teams 8` into `record --until-bye`.
 fn recording() -> &'static Path {
     static REC: OnceLock<PathBuf> = OnceLock::new();
     REC.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir").keep();
         let file = dir.join("game8.ndjson");
-        let mut rec = Command::new(BIN)
-            .arg("record")
-            .arg(&file)
-            .args(["--until-bye", "--port", "0"])
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn record");
-        let mut line = String::new();
-        BufReader::new(rec.stderr.as_mut().expect("stderr"))
-            .read_line(&mut line)
-            .expect("record's first line");
-        let port = line
-            .split_whitespace()
-            .find_map(|w| w.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()))
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
-        let sim = Command::new(BIN)
-            .args(["simulate", "--to", &format!("127.0.0.1:{port}")])
-            .args([
+        record(
+            &file,
+            &[
                 "--detail",
                 "comprehensive",
                 "--teams",
                 "8",
                 "--units",
                 "300",
-            ])
-            .args(["--seconds", "600", "--speed", "max", "--seed", "3"])
-            .output()
-            .expect("simulate");
-        assert!(
-            sim.status.success(),
-            "simulate: {}",
-            String::from_utf8_lossy(&sim.stderr)
+                "--seconds",
+                "600",
+                "--seed",
+                "3",
+            ],
         );
-        assert!(rec.wait().expect("record ends at bye").success());
         file
     })
 }
@@ -325,4 +342,33 @@ fn serve_answers_report_for_the_last_finished_game() {
         requests.iter().all(|r| *r == url),
         "the page fetched nothing but itself: {requests:?}"
     );
+}
+
+/// Minimal detail carries no units: the unit plots say so instead of drawing zeros, and the page says why.
+#[test]
+fn a_minimal_recording_draws_no_unit_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("minimal.ndjson");
+    record(
+        &file,
+        &["--detail", "minimal", "--teams", "4", "--seconds", "120"],
+    );
+    let page = dir.path().join("minimal.html");
+    report(&file, &page);
+    let mut b = watching_browser();
+    let seen = check_page(&mut b, &page, 4, false);
+    assert!(
+        seen.text.contains("The recording has no units"),
+        "{}",
+        seen.text
+    );
+    for id in ["army_value", "land", "air", "sea", "buildings"] {
+        let svg = b.eval(&format!(
+            "(() => {{ const s = document.querySelector('#plot-{id} svg'); \
+             return [s.querySelectorAll('polyline.r-line').length, s.textContent.includes('not in this recording')]; }})()"
+        ));
+        assert_eq!(svg, json!([0, true]), "{id}: no line, and a word why");
+    }
+    let metal = b.eval("document.querySelectorAll('#plot-metal_income polyline.r-line').length");
+    assert_eq!(metal, Value::from(4), "the economy is still drawn");
 }

@@ -263,7 +263,13 @@ fn caveats(game: &Game, notes: &Collector, source: &Source) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if g.orders_events == 0 {
+    if g.orders_events == 0 && g.unit_snapshots == 0 {
+        out.push(
+            "The recording has no decision points either (comprehensive detail, protocol 1.2): actions per minute \
+             are unknown."
+                .to_owned(),
+        );
+    } else if g.orders_events == 0 {
         out.push(
             "The recording has no decision points (they come at comprehensive detail, protocol 1.2): build orders \
              are the units first seen under construction, and actions per minute are unknown."
@@ -350,6 +356,8 @@ fn rate(points: &[Sample], window: f64, scale: f64) -> Vec<Sample> {
 
 struct PlotSpec {
     id: &'static str,
+    /// Drawn from units: a recording without any (minimal detail) has no such line, not a line of zeros.
+    units: bool,
     group: &'static str,
     title: &'static str,
     unit: &'static str,
@@ -367,6 +375,7 @@ fn notes_of<'a>(c: &'a Collector, t: &Team) -> Option<&'a super::collect::TeamNo
 const PLOTS: &[PlotSpec] = &[
     PlotSpec {
         id: "metal_income",
+        units: false,
         group: "Economy",
         title: "Metal income",
         unit: "m/s",
@@ -374,6 +383,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "energy_income",
+        units: false,
         group: "Economy",
         title: "Energy income",
         unit: "e/s",
@@ -381,6 +391,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "metal",
+        units: false,
         group: "Economy",
         title: "Metal in storage",
         unit: "metal",
@@ -388,6 +399,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "metal_excess",
+        units: false,
         group: "Economy",
         title: "Metal excess (wasted at full storage), over the last minute",
         unit: "m/s",
@@ -397,6 +409,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "army_value",
+        units: true,
         group: "Army",
         title: "Army value (metal cost of finished armed mobile units)",
         unit: "metal",
@@ -404,6 +417,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "land",
+        units: true,
         group: "Army",
         title: "Land units alive",
         unit: "units",
@@ -411,6 +425,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "air",
+        units: true,
         group: "Army",
         title: "Air units alive",
         unit: "units",
@@ -418,6 +433,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "sea",
+        units: true,
         group: "Army",
         title: "Sea units alive",
         unit: "units",
@@ -425,6 +441,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "buildings",
+        units: true,
         group: "Army",
         title: "Buildings standing (factories, defenses, economy, utility)",
         unit: "buildings",
@@ -432,6 +449,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "damage_dealt",
+        units: false,
         group: "Damage",
         title: "Damage dealt per minute (over the last minute)",
         unit: "hp/min",
@@ -439,6 +457,7 @@ const PLOTS: &[PlotSpec] = &[
     },
     PlotSpec {
         id: "damage_received",
+        units: false,
         group: "Damage",
         title: "Damage received per minute (over the last minute)",
         unit: "hp/min",
@@ -455,9 +474,11 @@ fn data(game: &Game, notes: &Collector, teams: &[&Team]) -> Value {
         })
         .collect();
     let mut plots = Vec::new();
+    let has_units = notes.gaps.unit_snapshots > 0;
     for spec in PLOTS {
         let lines: Vec<Value> = teams
             .iter()
+            .filter(|_| has_units || !spec.units)
             .filter_map(|t| {
                 let pts = (spec.pick)(t, notes);
                 (!pts.is_empty()).then(|| json!({"team": t.id, "pts": line(&pts, end)}))
