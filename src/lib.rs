@@ -6,6 +6,7 @@
 //! (`listen`, `record`, `simulate`, `replay`, `summary`, `serve`) use the same pieces.
 
 pub mod cli;
+pub mod ingest;
 pub mod install;
 pub mod logging;
 pub mod model;
@@ -14,6 +15,7 @@ pub mod peers;
 pub mod protocol;
 pub mod receiver;
 pub mod report;
+pub mod senders;
 pub mod shutdown;
 pub mod tools;
 pub mod ui;

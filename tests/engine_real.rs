@@ -13,6 +13,8 @@
 //! spring`). Each run leaves its files (infolog.txt, stream.ndjson, the write dir) under
 //! `target/tmp/engine/<mode>[-bytes]/` for a look afterwards.
 
+// The integration tests' helpers: the report's page checks and the browser.
+#[path = "integration/common/mod.rs"]
 mod common;
 mod real_engine;
 

@@ -26,7 +26,30 @@ pub fn is_engine_name(name: &str) -> bool {
     )
 }
 
-/// Every engine process this user can see, with its write folder.
+/// The home folder an environment names (`HOME`, or `USERPROFILE` on Windows).
+fn home_of<S: AsRef<std::ffi::OsStr>>(environ: &[S]) -> Option<PathBuf> {
+    let get = |key: &str| {
+        environ.iter().find_map(|kv| {
+            let kv = kv.as_ref().to_string_lossy();
+            kv.strip_prefix(key)
+                .and_then(|r| r.strip_prefix('='))
+                .map(PathBuf::from)
+        })
+    };
+    get("HOME").or_else(|| get("USERPROFILE"))
+}
+
+/// Whether an engine with this environment plays for the user whose home is `ours`: a game started by another
+/// user, a test harness or a server with a home of its own is not "where BAR is" for us. An environment we cannot
+/// read counts.
+pub fn same_home<S: AsRef<std::ffi::OsStr>>(environ: &[S], ours: Option<&std::path::Path>) -> bool {
+    match (home_of(environ), ours) {
+        (Some(theirs), Some(ours)) => theirs == ours,
+        _ => true,
+    }
+}
+
+/// Every engine process of this user (same home folder), with its write folder.
 pub fn running() -> Vec<RunningEngine> {
     let mut sys = System::new_with_specifics(RefreshKind::nothing());
     sys.refresh_processes_specifics(
@@ -34,14 +57,18 @@ pub fn running() -> Vec<RunningEngine> {
         true,
         ProcessRefreshKind::nothing()
             .with_cmd(UpdateKind::Always)
+            .with_environ(UpdateKind::Always)
             .with_exe(UpdateKind::OnlyIfNotSet),
     );
+    let home = std::env::home_dir();
     let mut out: Vec<RunningEngine> = sys
         .processes()
         .iter()
         .filter(|(_, p)| {
             // A thread shows up as a process on Linux: count the engine once.
-            p.thread_kind().is_none() && is_engine_name(&p.name().to_string_lossy())
+            p.thread_kind().is_none()
+                && is_engine_name(&p.name().to_string_lossy())
+                && same_home(p.environ(), home.as_deref())
         })
         .map(|(pid, p)| {
             let args: Vec<String> = p

@@ -9,12 +9,12 @@ use super::panels::{army, graphs, production, scoreboard, status};
 use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
 use super::welcome::{Welcome, WelcomeAction};
 use super::{renderer, repaint, theme, tray, window};
-use crate::cli::Speed;
 use crate::model::{Feed, Hub};
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::outputs::web::{WebConfig, WebServer};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use crate::tools::{Background, replay, simulate};
+use crate::senders::Speed;
+use crate::senders::{Background, replay, simulate};
 use egui::{RichText, ViewportCommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,6 +52,8 @@ pub struct Startup {
     pub quit: Option<Arc<AtomicBool>>,
     /// The renderer the window was started on, when known (else the setting's).
     pub renderer: Option<renderer::Started>,
+    /// When the program started: the first frame logs how long the user waited for it.
+    pub launched: Option<Instant>,
 }
 
 pub struct OverlayApp {
@@ -94,6 +96,7 @@ pub struct OverlayApp {
     plot_height: f32,
     /// The first-run card shown while no game has come, and the widget's Update banner.
     welcome: Welcome,
+    launched: Option<Instant>,
 }
 
 /// The plots' height range: below it a line's shape is lost; above it the graphs take room for nothing.
@@ -149,6 +152,7 @@ impl OverlayApp {
             pacer,
             plot_height: 72.0,
             welcome: Welcome::default(),
+            launched: startup.launched,
         };
         if startup.tray {
             match tray::Tray::new(ctx, app.settings.click_through) {
@@ -730,6 +734,10 @@ impl eframe::App for OverlayApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        if let Some(t) = self.launched.take() {
+            // Painted right after this; scripts/test-package reads it (time to the first frame).
+            tracing::info!("first frame {} ms after start", t.elapsed().as_millis());
+        }
         self.pacer.painted(repaint::signature(&self.hub.feed()));
         let (link, turns_stale) = self.link();
         if let Some(at) = turns_stale {

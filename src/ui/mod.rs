@@ -18,7 +18,7 @@ pub mod tray;
 pub mod welcome;
 pub mod window;
 
-use crate::cli::Speed;
+use crate::senders::Speed;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +45,7 @@ pub struct LaunchOptions {
 }
 
 pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
+    let launched = std::time::Instant::now();
     if let Some((file, _)) = &opts.replay {
         // Say so now, in the terminal, rather than in a window that shows nothing.
         std::fs::File::open(file)
@@ -74,6 +75,7 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
         tray: true,
         quit: Some(quit.clone()),
         renderer: Some(started),
+        launched: Some(launched),
     };
     eframe::run_native(
         window::TITLE,

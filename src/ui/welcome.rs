@@ -36,6 +36,8 @@ pub struct Welcome {
     /// The outcome of the last Install click: fine or not, and what to tell the user.
     message: Option<(bool, String)>,
     typed_dir: String,
+    /// The first result is logged once, for a user's bug report (and scripts/test-package).
+    logged: bool,
 }
 
 impl Welcome {
@@ -92,6 +94,12 @@ impl Welcome {
                     ui.label(RichText::new("Looking for BAR...").color(theme::DIM));
                 }
                 Some(c) => {
+                    if !self.logged {
+                        self.logged = true;
+                        let lines: Vec<&str> =
+                            c.status.checks.iter().map(|c| c.what.as_str()).collect();
+                        tracing::info!("welcome card: {}", lines.join("; "));
+                    }
                     for check in &c.status.checks {
                         check_line(ui, check);
                     }

@@ -3,8 +3,7 @@
 //! hover, zoom, dark and light themes, print), and a corrupt and a cut recording whose pages say what was skipped.
 //! Screenshots land in target/report-shots/ to look at.
 
-mod common;
-
+use crate::common;
 use common::browser::Browser;
 use common::report::{BIN, check_page, report};
 use serde_json::{Value, json};

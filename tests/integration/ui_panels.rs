@@ -1,9 +1,9 @@
 //! The overlay UI built from a scripted model, queried and clicked through egui_kittest's accessibility tree (no GPU
 //! needed): team names and values shown, settings toggles change and save the config, a bind error is shown.
 
-use bar_overlay::cli::Speed;
 use bar_overlay::protocol::{self, Parsed};
 use bar_overlay::receiver::ReceiverEvent;
+use bar_overlay::senders::Speed;
 use bar_overlay::ui::app::{Feeder, OverlayApp, Startup};
 use bar_overlay::ui::settings::{Grouping, SettingsStore};
 use bar_overlay::ui::theme;

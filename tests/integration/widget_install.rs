@@ -4,8 +4,8 @@
 //! folder (found first, and blocking `--enable`). The Windows and macOS folders are unit tests of the same pure
 //! function (src/install/locate.rs).
 //!
-//! The binary looks at every process on the machine, so these tests run one at a time, and a real engine started
-//! by something else during the run (another test suite in parallel) would be found too.
+//! The binary looks at every process of the user with the same home folder, so these tests run one at a time; an
+//! engine started with another home (the real-engine tests, another user) is not theirs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-const WIDGET: &str = include_str!("../widget/export_livedata.lua");
+const WIDGET: &str = include_str!("../../widget/export_livedata.lua");
 
 struct Home {
     dir: tempfile::TempDir,
@@ -341,10 +341,12 @@ fn two_copies_are_reported_as_bars_duplicate_name_error() {
 struct StandIn(Child);
 
 impl StandIn {
-    fn start(dir: &Path, write_dir: &Path) -> StandIn {
+    /// Started by the user whose home is `home`, as BAR's launcher would be.
+    fn start(dir: &Path, write_dir: &Path, home: &Path) -> StandIn {
         let exe = dir.join("spring");
         std::fs::copy("/bin/bash", &exe).unwrap();
         let child = Command::new(&exe)
+            .env("HOME", home)
             .args(["-c", "sleep 60; :", "spring", "--write-dir"])
             .arg(write_dir)
             .arg("script.txt")
@@ -370,7 +372,7 @@ fn a_running_engine_names_the_folder_and_blocks_enable() {
     let live = home.bar("games/BAR data");
     std::fs::write(live.join("LuaUI/Config/BYAR.lua"), BYAR).unwrap();
     let bin = tempfile::tempdir().unwrap();
-    let standin = StandIn::start(bin.path(), &live);
+    let standin = StandIn::start(bin.path(), &live, home.path());
     let o = home.run(&["widget", "status", "--port", "0"]);
     let text = out(&o);
     assert!(
