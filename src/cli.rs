@@ -78,6 +78,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Post-game report from a recording.
     Summary(SummaryArgs),
+    /// Post-game report as a web page: timelines, build orders, APM, totals. See docs/report.md.
+    Report(ReportArgs),
     /// Recordings as tidy tables (Parquet or CSV) for DuckDB, Polars, pandas, Spark. See docs/datasets.md.
     Export(ExportArgs),
     /// Receive the game and serve it as web pages (OBS browser sources) without a window. See docs/obs.md.
@@ -264,6 +266,9 @@ pub struct RecordArgs {
     /// Stop when the sender says bye.
     #[arg(long)]
     pub until_bye: bool,
+    /// When recording stops, write the last game's report page beside the file (FILE with .html).
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +304,19 @@ pub struct SimulateArgs {
     /// Send this token in the hello, as the widget's `token` setting does (for a reader started with --token).
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
+}
+
+impl RecordArgs {
+    pub fn options(&self) -> crate::tools::record::Options {
+        crate::tools::record::Options {
+            file: self.file.clone(),
+            bind: self.bind.addr(),
+            relay: self.bind.relay_addr(),
+            seconds: self.seconds,
+            until_bye: self.until_bye,
+            report: self.report,
+        }
+    }
 }
 
 impl ExportArgs {
@@ -386,6 +404,17 @@ pub struct SummaryArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Recordings made by `record`: files, folders (every .ndjson inside, at any depth) or patterns.
+    #[arg(required = true, value_name = "RECORDING")]
+    pub recordings: Vec<String>,
+    /// Where to write: a .html file for one recording, else a folder (pages and index.html). Default: each page
+    /// beside its recording, the index (for several) in the folder given or the current one.
+    #[arg(short, long, value_name = "FILE.html|DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ pub mod outputs;
 pub mod peers;
 pub mod protocol;
 pub mod receiver;
+pub mod report;
 pub mod senders;
 pub mod shutdown;
 pub mod station;

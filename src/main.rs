@@ -16,12 +16,13 @@ fn main() -> ExitCode {
             a.bind.relay_addr(),
             a.seconds,
         )),
-        Some(Command::Record(a)) => ok(tools::record::run(&a)),
+        Some(Command::Record(a)) => ok(tools::record::run(&a.options())),
         Some(Command::Simulate(a)) => ok(a
             .config()
             .and_then(|c| senders::simulate::run_and_report(&c))),
         Some(Command::Replay(a)) => ok(senders::replay::run_and_report(&a.config())),
-        Some(Command::Summary(a)) => ok(tools::summary::run_cli(&a)),
+        Some(Command::Summary(a)) => ok(tools::summary::run_cli(&a.file, a.json)),
+        Some(Command::Report(a)) => ok(tools::report::run_cli(&a.recordings, a.out.as_deref())),
         Some(Command::Serve(a)) => ok(tools::serve::run(a.station(), a.seconds)),
         // Its own status: an export that skipped bad lines still wrote the rest (3).
         Some(Command::Export(a)) => tools::export::run_cli(&a.options()),

@@ -7,14 +7,16 @@
 //!               +------------------- Station -------------------+
 //!  widget --TCP-> receiver --events--> hub (model, delay) --> web pages
 //!               |                 \--> relay (a hub tap, or observe())
+//!               |                 \--> last game's report (a hub tap)
 //!               +-----------------------------------------------+
 //!  started by: ui::app (window, demo, replay), tools::serve, tools::listen, tools::record
 //! ```
 
-use crate::model::{Hub, Names};
+use crate::model::{Hub, LineTap, Names};
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::outputs::web::{WebConfig, WebServer};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
+use crate::report::live::{LastReport, ReportTap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +40,8 @@ pub struct StationConfig {
     pub delay: Duration,
     /// Broadcast names (only with a hub).
     pub names: Names,
+    /// Keep the last finished game's report page here, for `/report` and the window's button (only with a hub).
+    pub report: Option<LastReport>,
 }
 
 impl StationConfig {
@@ -50,6 +54,7 @@ impl StationConfig {
             keep_raw: false,
             delay: Duration::ZERO,
             names: Names::default(),
+            report: None,
         }
     }
 }
@@ -81,15 +86,21 @@ impl Station {
         wake: impl Fn() + Send + Sync + 'static,
     ) -> anyhow::Result<Station> {
         let (mut station, events) = Station::bind(&cfg)?;
-        if let Some(r) = &station.relay {
-            hub.set_taps(vec![Arc::new(r.clone())]);
+        let mut taps: Vec<Arc<dyn LineTap>> = Vec::new();
+        if let Some(last) = &cfg.report {
+            taps.push(Arc::new(ReportTap::new(last.clone())));
         }
+        if let Some(r) = &station.relay {
+            taps.push(Arc::new(r.clone()));
+        }
+        hub.set_taps(taps);
         hub.set_delay(cfg.delay);
         hub.set_names(cfg.names.clone());
         if let Some(w) = &cfg.web {
             let mut web = WebConfig::new(w.bind);
             web.token = cfg.token.clone();
             web.custom_css = w.custom_css.clone();
+            web.report = cfg.report.clone();
             match WebServer::start(web, hub.clone(), station.receiver.runtime()) {
                 Ok(w) => station.web = Some(w),
                 Err(e) => station.web_error = Some(e.to_string()),

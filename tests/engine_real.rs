@@ -13,6 +13,9 @@
 //! spring`). Each run leaves its files (infolog.txt, stream.ndjson, the write dir) under
 //! `target/tmp/engine/<mode>[-bytes]/` for a look afterwards.
 
+// The integration tests' helpers: the report's page checks and the browser.
+#[path = "integration/common/mod.rs"]
+mod common;
 mod real_engine;
 
 use real_engine::check;
@@ -57,6 +60,38 @@ fn play(mode: Mode, detail: Option<&str>) {
         problems.total,
         run.out.display(),
         problems.list.join("\n")
+    );
+    report_of_the_real_game(&run);
+}
+
+/// The real game's recording as a report page in headless Chromium (`report.html` beside `stream.ndjson`).
+fn report_of_the_real_game(run: &real_engine::run::Run) {
+    let name = run.mode.name();
+    let stream = run.out.join("stream.ndjson");
+    let page = run.out.join("report.html");
+    common::report::report(&stream, &page);
+    let teams = bar_overlay::tools::summary::summarize(&stream)
+        .unwrap_or_else(|e| panic!("{name}: {e:#}"))
+        .teams
+        .len();
+    let mut b = common::browser::Browser::start(1400, 1000);
+    b.watch();
+    let seen = common::report::check_page(&mut b, &page, teams, false);
+    let builds = b.eval("document.querySelectorAll('#builds td.r-build').length");
+    assert!(
+        builds.as_u64().unwrap_or(0) > 0,
+        "{name}: the real game's builds are in the table"
+    );
+    let player_view = seen.text.contains("view, not a spectator's");
+    assert_eq!(
+        player_view,
+        run.mode == Mode::Player,
+        "{name}: the page says whether enemy values were hidden"
+    );
+    eprintln!(
+        "{name}: report {} ({} plots drawn)",
+        page.display(),
+        seen.plots_drawn
     );
 }
 

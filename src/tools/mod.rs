@@ -1,8 +1,9 @@
-//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `export`, `serve`, `widget`. They run without a display.
+//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `report`, `export`, `serve`, `widget`. They run without a display.
 
 pub mod export;
 pub mod listen;
 pub mod record;
+pub mod report;
 pub mod serve;
 pub mod summary;
 pub mod widget;

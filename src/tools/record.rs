@@ -2,7 +2,6 @@
 //! second so a crash loses at most the last second.
 
 use super::Consumer;
-use crate::cli::RecordArgs;
 use crate::model::Feed;
 use crate::protocol::{self, Message};
 use crate::receiver::ReceiverEvent;
@@ -10,7 +9,21 @@ use anyhow::Context;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-pub fn run(args: &RecordArgs) -> anyhow::Result<()> {
+/// What `bar-overlay record` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The NDJSON file to append to.
+    pub file: std::path::PathBuf,
+    pub bind: std::net::SocketAddr,
+    pub relay: Option<std::net::SocketAddr>,
+    pub seconds: Option<f64>,
+    /// Stop when the sender says bye.
+    pub until_bye: bool,
+    /// Write the game's report page beside the recording.
+    pub report: bool,
+}
+
+pub fn run(args: &Options) -> anyhow::Result<()> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -23,16 +36,23 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<()> {
         path: args.file.display().to_string(),
         until_bye: args.until_bye,
     };
-    let result = super::receive_loop(
-        args.bind.addr(),
-        args.bind.relay_addr(),
-        true,
-        args.seconds,
-        &mut rec,
-    );
+    let result = super::receive_loop(args.bind, args.relay, true, args.seconds, &mut rec);
     rec.tick()?;
     eprintln!("recorded {} lines to {}", rec.lines, rec.path);
-    result
+    result?;
+    if args.report {
+        let page = args.file.with_extension("html");
+        let written = super::report::last_page(&args.file).and_then(|p| {
+            std::fs::write(&page, p.html)
+                .with_context(|| format!("cannot write {}", page.display()))
+        });
+        match written {
+            Ok(()) => eprintln!("wrote the report {}", page.display()),
+            // The recording is safe whatever happens to its page.
+            Err(e) => anyhow::bail!("recorded, but no report: {e:#}"),
+        }
+    }
+    Ok(())
 }
 
 struct Record {

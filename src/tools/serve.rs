@@ -6,8 +6,10 @@ use crate::station::{Station, StationConfig};
 use std::time::Duration;
 
 /// Runs `cfg` (its web pages must start) for `seconds`, or until interrupted.
-pub fn run(cfg: StationConfig, seconds: Option<f64>) -> anyhow::Result<()> {
+pub fn run(mut cfg: StationConfig, seconds: Option<f64>) -> anyhow::Result<()> {
     let delay = cfg.delay;
+    // `/report`: the last finished game's page.
+    cfg.report = Some(crate::report::live::LastReport::new());
     let hub = Hub::new();
     let station = Station::start(cfg, &hub, || {})?;
     if let Some(e) = station.web_error() {

@@ -1,76 +1,18 @@
 //! `bar-overlay summary FILE`: a post-game report from a recording, per team.
 
-use crate::cli::SummaryArgs;
 use crate::ingest::{self, ItemKind};
-use crate::model::{Applied, Game, Team};
-use crate::protocol::{self, Category, Parsed};
+use crate::model::{Applied, Game};
+use crate::protocol::{self, Category, Message, Parsed};
 use anyhow::Context;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Summary {
-    pub map: Option<String>,
-    pub duration_seconds: f64,
-    /// Ally team ids that won, when the recording says.
-    pub winners: Option<Vec<u32>>,
-    pub full_view: bool,
-    pub games_in_file: u32,
-    pub unreadable_lines: u64,
-    pub teams: Vec<TeamSummary>,
-}
+// The totals are computed where the report's page can use them too (the report sits below the tools).
+pub use crate::report::totals::{PlayerSummary, Summary, TeamSummary, from_game};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TeamSummary {
-    pub team_id: u32,
-    pub ally_team_id: u32,
-    pub name: String,
-    pub won: Option<bool>,
-    pub peak_metal_income: f64,
-    pub avg_metal_income: f64,
-    pub peak_energy_income: f64,
-    pub avg_energy_income: f64,
-    pub final_army_value: f64,
-    pub peak_army_value: f64,
-    pub built: BTreeMap<&'static str, u32>,
-    pub lost: BTreeMap<&'static str, u32>,
-    /// Protocol 1.1 and the Spectator HUD's totals; `null` where the recording does not carry them (a 1.0 sender, or
-    /// an enemy's values in a player's view).
-    pub faction: Option<String>,
-    pub player: Option<PlayerSummary>,
-    pub damage_dealt: Option<f64>,
-    pub damage_received: Option<f64>,
-    /// Dealt per hundred received, as the HUD shows it.
-    pub damage_efficiency: Option<f64>,
-    pub units_killed: Option<u32>,
-    pub units_died: Option<u32>,
-    pub metal_produced: Option<f64>,
-    pub energy_produced: Option<f64>,
-    pub metal_used: Option<f64>,
-    pub energy_used: Option<f64>,
-    pub metal_excess: Option<f64>,
-    pub energy_excess: Option<f64>,
-    /// Summed from the per-second reclaim and conversion rates.
-    pub metal_reclaimed: Option<f64>,
-    pub metal_converted: Option<f64>,
-    pub final_utility_value: f64,
-    pub final_economy_value: f64,
-}
-
-/// The player card of the team's lead player (1.1), or its AI.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PlayerSummary {
-    pub name: String,
-    pub country: Option<String>,
-    pub skill: Option<f64>,
-    pub skill_uncertainty: Option<f64>,
-    pub ai: bool,
-}
-
-pub fn run_cli(args: &SummaryArgs) -> anyhow::Result<()> {
-    let s = summarize(&args.file)?;
-    if args.json {
+/// Prints the report of `file`: a table, or JSON.
+pub fn run_cli(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let s = summarize(file)?;
+    if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {
         print!("{}", render(&s));
@@ -80,6 +22,32 @@ pub fn run_cli(args: &SummaryArgs) -> anyhow::Result<()> {
 
 /// Reads a recording and summarizes its last game.
 pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
+    let read = read(path, &mut ())?;
+    Ok(from_game(&read.game, read.games, read.unreadable))
+}
+
+/// What [`read`] tells a caller as it goes (`report` builds its page from it; `summary` needs none of it).
+pub trait Watch {
+    /// Line `number` was skipped: `why` in a few words.
+    fn skipped(&mut self, _number: u64, _why: &str) {}
+    /// `msg` is about to be applied to `game` (`game.starts_new_game(msg)` says whether it ends the game so far).
+    fn before(&mut self, _game: &Game, _msg: &Message) {}
+    /// The message was applied.
+    fn after(&mut self, _game: &Game) {}
+}
+
+impl Watch for () {}
+
+/// A recording read into the model.
+pub struct Read {
+    /// The last game in the file.
+    pub game: Game,
+    pub games: u32,
+    pub unreadable: u64,
+}
+
+/// Reads a recording into a [`Game`] (its last game), telling `watch` every message and every skipped line.
+pub fn read(path: &Path, watch: &mut impl Watch) -> anyhow::Result<Read> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut game = Game::new();
@@ -101,13 +69,16 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
                     );
                 }
                 unreadable += 1;
+                watch.skipped(item.number, &format!("{bytes} bytes, over the line cap"));
             }
             ItemKind::Parsed(Ok(Parsed::Message { msg, .. })) => {
+                watch.before(&game, &msg);
                 let applied = game.apply(msg);
                 if !any || applied == Applied::NewGame {
                     games += 1;
                 }
                 any = true;
+                watch.after(&game);
             }
             ItemKind::Parsed(Ok(Parsed::UnknownType(_))) => {}
             ItemKind::Parsed(Err(e)) => {
@@ -115,6 +86,7 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
                     tracing::warn!("{} line {}: {e}", path.display(), item.number);
                 }
                 unreadable += 1;
+                watch.skipped(item.number, &e.to_string());
             }
         }
         true
@@ -125,91 +97,15 @@ pub fn summarize(path: &Path) -> anyhow::Result<Summary> {
         "{} holds no protocol v1 messages (is it a recording from `bar-overlay record`?)",
         path.display()
     );
-    Ok(from_game(&game, games, unreadable))
+    Ok(Read {
+        game,
+        games,
+        unreadable,
+    })
 }
 
 fn parse_totals(line: &[u8]) -> Result<Parsed, protocol::ParseError> {
     protocol::parse_line_with(line, protocol::Reading::Totals)
-}
-
-pub fn from_game(game: &Game, games_in_file: u32, unreadable_lines: u64) -> Summary {
-    let winners = game.over.as_ref().and_then(|o| o.winners.clone());
-    let won = |ally: u32| winners.as_ref().map(|w| w.contains(&ally));
-    let per_category = |counts: &[u32; 9]| {
-        Category::ALL
-            .iter()
-            .map(|c| (c.as_str(), counts[c.index()]))
-            .filter(|(_, n)| *n > 0)
-            .collect()
-    };
-    let team = |t: &Team| TeamSummary {
-        team_id: t.id,
-        ally_team_id: t.ally_team,
-        name: t.name.clone(),
-        won: won(t.ally_team),
-        peak_metal_income: t.stats.peak_metal_income,
-        avg_metal_income: t.stats.avg_metal_income(),
-        peak_energy_income: t.stats.peak_energy_income,
-        avg_energy_income: t.stats.avg_energy_income(),
-        final_army_value: t.army.army_value(),
-        peak_army_value: t.stats.peak_army_value,
-        built: per_category(&t.stats.built),
-        lost: per_category(&t.stats.lost),
-        faction: t.faction.clone(),
-        player: player_summary(t),
-        damage_dealt: t.damage_dealt,
-        damage_received: t.damage_received,
-        damage_efficiency: t.damage_efficiency(),
-        units_killed: t.units_killed,
-        units_died: t.units_died,
-        metal_produced: t.metal.and_then(|m| m.produced),
-        energy_produced: t.energy.and_then(|e| e.produced),
-        metal_used: t.metal.and_then(|m| m.used),
-        energy_used: t.energy.and_then(|e| e.used),
-        metal_excess: t.metal.and_then(|m| m.excess),
-        energy_excess: t.energy.and_then(|e| e.excess),
-        metal_reclaimed: t
-            .series
-            .metal_reclaim
-            .last()
-            .map(|_| t.stats.metal_reclaimed),
-        metal_converted: t
-            .series
-            .metal_converted
-            .last()
-            .map(|_| t.stats.metal_converted),
-        final_utility_value: t.utility_value(),
-        final_economy_value: t.economy_value(),
-    };
-    let teams = game.teams.values().map(team).collect();
-    Summary {
-        map: game.info.as_ref().map(|i| i.map.clone()),
-        duration_seconds: game.seconds,
-        winners,
-        full_view: game.full_view(),
-        games_in_file,
-        unreadable_lines,
-        teams,
-    }
-}
-
-fn player_summary(t: &Team) -> Option<PlayerSummary> {
-    if let Some(p) = t.lead_player() {
-        return Some(PlayerSummary {
-            name: p.name.clone(),
-            country: p.country.clone(),
-            skill: p.skill,
-            skill_uncertainty: p.skill_uncertainty,
-            ai: false,
-        });
-    }
-    t.ai.as_ref().map(|ai| PlayerSummary {
-        name: ai.name.clone(),
-        country: None,
-        skill: None,
-        skill_uncertainty: None,
-        ai: true,
-    })
 }
 
 /// A plain-text table for a terminal.

@@ -67,6 +67,7 @@ pub struct OverlayApp {
     hub: Hub,
     /// Receiver, relay and pages feeding `hub`; replaced on a rebind.
     station: Option<Station>,
+    report: super::report_button::ReportButton,
     web_port: Option<u16>,
     listen_error: Option<String>,
     port_override: Option<u16>,
@@ -126,6 +127,7 @@ impl OverlayApp {
             saved_delay: None,
             hub: Hub::new(),
             station: None,
+            report: Default::default(),
             web_port: startup.web_port,
             listen_error: None,
             port_override: startup.port_override,
@@ -165,6 +167,7 @@ impl OverlayApp {
         app.hub
             .set_delay(Duration::from_secs(u64::from(app.settings.delay_secs)));
         app.hub.set_names(app.settings.names.clone());
+        app.hub.set_taps(vec![app.report.tap()]);
         if startup.listen {
             app.listen();
         }
@@ -217,6 +220,8 @@ impl OverlayApp {
         if let Some(old) = self.station.take() {
             old.stop();
         }
+        // Until a station runs, the report still sees what the hub is fed (tests feed it directly).
+        self.hub.set_taps(vec![self.report.tap()]);
         self.running = None;
         let addr = match self.listen_addr() {
             Ok(a) => a,
@@ -243,6 +248,7 @@ impl OverlayApp {
         });
         cfg.delay = Duration::from_secs(u64::from(self.settings.delay_secs));
         cfg.names = self.settings.names.clone();
+        cfg.report = Some(self.report.pages());
         // The window is woken by the pacer, not by every batch (see repaint.rs).
         match Station::start(cfg, &self.hub, || {}) {
             Ok(st) => {
@@ -428,6 +434,8 @@ impl OverlayApp {
                 if ui.small_button("Settings").clicked() {
                     self.show_settings = !self.show_settings;
                 }
+                let delay = self.hub.feed().delay();
+                self.report.show(ui, delay);
             });
         });
     }

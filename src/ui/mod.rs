@@ -11,6 +11,7 @@ pub mod demo;
 pub mod panels;
 pub mod renderer;
 pub mod repaint;
+pub mod report_button;
 pub mod settings;
 pub mod theme;
 pub mod tray;

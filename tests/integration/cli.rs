@@ -514,3 +514,103 @@ fn record_keeps_the_token_out_of_the_file() {
         "the hello still describes the game"
     );
 }
+
+/// `record --until-bye --report` leaves the page beside the recording; `report` over a folder writes a page per game
+/// and an index listing them (map, duration, winner, players), a cut recording's winner as unknown.
+#[test]
+fn record_report_and_a_folder_of_games_with_an_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let games = dir.path().join("season");
+    std::fs::create_dir_all(&games).expect("games dir");
+    let file = games.join("final.ndjson");
+    let (recorder, port) = spawn_listening(&[
+        "record",
+        file.to_str().expect("utf8"),
+        "--until-bye",
+        "--report",
+    ]);
+    let sim = run(&[
+        "simulate",
+        "--to",
+        &format!("127.0.0.1:{port}"),
+        "--speed",
+        "max",
+        "--seconds",
+        "120",
+        "--units",
+        "200",
+        "--seed",
+        "9",
+    ]);
+    assert!(sim.status.success());
+    let out = recorder.wait_with_output().expect("recorder");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let page = games.join("final.html");
+    let html = std::fs::read_to_string(&page).expect("record --report wrote final.html");
+    assert!(html.contains("id=\"report-data\"") && html.contains("won by"));
+
+    // A second game, cut in half; and a file that is no recording at all.
+    let text = std::fs::read(&file).expect("recording");
+    std::fs::write(games.join("semi.ndjson"), &text[..text.len() / 2]).expect("write semi");
+    std::fs::write(games.join("notes.ndjson"), "hello there\n").expect("write notes");
+    // A recorder left running over two games: a page each.
+    std::fs::write(games.join("double.ndjson"), [&text[..], &text[..]].concat())
+        .expect("write double");
+    let site = dir.path().join("site");
+    let r = run(&[
+        "report",
+        games.to_str().expect("utf8"),
+        "-o",
+        site.to_str().expect("utf8"),
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        !r.status.success(),
+        "one recording failed, and the status says so"
+    );
+    assert!(
+        err.contains("notes.ndjson holds no protocol v1 messages"),
+        "the bad file is named: {err}"
+    );
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index.html");
+    for want in [
+        "final.ndjson",
+        "semi.ndjson",
+        "Simulated",
+        "2:00",
+        "unknown",
+        "href=\"final.html\"",
+        "href=\"semi.html\"",
+    ] {
+        assert!(index.contains(want), "the index shows {want}: {index}");
+    }
+    let summary = summary::summarize(&file).expect("summary");
+    for t in &summary.teams {
+        let name = t
+            .player
+            .as_ref()
+            .map_or(t.name.as_str(), |p| p.name.as_str());
+        let shown = name.replace('"', "&quot;");
+        assert!(index.contains(&shown), "the index lists {name}");
+    }
+    let winner = summary
+        .teams
+        .iter()
+        .find(|t| t.won == Some(true))
+        .expect("a winner");
+    assert!(index.contains(&winner.name.replace('"', "&quot;")));
+    assert!(site.join("final.html").is_file() && site.join("semi.html").is_file());
+    for page in ["double.html", "double-g2.html"] {
+        let html =
+            std::fs::read_to_string(site.join(page)).expect("a page per game of double.ndjson");
+        assert!(
+            html.contains("The file holds several games"),
+            "{page} says so"
+        );
+        assert!(
+            index.contains(&format!("href=\"{page}\"")),
+            "the index links {page}"
+        );
+    }
+}

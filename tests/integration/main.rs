@@ -16,6 +16,8 @@ mod pipeline_tcp;
 mod protocol_golden;
 mod receiver_tcp;
 mod relay;
+mod report_browser;
+mod report_model;
 mod shutdown;
 mod sim_units;
 mod ui_panels;

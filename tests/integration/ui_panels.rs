@@ -610,3 +610,24 @@ fn an_older_widget_gets_an_update_banner() {
     frames(&mut h);
     assert!(!shown(&h, "Update widget"));
 }
+
+/// Once a game is over the title bar offers its report (the page is made on a thread of its own, so a few frames
+/// pass first); before that there is no button.
+#[test]
+fn a_finished_game_offers_its_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    feed_golden(&mut h, &["hello.ndjson", "snapshot_full.ndjson"]);
+    frames(&mut h);
+    assert!(!shown(&h, "Report"), "no report while the game runs");
+    feed_golden(&mut h, &["events.ndjson"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !shown(&h, "Report") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no Report button after the game ended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        frames(&mut h);
+    }
+}

@@ -43,6 +43,8 @@ pub struct WebConfig {
     pub custom_css: Option<PathBuf>,
     pub max_connections: usize,
     pub write_stall: Duration,
+    /// The last finished game's report, served as `/report`.
+    pub report: Option<crate::report::live::LastReport>,
 }
 
 impl WebConfig {
@@ -53,6 +55,7 @@ impl WebConfig {
             custom_css: None,
             max_connections: MAX_CONNECTIONS,
             write_stall: WRITE_STALL,
+            report: None,
         }
     }
 }
@@ -85,6 +88,7 @@ struct Shared {
     token: Option<Arc<str>>,
     custom_css: Option<PathBuf>,
     css_version: Arc<std::sync::atomic::AtomicU64>,
+    report: Option<crate::report::live::LastReport>,
 }
 
 /// The running web server; dropping it stops serving (open pages reconnect to the next one).
@@ -129,6 +133,7 @@ impl WebServer {
             token: config.token.map(Arc::from),
             custom_css: config.custom_css,
             css_version: Arc::default(),
+            report: config.report,
         };
         let publisher = runtime.spawn(publish(shared.clone(), tx)).abort_handle();
         let app = router(shared);
@@ -175,6 +180,7 @@ fn router(shared: Shared) -> Router {
         .route("/api/state", get(api_state))
         .route("/api/series", get(api_series))
         .route("/api/stream", get(api_stream))
+        .route("/report", get(report))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
         .layer(middleware::from_fn_with_state(shared.clone(), check_token))
         .with_state(shared)
@@ -229,6 +235,32 @@ async fn publish(shared: Shared, tx: watch::Sender<Arc<Update>>) {
             }));
         }
         tokio::time::sleep(MIN_INTERVAL).await;
+    }
+}
+
+/// The last finished game's report page (docs/report.md); with a stream delay, only once the delayed stream has shown
+/// that game's end.
+async fn report(AxState(shared): AxState<Shared>) -> Response {
+    let delay = shared.hub.feed().delay();
+    match shared
+        .report
+        .as_ref()
+        .and_then(|r| r.shown(delay, Instant::now()))
+    {
+        Some(page) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            page.html.to_string(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, "no-store")],
+            "No game has finished since this program started (or the stream delay still hides its end).\n",
+        )
+            .into_response(),
     }
 }
 

@@ -5,7 +5,7 @@
 //! Every line goes through `protocol::parse_line` and `model::Game`, so the numbers are the overlay's. A bad line is
 //! reported (file and line number) and skipped; the rest of the recording is exported.
 
-mod inputs;
+pub(crate) mod inputs;
 pub(crate) mod lines;
 mod output;
 mod rows;

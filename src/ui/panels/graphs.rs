@@ -280,8 +280,9 @@ pub fn show(ui: &mut egui::Ui, cache: &GraphCache, window: TimeWindow, plot_heig
             .link_axis(link, [true, false])
             .y_axis_min_width(28.0)
             .x_grid_spacer(minute_marks)
+            .y_grid_spacer(value_marks)
             .x_axis_formatter(|mark, _| theme::clock(mark.value))
-            .y_axis_formatter(|mark, _| theme::amount(mark.value))
+            .y_axis_formatter(|mark, _| scale_label(mark.value, mark.step_size))
             .show(ui, |plot| {
                 for l in &cache.lines {
                     let pts = &l.points[i];
@@ -340,6 +341,48 @@ fn legend_item(ui: &mut egui::Ui, name: &str, color: Color32) {
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, name));
 }
 
+/// Pixels between value marks: egui_plot labels a mark only when its neighbours are over 20 px away, and its
+/// default marks step by powers of ten, so a 70 m/s income in a short plot had marks every 10 (too close to label)
+/// or 100 (only 0 in range): the scale read 0 alone. Steps of 1, 2 or 5 times a power of ten at least this far apart
+/// always leave two or three labelled marks.
+const VALUE_MARK_PIXELS: f64 = 26.0;
+/// egui_plot's default least grid spacing (`Plot::grid_spacing`), which `GridInput::base_step_size` is scaled by.
+const GRID_SPACING_MIN: f64 = 8.0;
+
+/// Value grid marks: the smallest step of 1, 2 or 5 times a power of ten that keeps [`VALUE_MARK_PIXELS`] between
+/// marks.
+fn value_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = input.bounds;
+    let per_pixel = input.base_step_size / GRID_SPACING_MIN;
+    let want = (per_pixel * VALUE_MARK_PIXELS).max(1e-9);
+    let power = 10f64.powf(want.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|s| *s >= want)
+        .unwrap_or(10.0 * power);
+    let mut marks = Vec::new();
+    let mut v = (lo / step).ceil() * step;
+    while v <= hi && marks.len() < 64 {
+        marks.push(egui_plot::GridMark {
+            value: v,
+            step_size: step,
+        });
+        v += step;
+    }
+    marks
+}
+
+/// A value mark's label, with the decimals its step needs (0.5 steps read 0.5, 1.0, not 0, 1).
+fn scale_label(v: f64, step: f64) -> String {
+    if step >= 1.0 || v == 0.0 {
+        theme::amount(v)
+    } else {
+        let decimals = (-step.log10().floor()).clamp(1.0, 3.0) as usize;
+        format!("{v:.decimals$}")
+    }
+}
+
 /// Game-time grid marks at whole minutes (1, 2, 5, 10, 15, 30, 60), about four across the plot, so the axis
 /// reads 5:00, 10:00 rather than the base-10 seconds egui_plot would pick (100 s = 1:40).
 fn minute_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
@@ -396,6 +439,30 @@ mod tests {
         }
         // No tolerance (a zero-height plot): nothing dropped.
         assert_eq!(simplify(&pts, 0.0).len(), pts.len());
+    }
+
+    #[test]
+    fn value_marks_label_a_short_plot_beyond_zero() {
+        // A 60 px plot of 0..72 m/s (a reclaim spike): base_step_size as egui_plot computes it.
+        let input = |lo: f64, hi: f64, px: f64| egui_plot::GridInput {
+            bounds: (lo, hi),
+            base_step_size: (hi - lo) / px * GRID_SPACING_MIN,
+        };
+        let marks = value_marks(input(0.0, 72.0, 60.0));
+        let values: Vec<f64> = marks.iter().map(|m| m.value).collect();
+        assert_eq!(values, vec![0.0, 50.0]);
+        let marks = value_marks(input(0.0, 72.0, 120.0));
+        let values: Vec<f64> = marks.iter().map(|m| m.value).collect();
+        assert_eq!(values, vec![0.0, 20.0, 40.0, 60.0]);
+        // Every mark is far enough from the next for egui_plot to label it.
+        for (lo, hi, px) in [(0.0, 3.0, 50.0), (0.0, 2500.0, 80.0), (0.0, 1e6, 200.0)] {
+            let m = value_marks(input(lo, hi, px));
+            assert!(m.len() >= 2, "{lo}..{hi} in {px} px: {m:?}");
+            let gap = m[0].step_size / (hi - lo) * px;
+            assert!(gap > 20.0, "{gap} px between marks");
+        }
+        assert_eq!(scale_label(0.5, 0.5), "0.5");
+        assert_eq!(scale_label(1500.0, 500.0), "1.5k");
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Browser {
     ws: WebSocket<TcpStream>,
     session: String,
     next_id: u64,
+    /// DevTools events seen while waiting for answers, once [`Browser::watch`] turned them on.
+    events: Vec<Value>,
     _profile: tempfile::TempDir,
 }
 
@@ -91,6 +93,7 @@ impl Browser {
             ws,
             session: String::new(),
             next_id: 0,
+            events: Vec::new(),
             _profile: profile,
         };
         let target = b.send(None, "Target.createTarget", json!({"url": "about:blank"}));
@@ -127,6 +130,10 @@ impl Browser {
             let m = self.ws.read().expect("DevTools answer");
             let Message::Text(t) = m else { continue };
             let v: Value = serde_json::from_str(t.as_str()).expect("DevTools JSON");
+            if v.get("method").is_some() {
+                self.events.push(v);
+                continue;
+            }
             if v["id"].as_u64() == Some(id) {
                 if let Some(e) = v.get("error") {
                     panic!("{method}: {e}");
@@ -140,6 +147,53 @@ impl Browser {
     pub fn call(&mut self, method: &str, params: Value) -> Value {
         let s = self.session.clone();
         self.send(Some(&s), method, params)
+    }
+
+    /// From now on, keeps what the page logs, throws and requests ([`Browser::console_errors`],
+    /// [`Browser::requests`]).
+    pub fn watch(&mut self) {
+        self.call("Runtime.enable", json!({}));
+        self.call("Log.enable", json!({}));
+        self.call("Network.enable", json!({}));
+    }
+
+    /// Errors the page logged or threw since [`Browser::watch`].
+    pub fn console_errors(&mut self) -> Vec<String> {
+        // A round trip delivers the events sent before it.
+        self.eval("0");
+        self.events
+            .iter()
+            .filter_map(|e| {
+                let p = &e["params"];
+                match e["method"].as_str()? {
+                    "Runtime.exceptionThrown" => Some(p["exceptionDetails"].to_string()),
+                    "Runtime.consoleAPICalled"
+                        if matches!(p["type"].as_str(), Some("error" | "assert")) =>
+                    {
+                        Some(p["args"].to_string())
+                    }
+                    "Log.entryAdded" if p["entry"]["level"].as_str() == Some("error") => {
+                        Some(p["entry"]["text"].to_string())
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// URLs the page requested since [`Browser::watch`] (the page itself included).
+    pub fn requests(&mut self) -> Vec<String> {
+        self.eval("0");
+        self.events
+            .iter()
+            .filter(|e| e["method"].as_str() == Some("Network.requestWillBeSent"))
+            .map(|e| {
+                e["params"]["request"]["url"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect()
     }
 
     pub fn navigate(&mut self, url: &str) {
@@ -195,12 +249,19 @@ impl Browser {
             .expect("png");
         let mut buf = vec![0; reader.output_buffer_size().expect("size")];
         let info = reader.next_frame(&mut buf).expect("png frame");
-        assert_eq!(
-            info.color_type,
-            png::ColorType::Rgba,
-            "the screenshot keeps alpha"
-        );
         buf.truncate(info.buffer_size());
+        // Chromium leaves out the alpha channel when every pixel is opaque (a page with a background).
+        if info.color_type == png::ColorType::Rgb {
+            buf = buf
+                .chunks_exact(3)
+                .flat_map(|p| [p[0], p[1], p[2], 255])
+                .collect();
+        }
+        assert_eq!(
+            buf.len(),
+            info.width as usize * info.height as usize * 4,
+            "an RGB or RGBA screenshot"
+        );
         Shot {
             width: info.width as usize,
             height: info.height as usize,

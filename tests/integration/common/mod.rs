@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod report;
 pub mod serve;
 
 use bar_overlay::protocol::{self, Message, Parsed};
