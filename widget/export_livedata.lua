@@ -115,6 +115,8 @@ local K = {
   BACKOFF_MIN       = 1,
   BACKOFF_MAX       = 30,
   UNIT_HZ_LEVELS    = { 6, 3, 2, 1 }, -- unit refresh rates; level 1 is normal (>= 5 Hz)
+  THROTTLE_HOLD     = 2,            -- seconds (wall or game, the first to pass) between two throttle changes
+  THROTTLE_RECOVER  = 5,            -- ... before the unit rate goes up again (SCHEMA.md, status `throttled`)
   STATUS_INTERVAL   = 10,           -- seconds between periodic status events
 }
 
@@ -185,7 +187,6 @@ local t0
 local costEma = 0
 local frameCostAcc = 0
 local unitLevel = 1
-local throttleChangedAt = 0
 local lastStatusAt = 0
 
 local optionsAdded = false
@@ -1943,25 +1944,36 @@ sendStatus = function()
     withOrders and (',"dropped_orders":' .. fmt("%d", orders.dropped)) or ""), withOrders and "1.2" or nil)
 end
 
-local function adjustThrottle(costMs)
+-- The waits between changes pass on wall time or game time, whichever passes first: at 20x (a replay fast-forwarded)
+-- 5 s of wall time are 100 game seconds at a lowered rate; at half speed 5 game seconds are 10 s of wall time. The
+-- average is per game frame, so it follows a change within a few dozen frames whatever the speed.
+local adjustThrottle = (function()
+local changedAt, changedFrame = 0, 0 -- the clock and the game frame of the last change
+
+local function setLevel(level, t, frame)
+  unitLevel, changedAt, changedFrame = level, t, frame
+  sendStatus()
+end
+
+return function(costMs, frame)
   costEma = costEma + (costMs - costEma) * 0.05
   local t = now()
-  if t - throttleChangedAt < 2 then return end
+  local since = t - changedAt
+  local game = (frame - changedFrame) / 30
+  if game > since then since = game end
+  if since < K.THROTTLE_HOLD then return end
   local budget = config.budgetMs
   if budget <= 0 then
-    if unitLevel > 1 then unitLevel = 1; throttleChangedAt = t; sendStatus() end
+    if unitLevel > 1 then setLevel(1, t, frame) end
     return
   end
   if costEma > budget and unitLevel < #K.UNIT_HZ_LEVELS then
-    unitLevel = unitLevel + 1
-    throttleChangedAt = t
-    sendStatus()
-  elseif costEma < budget * 0.4 and unitLevel > 1 and t - throttleChangedAt > 5 then
-    unitLevel = unitLevel - 1
-    throttleChangedAt = t
-    sendStatus()
+    setLevel(unitLevel + 1, t, frame)
+  elseif costEma < budget * 0.4 and unitLevel > 1 and since > K.THROTTLE_RECOVER then
+    setLevel(unitLevel - 1, t, frame)
   end
 end
+end)()
 
 local function statusText()
   if not config.enabled or connState == "off" then return "off" end
@@ -2283,7 +2295,7 @@ end
 function widget:GameFrame(n)
   guard("GameFrame", timed, gameFrameBody, n)
   -- cost of this frame plus the Update calls since the previous one
-  guard("throttle", adjustThrottle, frameCostAcc)
+  guard("throttle", adjustThrottle, frameCostAcc, lastFrame)
   frameCostAcc = 0
 end
 

@@ -68,7 +68,7 @@ end
 
 local function bench(n, orders)
   local srv = wire.server()
-  local E = FE.new({ root = ROOT, units = n, view = "spectator", seed = 42 })
+  local E = FE.new({ root = ROOT, units = n, view = "spectator", seed = 42, clock = "wall" })
   E:loadWidget(widgetFile, { port = srv.port, detail = detail, budgetMs = budget, orders = orders or nil }, true)
   E:initialize()
   -- lines are looked at as they arrive and not kept: a growing heap would slow the GC the widget pays for

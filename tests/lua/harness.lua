@@ -75,7 +75,7 @@ if not opts.port then
 end
 
 local E = FE.new({ root = ROOT, units = opts.units, view = opts.view, seed = opts.seed, names = opts.names,
-                  logOrders = opts.ordersLog ~= nil })
+                  logOrders = opts.ordersLog ~= nil, clock = "wall" })
 E:loadWidget(ROOT .. "/widget/export_livedata.lua",
   { port = opts.port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB }, true)
 E:initialize()

@@ -43,8 +43,8 @@ local function setup(opts)
                      virtualClock = opts.virtualClock, engine = opts.engine,
                      logOrders = opts.logOrders, handler = opts.handler, gcBudgetMs = 1 })
   if opts.before then opts.before(E) end
-  -- Throttling off unless a test is about it: it decides on wall-clock frame cost, which a loaded machine (CI, or
-  -- other builds beside the tests) inflates until tests that count refreshes see a throttled widget.
+  -- Throttling off unless a test is about it (a test that counts refreshes wants the normal rate). The fake engine's
+  -- clock is the test's: it moves one frame's time per step and by advanceClock, never with how busy the machine is.
   local cfg = { port = port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB,
                 budgetMs = opts.budgetMs or 0, orders = opts.orders }
   E:loadWidget(WIDGET, cfg, true)
@@ -61,10 +61,12 @@ local function setup(opts)
       if each then each(i) end
     end
   end
+  -- waits for a real socket (the deadline is wall time); the widget's clock moves 10 ms a round
   function ctx.waitFor(cond, secs)
     local deadline = clock() + (secs or 3)
     while clock() < deadline do
       if cond() then return true end
+      E:advanceClock(0.01)
       E:call("Update", 0.01)
       if ctx.srv then ctx.srv:poll() end
       socket.sleep(0.005)
@@ -766,7 +768,7 @@ test("game start, pause/unpause (call-in and GetGameSpeed), team died, game over
   eq(#eventsOf(ctx.reader(), "game_start"), 1, "game_start")
   ctx.E:setPaused(true, 2)
   ctx.run(3)
-  local t0 = clock()
+  ctx.E:advanceClock(1) -- paused: the widget keeps the reader informed once a second
   ctx.waitFor(function()
     local r = ctx.reader()
     return r.last and r.last.is_paused == true
@@ -890,12 +892,11 @@ test("no receiver: connect refused, exponential backoff with jitter, no errors, 
   local probe = wire.server(); local port = probe.port; probe:close()
   local ctx = setup({ units = 50, noServer = true, port = port })
   local fails = {}
-  local t0 = clock()
-  while clock() - t0 < 3.6 do
+  for _ = 1, 108 do -- 3.6 s of the widget's clock
     ctx.E:step()
     local st = ctx.E:status()
     if not fails[st.failures] then fails[st.failures] = st.backoff end
-    socket.sleep(0.01)
+    socket.sleep(0.002) -- a refused connect on loopback is reported at once, but by the kernel
   end
   local st = ctx.E:status()
   check(st.failures >= 2 and st.failures <= 3, "attempts in 3.6 s: %d", st.failures)
@@ -1001,8 +1002,7 @@ test("reader closes: widget notices, backs off, reconnects to a new reader; new 
   ctx.run(30)
   local port = ctx.port
   ctx.srv:close()
-  local t0 = clock()
-  while clock() - t0 < 0.3 do ctx.E:step(); socket.sleep(0.01) end
+  for _ = 1, 30 do ctx.E:step(); socket.sleep(0.01) end -- 1 s of the widget's clock: it looks every 0.5 s
   check(ctx.E:status().state ~= "connected", "disconnect noticed: %s", ctx.E:status().state)
   local srv = wire.server(port)
   ctx.srv = srv
@@ -1166,21 +1166,28 @@ test("snapshots queued in chunks stay whole lines through partial sends, drops a
   noWidgetErrors(ctx.E)
 end)
 
-test("adaptive throttling: over budget lowers the unit rate and says so in a status event", function()
-  local slow = false
-  local ctx = setup({ units = 300, budgetMs = 1.5, before = function(E)
+-- a widget whose unit refresh costs `perCall` ms of the fake engine's clock for every GetUnitPosition while slow()
+local function slowSetup(perCallMs, slow)
+  return setup({ units = 300, budgetMs = 1.5, before = function(E)
     local gp = E.Spring.GetUnitPosition
     E.Spring.GetUnitPosition = function(id)
-      if slow then local t = clock() + 0.00004; while clock() < t do end end
+      if slow() then E:advanceClock(perCallMs / 1000) end
       return gp(id)
     end
   end })
+end
+
+test("adaptive throttling: over budget lowers the unit rate and says so in a status event", function()
+  local slow = false
+  -- 61 units refreshed a frame, about half of them mobile (a position read) at 80 us each: over the 1.5 ms budget
+  local ctx = slowSetup(0.08, function() return slow end)
   ctx.run(10)
   slow = true
-  local t0 = clock()
-  while clock() - t0 < 2.6 and not ctx.E:status().throttled do ctx.E:step(); ctx.srv:poll() end
+  local frames = 0
+  while frames < 200 and not ctx.E:status().throttled do ctx.run(1); frames = frames + 1 end
   local st = ctx.E:status()
   check(st.throttled, "throttled (cost %.2f ms)", st.cost_ms)
+  check(st.cost_ms > 1.5, "cost over the budget: %.2f ms", st.cost_ms)
   check(st.unit_rate_hz < 6, "unit rate lowered: %d", st.unit_rate_hz)
   ctx.run(5)
   local r = ctx.reader()
@@ -1193,6 +1200,43 @@ test("adaptive throttling: over budget lowers the unit rate and says so in a sta
   ctx.close()
 end)
 
+-- the waits between throttle changes pass on game time as well as wall time: at 20x, 5 s of wall time would be 100
+-- game seconds at a lowered rate; at a quarter speed the wall clock decides
+test("adaptive throttling: recovery after 5 game seconds at 20x, after 5 s of wall time at 1/4 speed", function()
+  for _, case in ipairs({ { speed = 20, minFrames = 150, maxFrames = 190 }, { speed = 0.25, minFrames = 38, maxFrames = 60 } }) do
+    local slow = true
+    local ctx = slowSetup(0.08, function() return slow end)
+    ctx.E.speed = case.speed
+    local frames = 0
+    while frames < 600 and not ctx.E:status().throttled do ctx.run(1); frames = frames + 1 end
+    check(ctx.E:status().throttled, "%sx: throttled", case.speed)
+    local at = ctx.E.frame
+    slow = false
+    -- back to the normal rate one level at a time, each after the wait (the first counts from the throttling)
+    local steps = {}
+    local level = ctx.E:status().unit_rate_hz
+    while ctx.E.frame - at < 2000 and ctx.E:status().throttled do
+      ctx.run(1)
+      local hz = ctx.E:status().unit_rate_hz
+      if hz ~= level then
+        if hz < level then error(string.format("%sx: throttled further with no cost (%d Hz)", case.speed, hz)) end
+        steps[#steps + 1] = ctx.E.frame - at
+        at, level = ctx.E.frame, hz
+      end
+    end
+    check(not ctx.E:status().throttled, "%sx: recovered (at %d Hz)", case.speed, ctx.E:status().unit_rate_hz)
+    eq(ctx.E:status().unit_rate_hz, 6, case.speed .. "x: normal rate")
+    for i, f in ipairs(steps) do
+      check(f >= case.minFrames and f <= case.maxFrames, "%sx: step %d up after %d frames (expected %d-%d)",
+        case.speed, i, f, case.minFrames, case.maxFrames)
+    end
+    local r = ctx.reader()
+    local ev = eventsOf(r, "status")
+    check(#ev >= 2 and ev[#ev].throttled == false and ev[#ev].unit_rate_hz == 6, "%sx: a status says it is over",
+      case.speed)
+    ctx.close()
+  end
+end)
 
 --------------------------------------------------------------------------------
 -- decision points (protocol 1.2 `orders`)
