@@ -15,6 +15,7 @@
 
 mod real_engine;
 
+use bar_overlay::receiver::ReceiverEvent;
 use real_engine::check;
 use real_engine::run::{Mode, Opts, run_game};
 use real_engine::truth;
@@ -142,4 +143,49 @@ fn byte_counter_is_exact_past_16_mib() {
         (received - after) as f64,
         "the widget's byte count differs from what the receiver got before its last count ({out})"
     );
+}
+
+/// Spring 106 rejects `TCPAllowConnect = 127.0.0.1:*` ("Invalid port specified: 0") and then denies every connect
+/// (LuaSocket's "connect denied"): the widget never connects, and says in the log which setting allows it.
+#[test]
+fn denied_connect_names_the_setting() {
+    let run = run_game(Opts {
+        allow_connect: Some("127.0.0.1:*"),
+        tag: "-denied",
+        ..Opts::new(Mode::Spectator, 10)
+    });
+    let out = run.out.display();
+    let connected = run
+        .events
+        .iter()
+        .filter(|e| matches!(e, ReceiverEvent::Connected { .. }))
+        .count();
+    assert_eq!(
+        connected, 0,
+        "the engine let the widget connect; see {out}/infolog.txt"
+    );
+    let said: Vec<&str> = run
+        .infolog
+        .lines()
+        .filter(|l| l.contains("[livedata] connect denied"))
+        .collect();
+    assert_eq!(
+        said.len(),
+        1,
+        "one log line about the denial (a streak of retries says it once); see {out}/infolog.txt"
+    );
+    for part in ["TCPAllowConnect", "springsettings.cfg", "127.0.0.1:"] {
+        assert!(
+            said[0].contains(part),
+            "the log line names {part}: {}",
+            said[0]
+        );
+    }
+    let errors: Vec<&str> = run
+        .infolog
+        .lines()
+        .filter(|l| l.contains("[livedata] error") || l.contains("Removed widget"))
+        .collect();
+    assert!(errors.is_empty(), "widget errors: {errors:?}");
+    eprintln!("denied: {}", said[0]);
 }

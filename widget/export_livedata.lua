@@ -1748,9 +1748,20 @@ local function closeSocket()
   sock = nil
 end
 
+-- The engine's LuaSocket refuses a connect its TCPAllowConnect setting does not allow ("connect denied"; Spring 106
+-- rejects an entry like 127.0.0.1:* and then denies every connect): the status must say which setting, or it only
+-- says that the widget retries, forever.
+local function deniedHint()
+  return fmt("the engine's TCPAllowConnect setting denies %s:%d: add %s:%d (or *) to it in springsettings.cfg "
+    .. "(space-separated host:port entries; host:* is invalid), then restart the game", config.host, config.port,
+    config.host, config.port)
+end
+
 local function scheduleRetry(reason)
   closeSocket()
   qClear()
+  local denied = type(reason) == "string" and reason:find("denied", 1, true) ~= nil
+  if denied and lastError ~= reason then log("connect denied: " .. deniedHint()) end
   lastError = reason
   failures = failures + 1
   local base = K.BACKOFF_MIN * 2 ^ (failures - 1)
@@ -1987,7 +1998,11 @@ local function statusText()
   elseif connState == "reconnecting" then
     local left = retryAt - now()
     if left < 0 then left = 0 end
-    return fmt("retrying in %d s (%s)", floor(left + 0.5), tostring(lastError or "not connected"))
+    local why = tostring(lastError or "not connected")
+    if why:find("denied", 1, true) then
+      why = fmt("%s: allow %s:%d with TCPAllowConnect in springsettings.cfg", why, config.host, config.port)
+    end
+    return fmt("retrying in %d s (%s)", floor(left + 0.5), why)
   end
   return "disconnected"
 end
@@ -2099,6 +2114,9 @@ local function handleCommand(words)
     log(fmt("%s | rate %d Hz, detail %s, units %d Hz, queue %d B, dropped %d, sent %s MiB, cost %.2f ms/frame, orders %s (%s, %d dropped)",
       statusText(), config.rate, config.detail, unitHz(), qBytes, droppedTotal, num0(sentMiB + sentRest / 1048576),
       costEma, config.orders, orders.enabled() and "on" or "off", orders.dropped))
+    if connState ~= "connected" and type(lastError) == "string" and lastError:find("denied", 1, true) then
+      log(deniedHint())
+    end
   elseif sub == "connect" then
     applyEnabled(true); reconnectNow(); log("connecting to " .. config.host .. ":" .. config.port)
   elseif sub == "disconnect" then

@@ -914,6 +914,57 @@ test("no receiver: connect refused, exponential backoff with jitter, no errors, 
   srv:close()
 end)
 
+-- Spring 106 rejects a TCPAllowConnect entry like 127.0.0.1:* and then denies every connect: LuaSocket's connect
+-- returns nil, "connect denied" at once (no socket is opened)
+test("connect denied by the engine (TCPAllowConnect): status line, /livedata status and the log name the setting", function()
+  local srv = wire.server()
+  local deny = true
+  local ctx = setup({ units = 5, noServer = true, port = srv.port, before = function(E)
+    local fake = setmetatable({}, { __index = socket })
+    fake.tcp = function()
+      local s = socket.tcp()
+      return setmetatable({
+        connect = function(self, h, p)
+          if deny then return nil, "connect denied" end
+          return s:connect(h, p)
+        end,
+      }, { __index = function(_, k) return function(self, ...) return s[k](s, ...) end end })
+    end
+    E.socketOverride = fake
+  end })
+  ctx.run(3)
+  local st = ctx.E:status()
+  eq(st.state, "reconnecting", "state")
+  eq(st.last_error, "connect denied", "the engine's error")
+  local where = "127.0.0.1:" .. srv.port
+  for _, text in ipairs({ st.text, ctx.E.glCalls.last }) do
+    check(text:find("connect denied", 1, true) and text:find("TCPAllowConnect", 1, true)
+      and text:find("springsettings.cfg", 1, true) and text:find(where, 1, true), "status line: %s", text)
+  end
+  -- denied again at every retry: one log line for the streak, not one per attempt
+  for _ = 1, 4 do ctx.E:advanceClock(45); ctx.run(1) end
+  check(ctx.E:status().failures >= 4, "retried: %d", ctx.E:status().failures)
+  local logged = 0
+  for _, l in ipairs(ctx.E.echo) do
+    if l:find("connect denied", 1, true) and l:find("TCPAllowConnect", 1, true) then logged = logged + 1 end
+  end
+  eq(logged, 1, "log lines about the denial")
+  local n = #ctx.E.echo
+  ctx.E:command("livedata status")
+  local said = table.concat(ctx.E.echo, "\n", n + 1)
+  check(said:find("connect denied", 1, true) and said:find("TCPAllowConnect = ", 1, true) == nil
+    and said:find("add " .. where .. " (or *) to it in springsettings.cfg", 1, true) and said:find("host:* is invalid", 1, true),
+    "/livedata status: %s", said)
+  eq(ctx.E:status().errors, 0, "no errors")
+  -- the user fixes the setting (and restarts): the next attempt connects
+  deny = false
+  ctx.srv = srv
+  check(ctx.waitFor(function() ctx.E:advanceClock(1); ctx.E:step(); srv:poll(); return #srv.conns == 1 and #srv.conns[1].lines > 0 end, 5),
+    "connects once allowed")
+  check(not ctx.E:status().text:find("denied", 1, true), "status after: %s", ctx.E:status().text)
+  srv:close()
+end)
+
 test("backoff doubles from 1 s with jitter and caps at 30 s", function()
   local probe = wire.server(); local port = probe.port; probe:close()
   local ctx = setup({ units = 5, noServer = true, port = port })
