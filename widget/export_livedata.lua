@@ -62,6 +62,7 @@ local SP = {
   GetTeamStatsHistory = Spring.GetTeamStatsHistory,
   GetTeamResourceStats = Spring.GetTeamResourceStats,
   GetTeamDamageStats = Spring.GetTeamDamageStats, -- Recoil; Spring 106 has only the stats history
+  GetModOptions = Spring.GetModOptions,
 }
 
 local glText  = gl and gl.Text
@@ -657,6 +658,27 @@ local hud = (function()
   local seen = {} -- player id -> the team it was seen playing for
   local cards = {} -- team -> list of card strings
 
+  -- BAR's anonymous mode (modoption teamcolors_anonymous_mode: "global", "local", "disco", "allred"; "disabled" is
+  -- off): BAR shows a spectator (and a replay) every name, rating, country and colour as usual, and a player the
+  -- names of other teams as "?????" with no rating or country (BAR runs no user widget for a player in such a game;
+  -- another handler might). The widget sends no more: the mode in the hello (1.4), and as a player no other team's
+  -- names or cards. Read once: a game's modoptions never change.
+  local function anonymousMode()
+    local mo = SP.GetModOptions and SP.GetModOptions()
+    local m = type(mo) == "table" and mo.teamcolors_anonymous_mode
+    if type(m) ~= "string" or m == "" or m == "disabled" or m == "0" then return false end
+    return m
+  end
+  H.anonymous = anonymousMode()
+
+  -- the name BAR shows a player for another team's player in an anonymous game
+  H.ANONYMOUS_NAME = "?????"
+
+  -- this view must not name team t's people (a player in an anonymous game, another team than its own)
+  function H.hidden(t)
+    return H.anonymous and not view.spectating and t ~= view.team_id
+  end
+
   -- at most max characters (UTF-8), cut on a character boundary
   local function clip(s, max)
     if #s <= max then return s end
@@ -720,6 +742,7 @@ local hud = (function()
     local s = ""
     if type(side) == "string" and side ~= "" then s = ',"faction":' .. jstr(clip(side:lower(), 32)) end
     local l = cards[team]
+    if H.hidden(team) then return s end
     if not hasAI and l and #l > 0 then s = s .. ',"players":[' .. tconcat(l, ",") .. "]" end
     if hasAI and SP.GetAIInfo then
       local _, name, _, short, version = SP.GetAIInfo(team)
@@ -749,7 +772,7 @@ local function encodeTeamInfo(team)
   end
   local r, g, b = SP.GetTeamColor(team)
   local s = fmt('{"team_id":%d,"ally_team_id":%s,"name":%s,"color":[%s,%s,%s],"is_ai":%s',
-    team, int(allyTeam), jstr(teamName(team, leader, hasAI)),
+    team, int(allyTeam), jstr(hud.hidden(team) and hud.ANONYMOUS_NAME or teamName(team, leader, hasAI)),
     int((r or 0) * 255), int((g or 0) * 255), int((b or 0) * 255), jbool(hasAI))
   if isDead then s = s .. ',"is_dead":true' end
   s = s .. hud.info(team, hasAI, side) .. "}"
@@ -816,15 +839,17 @@ local function encodeHello()
   local teams = {}
   hud.readPlayers()
   for i = 1, #teamIds do teams[i] = encodeTeamInfo(teamIds[i]) end
-  -- 1.3 when it carries a token
+  -- 1.3 when it carries a token, 1.4 when it says the game is anonymous
+  local anon = hud.anonymous
   return fmt('{"type":"hello","schema_version":"%s","widget":{"name":"%s","version":"%s"},"engine_version":%s,'
     .. '"game":{"name":%s,"version":%s},"map":%s,"is_replay":%s,"game_frame":%d,"rate_hz":%d,"detail":"%s",'
-    .. '"view":%s,"teams":[%s],"unit_defs":%s%s}\n',
-    config.token ~= "" and "1.3" or SCHEMA_VERSION, K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
+    .. '"view":%s,"teams":[%s],"unit_defs":%s%s%s}\n',
+    anon and "1.4" or (config.token ~= "" and "1.3" or SCHEMA_VERSION), K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
     jstr(Game and Game.gameName or "unknown"), jstr(Game and Game.gameVersion or "unknown"),
     jstr(Game and Game.mapName or "unknown"), jbool(isReplay), gameFrame(), config.rate, config.detail,
     encodeView(), tconcat(teams, ","), unitDefJson,
-    config.token ~= "" and ',"token":' .. jstr(config.token) or "")
+    config.token ~= "" and ',"token":' .. jstr(config.token) or "",
+    anon and ',"anonymous":' .. jstr(hud.clip(anon, 32)) or "")
 end
 
 --------------------------------------------------------------------------------

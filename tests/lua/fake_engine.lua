@@ -708,6 +708,12 @@ function FE:buildGlobals()
     return 0, T.name, 2, "BARb", "stable", {}
   end
   S.GetGameRulesParam = function(name) return nil end
+  -- the game's modoptions (strings, as the engine gives them); E.modOptions before loading the widget
+  S.GetModOptions = function()
+    local t = {}
+    for k, v in pairs(E.modOptions or {}) do t[k] = v end
+    return t
+  end
   S.GetTeamColor = function(t)
     local c = E.teams[t].color
     return c[1], c[2], c[3], 1

@@ -231,7 +231,7 @@ end)
 test("golden files pass the test validator (validator agrees with SCHEMA.md examples)", function()
   local n = 0
   for _, name in ipairs({ "hello", "hello_token", "snapshot_full", "snapshot_delta", "snapshot_minimal", "snapshot_comprehensive",
-                          "events", "bye", "hello_v1_1", "snapshot_v1_1", "events_v1_1" }) do
+                          "events", "bye", "hello_v1_1", "snapshot_v1_1", "events_v1_1", "hello_anonymous" }) do
     local f = ROOT .. "/tests/data/" .. name .. ".ndjson"
     for line in io.lines(f) do
       if #line > 0 then
@@ -1833,6 +1833,62 @@ test("1.1 player cards in the hello: faction, country, rank, skill (earned, esti
     noWidgetErrors(ctx.E)
     ctx.close()
   end
+end)
+
+-- BAR's anonymous mode: a spectator sees every name, rating, country and colour as usual; a player sees other teams'
+-- people as "?????" with no rating or country. The hello says the game is anonymous (1.4).
+test("1.4 anonymous game: the hello says so; a spectator's cards as BAR shows them, a player's only its own team's", function()
+  local function anon(E) E.modOptions = { teamcolors_anonymous_mode = "local" } end
+  -- a spectator
+  local ctx = setup({ units = 20, before = anon })
+  ctx.run(5)
+  local r = ctx.reader()
+  noErrors(r)
+  local h = r.msgs[1]
+  eq(h.schema_version, "1.4", "hello version")
+  eq(h.anonymous, "local", "the mode")
+  eq(h.teams[1].name, "Alice", "a spectator sees names")
+  eq(h.teams[1].players[1].country, "DE", "and countries")
+  eq(h.teams[3].ai.name, "BARbarianAI", "and AI cards")
+  ctx.close()
+  -- a player: its own team as usual, the others nameless, with no cards; colours as the engine draws them
+  ctx = setup({ units = 20, view = "player", before = anon })
+  ctx.run(5)
+  r = ctx.reader()
+  noErrors(r)
+  h = r.msgs[1]
+  eq(h.anonymous, "local", "the mode")
+  eq(h.teams[1].name, "Alice", "own team")
+  eq(h.teams[1].players[1].name, "Alice", "own card")
+  for i = 2, 4 do
+    local t = h.teams[i]
+    eq(t.name, "?????", "team " .. t.team_id .. " name")
+    eq(t.players, nil, "team " .. t.team_id .. " cards")
+    eq(t.ai, nil, "team " .. t.team_id .. " AI card")
+    check(#t.color == 3, "team %d colour", t.team_id)
+  end
+  local all = table.concat(ctx.srv.conns[1].lines, "\n")
+  for _, name in ipairs({ "Bob", "BARbarianAI", "Dave", "\"SE\"" }) do
+    check(not all:find(name, 1, true), "the stream names %s", name)
+  end
+  -- the player resigns: now a spectator, who sees the names (team_changed)
+  ctx.E.me.spectating, ctx.E.me.fullView = true, true
+  ctx.E:call("PlayerChanged", ctx.E.me.player)
+  ctx.run(5)
+  r = ctx.reader()
+  noErrors(r)
+  local named = {}
+  for _, e in ipairs(eventsOf(r, "team_changed")) do named[e.team.team_id] = e.team.name end
+  eq(named[1], "Bob", "a spectator now: Bob named")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+  -- not anonymous: no field, the usual version
+  ctx = setup({ units = 5, before = function(E) E.modOptions = { teamcolors_anonymous_mode = "disabled" } end })
+  ctx.run(2)
+  r = ctx.reader()
+  eq(r.msgs[1].anonymous, nil, "no field when disabled")
+  eq(r.msgs[1].schema_version, "1.1", "version")
+  ctx.close()
 end)
 
 test("1.1 team_changed: a player disconnects, comes back, resigns (call-ins and the 2 s check); spectators never listed", function()
