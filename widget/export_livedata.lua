@@ -116,6 +116,10 @@ local K = {
   BACKOFF_MIN       = 1,
   BACKOFF_MAX       = 30,
   UNIT_HZ_LEVELS    = { 6, 3, 2, 1 }, -- unit refresh rates; level 1 is normal (>= 5 Hz)
+  POS_BAND          = 4,            -- dead band (SCHEMA.md, unit sets): a refresh within it on every axis (elmos),
+  HEALTH_BAND       = 0.01,         -- within this share of the max health (at least 1 hit point)
+  PROGRESS_BAND     = 0.01,         -- and within this much build progress sends nothing...
+  RESEND_FRAMES     = 150,          -- ...unless the unit was last sent this many game frames ago (5 game seconds)
   THROTTLE_HOLD     = 2,            -- seconds (wall or game, the first to pass) between two throttle changes
   THROTTLE_RECOVER  = 5,            -- ... before the unit rate goes up again (SCHEMA.md, status `throttled`)
   STATUS_INTERVAL   = 10,           -- seconds between periodic status events
@@ -1012,7 +1016,35 @@ local function yt(v)
   if v < 65536 and v > -65536 then YT[v] = s end
   return s
 end
-return function(parts, n, id, detail, lead)
+-- the unit as last sent (c) and as read now are the same within the dead band, and it was sent after frame `since`
+local function unchanged(c, since, team, ds, x, y, z, h, mh, bp)
+  if not (c[18] and c[18] > since and c[6] == team and c[7] == ds and c[9] == mh) then return false end
+  local d = x - c[1]
+  if d >= K.POS_BAND or d <= -K.POS_BAND then return false end
+  d = z - c[2]
+  if d >= K.POS_BAND or d <= -K.POS_BAND then return false end
+  d = y - c[3]
+  if d >= K.POS_BAND or d <= -K.POS_BAND then return false end
+  local h0 = c[8]
+  if h ~= h0 then
+    if not (h and h0) then return false end -- in or out of line of sight
+    local band = mh and mh * K.HEALTH_BAND or 1
+    if band < 1 then band = 1 end
+    d = h - h0
+    if d >= band or d <= -band then return false end
+  end
+  local b0 = c[17]
+  if bp ~= nil and bp < 1 and bp == bp then
+    if not b0 then return false end
+    d = bp - b0
+    return d < K.PROGRESS_BAND and d > -K.PROGRESS_BAND
+  end
+  return not b0 -- finished then and now
+end
+
+-- frame: the snapshot's; since: a unit sent after this frame and unchanged within the dead band is not sent again
+-- (nil: always send it: full snapshots, new and dirty units)
+return function(parts, n, id, detail, lead, frame, since)
   local c = ucache[id]
   local team, x, y, z
   if c and c[6] and view.full_view and detail ~= "comprehensive" then
@@ -1060,10 +1092,14 @@ return function(parts, n, id, detail, lead)
     if not c then
       -- sized at once (integer keys filled out of order would go through the hash part and rehash)
       c = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false,
-        false }
+        false, false, false }
       c[13] = immobileDef[tonumber(ds)] or false
       ucache[id] = c
+    elseif since and unchanged(c, since, team, ds, x, y, z, h, mh, bp) then
+      return n -- nothing a reader needs: the cost follows what changes
     end
+    -- ... c[17]: the build progress sent (false: finished), c[18]: the frame it was sent in
+    c[17], c[18] = (bp ~= nil and bp < 1 and bp == bp) and bp or false, frame
     if c[6] ~= team or c[7] ~= ds then
       c[4], c[5], c[6], c[7] = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":', id, ds, team), false, team, ds
     end
@@ -1319,7 +1355,7 @@ local function buildSnapshot(frame)
     for i = 1, #order do
       local id = order[i]
       sentSeq[id] = s
-      n = encodeUnit(parts, n, id, detail, n < first)
+      n = encodeUnit(parts, n, id, detail, n < first, frame)
     end
     cursor = 1
     for i = #pendDestroyed, 1, -1 do pendDestroyed[i] = nil end
@@ -1331,17 +1367,18 @@ local function buildSnapshot(frame)
     for i = 1, nn do
       local id = newIds[i]
       sentSeq[id] = s
-      n = encodeUnit(parts, n, id, detail, n < first)
+      n = encodeUnit(parts, n, id, detail, n < first, frame)
     end
     for i = 1, #dirtyList do
       local id = dirtyList[i]
       if mark[id] and sentSeq[id] ~= s then
         sentSeq[id] = s
-        n = encodeUnit(parts, n, id, detail, n < first)
+        n = encodeUnit(parts, n, id, detail, n < first, frame)
       end
     end
     clearDirty()
     local total = #order
+    local since = frame - K.RESEND_FRAMES
     local k = floor(known * unitHz() / config.rate) + 1
     local c = cursor
     local taken = 0
@@ -1358,7 +1395,7 @@ local function buildSnapshot(frame)
         taken = taken + 1
         if sentSeq[id] ~= s then
           sentSeq[id] = s
-          n = encodeUnit(parts, n, id, detail, n < first)
+          n = encodeUnit(parts, n, id, detail, n < first, frame, since)
         end
       end
       if taken >= known then break end
