@@ -371,7 +371,11 @@ end)
 -- SCHEMA.md, unit sets: a unit unchanged within the dead band (4 elmos, 1% of its max health, 0.01 of build progress)
 -- is not sent again, but at least once every 5 game seconds (and a refresh cycle); beyond it, within a cycle
 test("cost follows change: unchanged units are sent once in 5 game seconds, changes within a refresh cycle", function()
-  local ctx = setup({ units = 300, seed = 11 })
+  local reads = {}
+  local ctx = setup({ units = 300, seed = 11, before = function(E)
+    local gh = E.Spring.GetUnitHealth
+    E.Spring.GetUnitHealth = function(id) reads[id] = (reads[id] or 0) + 1; return gh(id) end
+  end })
   local E = ctx.E
   ctx.run(60)
   E.frozen = true -- nothing changes from here on
@@ -427,6 +431,23 @@ test("cost follows change: unchanged units are sent once in 5 game seconds, chan
   counts, at, r = sends(6)
   eq(counts[id], 1, "damaged by 2.5%: sent within a cycle")
   check(math.abs(r.units[id].health.current - u.health) <= tol(u.health), "its health")
+  -- looked at: a structure unchanged at its last look once a second (the HUD walk reads an economy building's health
+  -- once a second too), a mobile unit at the unit rate
+  local living = E:truth().units
+  for k in pairs(reads) do reads[k] = nil end
+  ctx.run(60)
+  local structures, mobiles = 0, 0
+  for _, tu in ipairs(living) do
+    local u = E.units[tu.id]
+    if u.bp >= 1 and not u.mobile then
+      structures = structures + 1
+      check((reads[tu.id] or 0) <= 6, "structure %d read %d times in 2 s", tu.id, reads[tu.id] or 0)
+    elseif u.bp >= 1 then
+      mobiles = mobiles + 1
+      check((reads[tu.id] or 0) >= 11, "mobile unit %d read %d times in 2 s", tu.id, reads[tu.id] or 0)
+    end
+  end
+  check(structures > 10 and mobiles > 10, "structures %d, mobile units %d", structures, mobiles)
   ctx.close()
 end)
 
@@ -1225,12 +1246,16 @@ local function trickleSocket(E)
   fake.tcp = function()
     local s = {}
     function s:settimeout() return 1 end
-    function s:setoption() return 1 end
+    function s:setoption(name, v)
+      if name == "tcp-nodelay" and T.onOption then T.onOption(v) end
+      return 1
+    end
     function s:connect() return 1 end
     function s:getpeername() return "127.0.0.1", 1 end
     function s:receive() return nil, "timeout", "" end
     function s:close() T.closed = true; return 1 end
     function s:send(data, i)
+      if T.onSend then T.onSend() end
       i = i or 1
       local want = #data - i + 1
       local n = want < T.budget and want or T.budget
@@ -1245,6 +1270,33 @@ local function trickleSocket(E)
   E.socketOverride = fake
   return T
 end
+
+-- Each chunk sent with TCP_NODELAY was its own segment, processed by the kernel inside send() on loopback: Nagle is on
+-- while a flush hands the chunks over, and off again at its end (which pushes them), also after a partial send
+test("a flush sends its chunks with Nagle on and pushes them at the end (TCP_NODELAY off, then on)", function()
+  local T
+  local ctx = setup({ units = 500, noServer = true, port = 1, before = function(E) T = trickleSocket(E) end })
+  local ops = {}
+  T.onOption = function(v) ops[#ops + 1] = v and "push" or "hold" end
+  T.onSend = function() ops[#ops + 1] = "send" end
+  for f = 1, 60 do
+    T.budget = T.budget + ((f % 10 == 0) and 1000 or 200000) -- now and then the kernel's buffer fills
+    ctx.E:step()
+  end
+  local state, sends, holds = "push", 0, 0
+  for i, op in ipairs(ops) do
+    if op == "send" then
+      check(state == "hold", "send %d with TCP_NODELAY on", i)
+      sends = sends + 1
+    else
+      if op == "hold" then holds = holds + 1 end
+      state = op
+    end
+  end
+  eq(state, "push", "TCP_NODELAY on after the last flush")
+  check(sends > holds * 2, "several chunks a flush: %d sends in %d flushes", sends, holds)
+  eq(ctx.E:status().errors, 0, "no errors")
+end)
 
 test("snapshots queued in chunks stay whole lines through partial sends, drops and a disconnect", function()
   local T
