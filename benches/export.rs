@@ -8,7 +8,7 @@
 //! third of the game on).
 
 use bar_overlay::protocol::{self, Bye, Detail, Event, EventKind, Message, SCHEMA_VERSION};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

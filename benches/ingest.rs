@@ -13,7 +13,7 @@
 
 use bar_overlay::model::Game;
 use bar_overlay::protocol::{self, Detail, Parsed};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Command;
 use std::time::Instant;
@@ -145,7 +145,7 @@ fn main() {
     let bytes = write_recording(&file, teams, units, seconds);
     let path = file.to_str().expect("utf8 path");
     let mb = bytes as f64 / 1e6;
-    let threads = bar_overlay::tools::ingest::parse_threads();
+    let threads = bar_overlay::ingest::parse_threads();
     eprintln!(
         "recording: {teams} teams, {units} units, {seconds} s at 30 snapshots/s: {mb:.0} MB; {threads} parsing threads"
     );

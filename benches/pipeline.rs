@@ -6,7 +6,7 @@
 use bar_overlay::model::{Feed, Game};
 use bar_overlay::protocol::{self, Detail, Parsed};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use std::hint::black_box;
 use std::io::Write;
 use std::time::{Duration, Instant};

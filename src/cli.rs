@@ -1,5 +1,6 @@
 //! Command-line arguments. The binary is a thin shell over this and the library.
 
+use crate::senders::Speed;
 use crate::ui::settings::RendererChoice;
 use clap::{Args, Parser, Subcommand};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -73,6 +74,50 @@ pub enum Command {
     Export(ExportArgs),
     /// Receive the game and serve it as web pages (OBS browser sources) without a window. See docs/obs.md.
     Serve(ServeArgs),
+    /// Install, check or remove the widget in BAR's data folder (found on its own, or --bar-dir).
+    Widget(WidgetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WidgetArgs {
+    #[command(subcommand)]
+    pub action: WidgetAction,
+    /// BAR's data folder (the one holding LuaUI, games and springsettings.cfg), when it is not found on its own or
+    /// several are. Remembered for the next time.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub bar_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WidgetAction {
+    /// Copy the widget inside this program into BAR (or update the copy there).
+    Install {
+        /// Also switch it on in BAR's widget settings (LuaUI/Config/BYAR.lua); only while BAR is closed.
+        #[arg(long)]
+        enable: bool,
+        /// Replace a copy that is newer than this program's.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check everything between BAR and the overlay, one line each, with what to do about each problem.
+    Status {
+        /// The overlay's port the widget connects to.
+        #[arg(long, default_value_t = crate::protocol::DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Remove the widget from BAR (a copy you changed is moved aside, not deleted).
+    Uninstall,
+}
+
+impl WidgetArgs {
+    pub fn action(&self) -> crate::tools::widget::Action {
+        use crate::tools::widget::Action;
+        match self.action {
+            WidgetAction::Install { enable, force } => Action::Install { enable, force },
+            WidgetAction::Status { port } => Action::Status { port },
+            WidgetAction::Uninstall => Action::Uninstall,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +268,47 @@ pub struct SimulateArgs {
     pub token: Option<String>,
 }
 
+impl SimulateArgs {
+    /// The simulator's own config, or why the arguments make none.
+    pub fn config(&self) -> anyhow::Result<crate::senders::simulate::SimConfig> {
+        use crate::protocol::Detail;
+        use crate::senders::simulate::SimConfig;
+        let args = self;
+        anyhow::ensure!(
+            (1.0..=30.0).contains(&args.rate),
+            "--rate must be between 1 and 30 snapshots a second"
+        );
+        anyhow::ensure!(
+            args.seconds > 0.0 && args.seconds.is_finite(),
+            "--seconds must be a positive number"
+        );
+        anyhow::ensure!(
+            args.start_at >= 0.0 && args.start_at.is_finite(),
+            "--start-at must be zero or a positive number of game seconds"
+        );
+        let detail = match args.detail.as_str() {
+            "minimal" => Detail::Minimal,
+            "standard" => Detail::Standard,
+            "comprehensive" => Detail::Comprehensive,
+            other => {
+                anyhow::bail!("--detail must be minimal, standard or comprehensive, not `{other}`")
+            }
+        };
+        Ok(SimConfig {
+            to: args.to.clone(),
+            teams: args.teams,
+            units: args.units,
+            rate_hz: args.rate,
+            seconds: args.seconds,
+            speed: args.speed,
+            seed: args.seed,
+            detail,
+            start_at: args.start_at.clamp(0.0, args.seconds),
+            token: args.token.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// A recording made by `record`.
@@ -236,6 +322,17 @@ pub struct ReplayArgs {
     /// Send this token in every hello, as the widget's `token` setting does (for a reader started with --token).
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
+}
+
+impl ReplayArgs {
+    pub fn config(&self) -> crate::senders::replay::ReplayConfig {
+        crate::senders::replay::ReplayConfig {
+            file: self.file.clone(),
+            to: self.to.clone(),
+            speed: self.speed,
+            token: self.token.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -267,26 +364,4 @@ pub struct ExportArgs {
     /// Recordings exported at once (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
-}
-
-/// How fast a sender plays game time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Speed {
-    Factor(f64),
-    Max,
-}
-
-impl std::str::FromStr for Speed {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("max") {
-            return Ok(Speed::Max);
-        }
-        match s.parse::<f64>() {
-            Ok(x) if x.is_finite() && x > 0.0 => Ok(Speed::Factor(x)),
-            _ => Err(format!(
-                "speed must be a positive number or `max`, not `{s}`"
-            )),
-        }
-    }
 }

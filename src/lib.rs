@@ -6,12 +6,15 @@
 //! (`listen`, `record`, `simulate`, `replay`, `summary`, `serve`) use the same pieces.
 
 pub mod cli;
+pub mod ingest;
+pub mod install;
 pub mod logging;
 pub mod model;
 pub mod outputs;
 pub mod peers;
 pub mod protocol;
 pub mod receiver;
+pub mod senders;
 pub mod shutdown;
 pub mod tools;
 pub mod ui;

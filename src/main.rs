@@ -1,6 +1,6 @@
 #![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
 use bar_overlay::cli::{Cli, Command};
-use bar_overlay::{tools, ui};
+use bar_overlay::{senders, tools, ui};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -13,12 +13,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Listen(a)) => ok(tools::listen::run(&a)),
         Some(Command::Record(a)) => ok(tools::record::run(&a)),
-        Some(Command::Simulate(a)) => ok(tools::simulate::run_cli(&a)),
-        Some(Command::Replay(a)) => ok(tools::replay::run_cli(&a)),
+        Some(Command::Simulate(a)) => ok(a
+            .config()
+            .and_then(|c| senders::simulate::run_and_report(&c))),
+        Some(Command::Replay(a)) => ok(senders::replay::run_and_report(&a.config())),
         Some(Command::Summary(a)) => ok(tools::summary::run_cli(&a)),
         Some(Command::Serve(a)) => ok(tools::serve::run(&a)),
         // Its own status: an export that skipped bad lines still wrote the rest (3).
         Some(Command::Export(a)) => tools::export::run_cli(&a),
+        Some(Command::Widget(a)) => tools::widget::run(&a.action(), a.bar_dir),
         None => ok(ui::run(ui::LaunchOptions {
             demo: cli.demo,
             replay: cli.replay.map(|f| (f, cli.speed)),

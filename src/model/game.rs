@@ -17,6 +17,8 @@ const NEW_GAME_REWIND_FRAMES: u32 = 30;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GameInfo {
+    /// The sender's name (`export_livedata` for the widget, others for simulators and third-party senders).
+    pub widget_name: String,
     pub widget_version: String,
     pub engine_version: String,
     pub game_name: String,
@@ -186,6 +188,7 @@ impl Game {
             Applied::Updated
         };
         let info = GameInfo {
+            widget_name: h.widget.name,
             widget_version: h.widget.version,
             engine_version: h.engine_version,
             game_name: h.game.name,

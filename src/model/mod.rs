@@ -261,6 +261,14 @@ impl Feed {
         };
         c.messages += 1;
         if let Message::Hello(h) = &msg {
+            if c.hello.is_none() {
+                tracing::info!(
+                    "game connected from {}: {} {}",
+                    c.peer,
+                    h.widget.name,
+                    h.widget.version
+                );
+            }
             c.hello = Some(Box::new(h.clone()));
         }
         if self.source.is_none() {

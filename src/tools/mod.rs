@@ -1,21 +1,15 @@
-//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `export`, `serve`. They run without a display.
+//! The headless commands: `listen`, `record`, `simulate`, `replay`, `summary`, `export`, `serve`, `widget`. They run without a display.
 
 pub mod export;
-pub mod ingest;
 pub mod listen;
 pub mod record;
-pub mod replay;
-pub mod sender;
 pub mod serve;
-pub mod simulate;
 pub mod summary;
+pub mod widget;
 
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -94,48 +88,3 @@ pub(crate) fn receive_loop(
 }
 
 pub(crate) use crate::model::game_clock as clock;
-
-/// A sender (`simulate`, `replay`) running on its own thread; stopping or dropping the handle ends it.
-pub struct Background<T: Send + 'static> {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<anyhow::Result<T>>>,
-}
-
-impl<T: Send + 'static> Background<T> {
-    pub fn spawn(
-        name: &str,
-        work: impl FnOnce(&AtomicBool) -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<Background<T>> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || work(&flag))?;
-        Ok(Background {
-            stop,
-            thread: Some(thread),
-        })
-    }
-
-    pub fn is_finished(&self) -> bool {
-        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
-    }
-
-    /// Stops the work and returns its result.
-    pub fn stop(mut self) -> anyhow::Result<T> {
-        self.stop.store(true, Ordering::Relaxed);
-        match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(r)) => r,
-            _ => anyhow::bail!("the background thread panicked"),
-        }
-    }
-}
-
-impl<T: Send + 'static> Drop for Background<T> {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}

@@ -1,7 +1,7 @@
 //! `bar-overlay summary FILE`: a post-game report from a recording, per team.
 
-use super::ingest::{self, ItemKind};
 use crate::cli::SummaryArgs;
+use crate::ingest::{self, ItemKind};
 use crate::model::{Applied, Game, Team};
 use crate::protocol::{self, Category, Parsed};
 use anyhow::Context;

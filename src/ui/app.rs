@@ -7,13 +7,14 @@
 
 use super::panels::{army, graphs, production, scoreboard, status};
 use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
+use super::welcome::{Welcome, WelcomeAction};
 use super::{renderer, repaint, theme, tray, window};
-use crate::cli::Speed;
 use crate::model::{Feed, Hub};
 use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
 use crate::outputs::web::{WebConfig, WebServer};
 use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use crate::tools::{Background, replay, simulate};
+use crate::senders::Speed;
+use crate::senders::{Background, replay, simulate};
 use egui::{RichText, ViewportCommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ pub struct Startup {
     pub quit: Option<Arc<AtomicBool>>,
     /// The renderer the window was started on, when known (else the setting's).
     pub renderer: Option<renderer::Started>,
+    /// When the program started: the first frame logs how long the user waited for it.
+    pub launched: Option<Instant>,
 }
 
 pub struct OverlayApp {
@@ -90,6 +93,9 @@ pub struct OverlayApp {
     pacer: Arc<repaint::Pacer>,
     /// Each graph's plot height: what the window has left after the other panels (see `fit_plots`).
     plot_height: f32,
+    /// The first-run card shown while no game has come, and the widget's Update banner.
+    welcome: Welcome,
+    launched: Option<Instant>,
 }
 
 /// The plots' height range: below it a line's shape is lost; above it the graphs take room for nothing.
@@ -143,6 +149,8 @@ impl OverlayApp {
             graphs: graphs::GraphCache::default(),
             pacer,
             plot_height: 72.0,
+            welcome: Welcome::default(),
+            launched: startup.launched,
         };
         if startup.tray {
             match tray::Tray::new(ctx, app.settings.click_through) {
@@ -490,6 +498,51 @@ impl OverlayApp {
             });
             ui.add_space(gap);
         }
+        let fresh = matches!(
+            link,
+            status::Link::Waiting {
+                had_game: false,
+                ..
+            } | status::Link::NotListening(_)
+        ) && game.info.is_none()
+            && game.snapshots == 0;
+        if fresh {
+            drop(feed);
+            let listening = self.receiver.as_ref().map(|r| r.local_addr().port());
+            let port = match listening {
+                Some(p) => crate::install::status::Port::Ours(p),
+                None => {
+                    let p = self
+                        .listen_addr()
+                        .map_or(crate::protocol::DEFAULT_PORT, |a| a.port());
+                    crate::install::status::Port::InUse(
+                        p,
+                        self.listen_error.clone().unwrap_or_default(),
+                    )
+                }
+            };
+            self.welcome.refresh(ui.ctx(), port);
+            let can_demo = self.receiver.is_some() && self.running.is_none();
+            let mut action = WelcomeAction::None;
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                action = self.welcome.card(ui, listening, can_demo);
+            });
+            if action == WelcomeAction::TryDemo
+                && let Some(at) = self.receiver.as_ref().map(Receiver::local_addr)
+            {
+                self.feeder = Some(Feeder::Demo);
+                self.start_feeder(at);
+            }
+            return 0;
+        }
+        if let Some(theirs) = older_widget(game) {
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                self.welcome.update_banner(ui, &theirs);
+            });
+            ui.add_space(gap);
+        }
         if p.scoreboard {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
@@ -596,8 +649,9 @@ impl OverlayApp {
             sides,
         };
         let settings = &mut self.settings;
-        // Fit the window: the overlay may be smaller than the form, which then scrolls.
-        let room = (ctx.content_rect().height() - 40.0).max(120.0);
+        // Fit the window: the overlay may be smaller than the form, which then scrolls. `max_height` is the form's
+        // own height: the window's top (28), its title bar and frame (~40) and a margin at the bottom come on top.
+        let room = (ctx.content_rect().height() - 28.0 - 40.0 - 12.0).max(120.0);
         egui::Window::new("Settings")
             .open(&mut open)
             .collapsible(false)
@@ -620,6 +674,17 @@ impl OverlayApp {
             SettingsAction::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
     }
+}
+
+/// The version of the game's widget when it is older than the one inside this program.
+fn older_widget(game: &crate::model::Game) -> Option<String> {
+    let info = game.info.as_ref()?;
+    let older = info.widget_name == "export_livedata"
+        && crate::install::copies::compare_versions(
+            &info.widget_version,
+            &crate::install::copies::bundled_version(),
+        ) == std::cmp::Ordering::Less;
+    older.then(|| info.widget_version.clone())
 }
 
 /// Widest font atlas we let egui make. egui makes its atlas as wide as the GPU allows (16384 on llvmpipe) and doubles
@@ -662,6 +727,10 @@ impl eframe::App for OverlayApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        if let Some(t) = self.launched.take() {
+            // Painted right after this; scripts/test-package reads it (time to the first frame).
+            tracing::info!("first frame {} ms after start", t.elapsed().as_millis());
+        }
         self.pacer.painted(repaint::signature(&self.hub.feed()));
         let (link, turns_stale) = self.link();
         if let Some(at) = turns_stale {

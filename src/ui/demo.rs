@@ -4,7 +4,7 @@
 
 use crate::protocol::Detail;
 use crate::receiver::ReceiverEvent;
-use crate::tools::simulate::{Encoder, World};
+use crate::senders::simulate::{Encoder, World};
 
 /// Plays `seconds` of a `teams`-team game at one snapshot per game second into `sink`, starting with the
 /// connection and the hello, as the receiver would deliver them.

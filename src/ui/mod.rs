@@ -14,9 +14,10 @@ pub mod repaint;
 pub mod settings;
 pub mod theme;
 pub mod tray;
+pub mod welcome;
 pub mod window;
 
-use crate::cli::Speed;
+use crate::senders::Speed;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,6 +44,7 @@ pub struct LaunchOptions {
 }
 
 pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
+    let launched = std::time::Instant::now();
     if let Some((file, _)) = &opts.replay {
         // Say so now, in the terminal, rather than in a window that shows nothing.
         std::fs::File::open(file)
@@ -72,6 +74,7 @@ pub fn run(opts: LaunchOptions) -> anyhow::Result<()> {
         tray: true,
         quit: Some(quit.clone()),
         renderer: Some(started),
+        launched: Some(launched),
     };
     eframe::run_native(
         window::TITLE,

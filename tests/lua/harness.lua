@@ -1,6 +1,6 @@
 --------------------------------------------------------------------------------
 -- harness.lua: runs the simulated game feeding the REAL widget (real LuaSocket)
--- connected to 127.0.0.1:PORT. Driven by tests/widget_integration.rs.
+-- connected to 127.0.0.1:PORT. Driven by tests/integration/widget_integration.rs.
 --
 -- lua5.1 tests/lua/harness.lua --port P [--frames N] [--units N]
 --     [--view spectator|player|replay] [--dump FILE] [--realtime] [--settle F]

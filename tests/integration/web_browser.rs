@@ -3,10 +3,10 @@
 //! measured) and lagging it by the delay; pages recovering when the game and the server restart; tokens.
 //! Screenshots land in target/web-shots/ to look at.
 
-mod common;
+use crate::common;
 
 use bar_overlay::protocol::{self, Detail};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use common::browser::{Browser, Shot};
 use common::serve::{self, Serve};
 use serde_json::Value;

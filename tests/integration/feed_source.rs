@@ -1,6 +1,6 @@
 //! The feed follows one connection at a time, and a second connection takes over only when the first is gone.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::Feed;
 use bar_overlay::protocol::Message;

@@ -2,11 +2,11 @@
 //! numbers and categories the file says, and a build power for exactly the units that build.
 
 use bar_overlay::protocol::Category;
-use bar_overlay::tools::simulate::DEFS;
+use bar_overlay::senders::simulate::DEFS;
 
 #[test]
 fn every_row_of_the_unit_table_is_a_simulator_unit() {
-    let text = include_str!("../data/bar-units.tsv");
+    let text = include_str!("../../data/bar-units.tsv");
     let rows: Vec<&str> = text.lines().skip(1).filter(|l| !l.is_empty()).collect();
     assert_eq!(rows.len(), 84, "the table holds 84 units");
     assert_eq!(DEFS.len(), rows.len(), "every row is a unit");
@@ -47,7 +47,7 @@ fn every_row_of_the_unit_table_is_a_simulator_unit() {
 fn a_bad_table_is_an_error_that_names_the_line() {
     let bad = "name\thuman_name\tfaction\tmetal_cost\tenergy_cost\thealth\tspeed\tcan_fly\tcategory\ttech_level\tbuild_speed\tunitgroup\n\
                x\tX\tarm\tlots\t1\t1\t0\tno\tutility\t\t\tutil\n";
-    let err = bar_overlay::tools::simulate::units::parse(bad)
+    let err = bar_overlay::senders::simulate::units::parse(bad)
         .err()
         .expect("an error");
     assert!(err.contains("line 2") && err.contains("lots"), "{err}");

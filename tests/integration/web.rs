@@ -1,8 +1,8 @@
-//! `serve` over real HTTP (no browser here; tests/web_browser.rs drives Chromium): every route, unknown routes,
+//! `serve` over real HTTP (no browser here; web_browser.rs drives Chromium): every route, unknown routes,
 //! `/api/state` following the feed, tokens, the LAN-without-token refusal, custom.css, and a client that stops
 //! reading.
 
-mod common;
+use crate::common;
 
 use common::serve::{self, Serve, get};
 use std::io::{Read, Write};

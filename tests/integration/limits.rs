@@ -2,7 +2,7 @@
 //! Schema) is refused by the parser with a reason naming the limit; the largest lines a real game could send pass;
 //! and the model stays within the limits however many valid messages churn through it.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::{Applied, Game, SERIES_POINTS_BUDGET};
 use bar_overlay::protocol::limits::{MAX_TEAMS, MAX_UNITS};

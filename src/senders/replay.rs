@@ -1,9 +1,9 @@
 //! `bar-overlay replay FILE --to HOST:PORT`: send a recording back out with its original game-time pacing.
 
 use super::Background;
-use super::ingest::{self, ItemKind};
+use super::Speed;
 use super::sender::Link;
-use crate::cli::{ReplayArgs, Speed};
+use crate::ingest::{self, ItemKind};
 use crate::protocol::{self, Message, Parsed};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -17,12 +17,23 @@ pub struct ReplayReport {
     pub connections: u64,
 }
 
-pub fn run_cli(args: &ReplayArgs) -> anyhow::Result<()> {
+/// What `bar-overlay replay` sends, and where.
+#[derive(Debug, Clone)]
+pub struct ReplayConfig {
+    pub file: PathBuf,
+    pub to: String,
+    pub speed: Speed,
+    /// Sent in every hello, for a reader started with `--token`.
+    pub token: Option<String>,
+}
+
+/// Sends the whole recording in this thread and says what was sent.
+pub fn run_and_report(cfg: &ReplayConfig) -> anyhow::Result<()> {
     let r = run(
-        &args.file,
-        &args.to,
-        args.speed,
-        args.token.as_deref(),
+        &cfg.file,
+        &cfg.to,
+        cfg.speed,
+        cfg.token.as_deref(),
         &AtomicBool::new(false),
     )?;
     println!(

@@ -1,11 +1,11 @@
 //! The real binary: record -> summary round trip, replay, listen, and one-line errors with a non-zero exit.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::Game;
 use bar_overlay::protocol::{self, Detail, Parsed};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use bar_overlay::tools::summary;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};

@@ -3,8 +3,8 @@
 //! half-written file is ever visible, even when the export is killed.
 
 use bar_overlay::protocol::{self, Bye, Detail, Event, EventKind, Message, SCHEMA_VERSION};
+use bar_overlay::senders::simulate::{Encoder, World};
 use bar_overlay::tools::export::{TABLES, schema};
-use bar_overlay::tools::simulate::{Encoder, World};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use serde_json::Value;

@@ -1,9 +1,9 @@
 //! The overlay UI built from a scripted model, queried and clicked through egui_kittest's accessibility tree (no GPU
 //! needed): team names and values shown, settings toggles change and save the config, a bind error is shown.
 
-use bar_overlay::cli::Speed;
 use bar_overlay::protocol::{self, Parsed};
 use bar_overlay::receiver::ReceiverEvent;
+use bar_overlay::senders::Speed;
 use bar_overlay::ui::app::{Feeder, OverlayApp, Startup};
 use bar_overlay::ui::settings::{Grouping, SettingsStore};
 use bar_overlay::ui::theme;
@@ -132,8 +132,9 @@ fn waiting_then_simulated_game_fills_every_panel() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut h = harness(&dir);
     frames(&mut h);
-    assert!(shown(&h, "No teams yet"));
-    assert!(shown(&h, "Graphs appear once the game sends data"));
+    // Before any game: the welcome card, not empty panels.
+    assert!(shown(&h, "Welcome to BAR Live"));
+    assert!(!shown(&h, "No teams yet"));
     let mut events = Vec::new();
     bar_overlay::ui::demo::play(4, 300, 240.0, 5, |e| events.push(e));
     for e in events {
@@ -141,6 +142,7 @@ fn waiting_then_simulated_game_fills_every_panel() {
     }
     frames(&mut h);
     assert!(!shown(&h, "No teams yet"));
+    assert!(!shown(&h, "Welcome to BAR Live"));
     for title in ["Metal income", "Energy income", "Army value"] {
         assert!(shown(&h, title), "graph {title}");
     }
@@ -558,4 +560,78 @@ fn delay_from_the_command_line_is_not_saved_until_the_slider_moves() {
     h.state_mut().settings_mut().delay_secs = 120;
     frames(&mut h);
     assert_eq!(reloaded().delay_secs, 120);
+}
+
+/// The welcome card's demo button plays the built-in game into the window's own listener.
+#[test]
+fn try_the_demo_from_the_welcome_card_fills_the_panels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness_with(
+        &config_path(&dir),
+        Startup {
+            listen: true,
+            port_override: Some(0),
+            web_port: Some(0),
+            ..Startup::default()
+        },
+    );
+    frames(&mut h);
+    assert!(shown(&h, "Welcome to BAR Live"));
+    h.get_by_label("Try the demo").click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while h.state().feed().game().teams.is_empty() && std::time::Instant::now() < deadline {
+        frames(&mut h);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    frames(&mut h);
+    assert!(
+        !h.state().feed().game().teams.is_empty(),
+        "the demo reached the model"
+    );
+    assert!(!shown(&h, "Welcome to BAR Live"));
+    assert!(shown(&h, "Army value"));
+}
+
+/// A hello from a widget older than the one inside the binary asks for an update; the current one does not.
+#[test]
+fn an_older_widget_gets_an_update_banner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    feed_golden(&mut h, &["hello.ndjson", "snapshot_full.ndjson"]);
+    frames(&mut h);
+    assert!(shown(&h, "Update widget"), "hello.ndjson says 1.0.0");
+    assert!(
+        h.query_all_by_label_contains("The widget in BAR is 1.0.0")
+            .next()
+            .is_some()
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    let current = bar_overlay::install::copies::bundled_version();
+    let hello = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hello.ndjson"),
+    )
+    .expect("golden")
+    .replace(
+        "\"version\":\"1.0.0\"",
+        &format!("\"version\":\"{current}\""),
+    );
+    let Ok(Parsed::Message { msg, .. }) = protocol::parse_line(hello.trim().as_bytes()) else {
+        panic!("hello")
+    };
+    let app = h.state_mut();
+    app.handle_event(ReceiverEvent::Connected {
+        conn: 1,
+        peer: "127.0.0.1:50000".parse().expect("addr"),
+    });
+    app.handle_event(ReceiverEvent::Message {
+        conn: 1,
+        msg: Box::new(msg),
+        bytes: hello.len(),
+        unknown_fields: 0,
+        raw: None,
+    });
+    frames(&mut h);
+    assert!(!shown(&h, "Update widget"));
 }

@@ -5,7 +5,7 @@
 //!
 //! Needs `python3`, `lua5.1`, `lua-socket`, `lua-dkjson` (scripts/test installs them); missing tools fail the test.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::Feed;
 use bar_overlay::protocol::Message;

@@ -2,13 +2,13 @@
 //! never reads neither stalls the game nor stays connected, a busy relay port is a clear error; and the full snapshot
 //! it synthesizes for newcomers rebuilds the game.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::{Feed, Game};
 use bar_overlay::outputs::relay::{RELAY_QUEUE_BYTES, Relay, RelayError};
 use bar_overlay::protocol::{self, Detail, Message, Parsed};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use bar_overlay::tools::simulate::{Encoder, World};
+use bar_overlay::senders::simulate::{Encoder, World};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! The model against numbers computed by hand from the golden files (defs in tests/data/hello.ndjson).
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::{Applied, Game};
 use bar_overlay::protocol::{Category, Message};

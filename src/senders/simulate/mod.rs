@@ -9,8 +9,8 @@ pub use units::{DEFS, SimDef};
 pub use world::World;
 
 use super::Background;
+use super::Speed;
 use super::sender::Link;
-use crate::cli::{SimulateArgs, Speed};
 use crate::protocol::{
     self, Bye, Detail, Event, EventKind, Hello, Message, NameVersion, SCHEMA_VERSION, Snapshot,
     View, WidgetStatus,
@@ -111,39 +111,8 @@ pub fn spawn_demo(
     })
 }
 
-pub fn run_cli(args: &SimulateArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        (1.0..=30.0).contains(&args.rate),
-        "--rate must be between 1 and 30 snapshots a second"
-    );
-    anyhow::ensure!(
-        args.seconds > 0.0 && args.seconds.is_finite(),
-        "--seconds must be a positive number"
-    );
-    anyhow::ensure!(
-        args.start_at >= 0.0 && args.start_at.is_finite(),
-        "--start-at must be zero or a positive number of game seconds"
-    );
-    let detail = match args.detail.as_str() {
-        "minimal" => Detail::Minimal,
-        "standard" => Detail::Standard,
-        "comprehensive" => Detail::Comprehensive,
-        other => {
-            anyhow::bail!("--detail must be minimal, standard or comprehensive, not `{other}`")
-        }
-    };
-    let cfg = SimConfig {
-        to: args.to.clone(),
-        teams: args.teams,
-        units: args.units,
-        rate_hz: args.rate,
-        seconds: args.seconds,
-        speed: args.speed,
-        seed: args.seed,
-        detail,
-        start_at: args.start_at.clamp(0.0, args.seconds),
-        token: args.token.clone(),
-    };
+/// Plays `cfg` to its end in this thread (`bar-overlay simulate`) and says what was sent.
+pub fn run_and_report(cfg: &SimConfig) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let r = run(&cfg, &stop)?;
     println!(

@@ -1,7 +1,7 @@
 //! The receiver over real TCP on 127.0.0.1 with ephemeral ports: good lines, bad lines, a line over the cap, invalid
 //! UTF-8, a peer that vanishes mid-line, two clients at once, and a port in use.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::Feed;
 use bar_overlay::protocol::{MAX_LINE_BYTES, Message};

@@ -1,13 +1,13 @@
 //! simulate -> real TCP -> receiver -> model: the receiver's unit set equals the sender's at every snapshot, every
 //! unit is refreshed at least five times a second, and at full snapshots every value matches.
 
-mod common;
+use crate::common;
 
-use bar_overlay::cli::Speed;
 use bar_overlay::model::{Feed, compute_composition};
 use bar_overlay::protocol::{Detail, Message};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
-use bar_overlay::tools::simulate::{self, SimConfig, World};
+use bar_overlay::senders::Speed;
+use bar_overlay::senders::simulate::{self, SimConfig, World};
 use common::next_event;
 use std::collections::HashMap;
 

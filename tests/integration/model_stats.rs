@@ -1,7 +1,7 @@
 //! Protocol 1.1 in the model: the HUD's team stats, production and player cards, checked against the 1.1 golden
 //! files by hand; what absence means; what a view change forgets; what a relay client joining late gets.
 
-mod common;
+use crate::common;
 
 use bar_overlay::model::Game;
 use bar_overlay::protocol::{Message, PlayerStatus, Snapshot};

@@ -1,7 +1,7 @@
 //! Snapshot images of the overlay from demo data, rendered by egui_kittest through wgpu. On a machine without a GPU
 //! this needs a software Vulkan (Debian: mesa-vulkan-drivers, installed by scripts/ui-smoke and scripts/test).
 //! The images live in tests/snapshots/; after an intended change of the look, refresh them with
-//! `UPDATE_SNAPSHOTS=true cargo test --test ui_snapshots` and look at the new PNGs before committing them.
+//! `UPDATE_SNAPSHOTS=true cargo test --test integration ui_snapshots::` and look at the new PNGs before committing them.
 
 use bar_overlay::ui::app::{OverlayApp, Startup};
 use bar_overlay::ui::settings::{Background, SettingsStore};

@@ -3,8 +3,8 @@
 //! limits) never panic, nothing over a limit gets through the parser, and the model never grows past the limits.
 //!
 //! CI runs a bounded number of cases (`PROPTEST_CASES`, default below). A longer run, as DEVELOPMENT.md describes:
-//! `PROPTEST_CASES=20000 cargo test --release --test fuzz`. A failure prints the smallest input that shows it and
-//! proptest keeps it in `tests/fuzz.proptest-regressions` so it is tried first from then on.
+//! `PROPTEST_CASES=20000 cargo test --release --test integration fuzz::`. A failure prints the smallest input that shows it and
+//! proptest keeps it in `tests/integration/fuzz.proptest-regressions` so it is tried first from then on.
 
 use bar_overlay::model::{Game, SERIES_POINTS_BUDGET};
 use bar_overlay::protocol::limits::{self, MAX_TEAMS, MAX_UNIT_DEFS, MAX_UNITS};
@@ -24,7 +24,7 @@ fn config(default: u32) -> ProptestConfig {
         // Failures found are kept here and tried first on every later run.
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fuzz.proptest-regressions"
+            "/tests/integration/fuzz.proptest-regressions"
         )))),
         ..ProptestConfig::default()
     }
