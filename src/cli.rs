@@ -1,10 +1,10 @@
 //! Command-line arguments. The binary is a thin shell over this and the library.
 
 use crate::senders::Speed;
-use crate::ui::settings::RendererChoice;
 use clap::{Args, Parser, Subcommand};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,13 +47,21 @@ pub struct Cli {
     /// Start the window on this renderer (wgpu or glow), skipping the check that moves wgpu to glow on a software-only
     /// graphics driver. Not saved.
     #[arg(long, value_name = "wgpu|glow", value_parser = parse_renderer)]
-    pub renderer: Option<RendererChoice>,
+    pub renderer: Option<Renderer>,
 }
 
-fn parse_renderer(s: &str) -> Result<RendererChoice, String> {
+/// `--renderer`; the window's own type (`ui::settings::RendererChoice`) is made from it in main.rs, so this module
+/// needs nothing of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renderer {
+    Wgpu,
+    Glow,
+}
+
+fn parse_renderer(s: &str) -> Result<Renderer, String> {
     match s.to_ascii_lowercase().as_str() {
-        "wgpu" => Ok(RendererChoice::Wgpu),
-        "glow" | "opengl" | "gl" => Ok(RendererChoice::Glow),
+        "wgpu" => Ok(Renderer::Wgpu),
+        "glow" | "opengl" | "gl" => Ok(Renderer::Glow),
         _ => Err(format!("the renderer is wgpu or glow, not `{s}`")),
     }
 }
@@ -152,6 +160,31 @@ pub struct ServeArgs {
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long)]
     pub seconds: Option<f64>,
+}
+
+impl ServeArgs {
+    /// The station `serve` runs: receiver, hub, pages, relay and delay.
+    pub fn station(&self) -> crate::station::StationConfig {
+        use crate::station::{StationConfig, WebSettings, default_css};
+        let args = self;
+        let mut cfg = StationConfig::new(SocketAddr::new(args.bind, args.port));
+        cfg.token = args.token.clone().filter(|t| !t.is_empty());
+        cfg.relay = args
+            .relay_port
+            .map(|p| SocketAddr::new(Ipv4Addr::LOCALHOST.into(), p));
+        cfg.delay = Duration::from_secs_f64(args.delay);
+        for (from, to) in &args.rename {
+            cfg.names.rename_player(from, to);
+        }
+        for (side, name) in &args.side_name {
+            cfg.names.name_side(*side, name);
+        }
+        cfg.web = Some(WebSettings {
+            bind: SocketAddr::new(args.bind, args.web_port),
+            custom_css: args.css.clone().or_else(default_css),
+        });
+        cfg
+    }
 }
 
 pub fn parse_rename(s: &str) -> Result<(String, String), String> {
@@ -266,6 +299,17 @@ pub struct SimulateArgs {
     /// Send this token in the hello, as the widget's `token` setting does (for a reader started with --token).
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
+}
+
+impl ExportArgs {
+    pub fn options(&self) -> crate::tools::export::Options {
+        crate::tools::export::Options {
+            recordings: self.recordings.clone(),
+            out: self.out.clone(),
+            format: self.format,
+            jobs: self.jobs,
+        }
+    }
 }
 
 impl SimulateArgs {

@@ -16,5 +16,6 @@ pub mod protocol;
 pub mod receiver;
 pub mod senders;
 pub mod shutdown;
+pub mod station;
 pub mod tools;
 pub mod ui;

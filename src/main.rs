@@ -11,16 +11,20 @@ fn main() -> ExitCode {
     bar_overlay::logging::init();
     let ok = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
     let result = match cli.command {
-        Some(Command::Listen(a)) => ok(tools::listen::run(&a)),
+        Some(Command::Listen(a)) => ok(tools::listen::run(
+            a.bind.addr(),
+            a.bind.relay_addr(),
+            a.seconds,
+        )),
         Some(Command::Record(a)) => ok(tools::record::run(&a)),
         Some(Command::Simulate(a)) => ok(a
             .config()
             .and_then(|c| senders::simulate::run_and_report(&c))),
         Some(Command::Replay(a)) => ok(senders::replay::run_and_report(&a.config())),
         Some(Command::Summary(a)) => ok(tools::summary::run_cli(&a)),
-        Some(Command::Serve(a)) => ok(tools::serve::run(&a)),
+        Some(Command::Serve(a)) => ok(tools::serve::run(a.station(), a.seconds)),
         // Its own status: an export that skipped bad lines still wrote the rest (3).
-        Some(Command::Export(a)) => tools::export::run_cli(&a),
+        Some(Command::Export(a)) => tools::export::run_cli(&a.options()),
         Some(Command::Widget(a)) => tools::widget::run(&a.action(), a.bar_dir),
         None => ok(ui::run(ui::LaunchOptions {
             demo: cli.demo,
@@ -30,7 +34,10 @@ fn main() -> ExitCode {
             web_port: cli.web_port,
             delay: cli.delay.map(|d| d.round() as u32),
             config: cli.config,
-            renderer: cli.renderer,
+            renderer: cli.renderer.map(|r| match r {
+                bar_overlay::cli::Renderer::Wgpu => ui::settings::RendererChoice::Wgpu,
+                bar_overlay::cli::Renderer::Glow => ui::settings::RendererChoice::Glow,
+            }),
         })),
     };
     match result {

@@ -1,4 +1,5 @@
-//! A cap on concurrent connections, shared by every listener (the receiver, the relay, web pages).
+//! A cap on concurrent connections, shared by every listener (the receiver, the relay, web pages), and the shared
+//! secret's comparison they all make.
 //!
 //! A listener asks [`Peers::admit`] for each accepted socket and keeps the [`Permit`] as long as the connection
 //! lives. A peer is *unproven* until its listener calls [`Permit::prove`] (the receiver: a valid hello; the relay:
@@ -182,6 +183,12 @@ impl Drop for Permit {
             inner.slots.remove(i);
         }
     }
+}
+
+/// Compares without stopping at the first difference, so timing tells nothing about the token.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

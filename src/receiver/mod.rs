@@ -11,7 +11,7 @@ mod framing;
 pub use framing::{Frame, LineFramer};
 
 use crate::logging::Throttled;
-use crate::peers::{Admission, Peers, Permit};
+use crate::peers::{Admission, Peers, Permit, same_secret};
 use crate::protocol::{self, Message, Parsed};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -532,12 +532,6 @@ where
             ));
         }
     }
-}
-
-/// Compares without stopping at the first difference, so timing tells nothing about the token.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Whether the peer has already sent something, without waiting and without taking it from the socket.

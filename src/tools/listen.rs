@@ -1,18 +1,17 @@
 //! `bar-overlay listen`: receive and print one status line a second.
 
 use super::Consumer;
-use crate::cli::ListenArgs;
 use crate::model::{Feed, FeedStats};
 use crate::receiver::ReceiverEvent;
+use std::net::SocketAddr;
 
-pub fn run(args: &ListenArgs) -> anyhow::Result<()> {
-    super::receive_loop(
-        args.bind.addr(),
-        args.bind.relay_addr(),
-        false,
-        args.seconds,
-        &mut Listen::default(),
-    )
+/// Listens on `bind` (relaying to `relay`) for `seconds`, or until interrupted.
+pub fn run(
+    bind: SocketAddr,
+    relay: Option<SocketAddr>,
+    seconds: Option<f64>,
+) -> anyhow::Result<()> {
+    super::receive_loop(bind, relay, false, seconds, &mut Listen::default())
 }
 
 #[derive(Default)]

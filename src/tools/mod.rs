@@ -7,11 +7,10 @@ pub mod serve;
 pub mod summary;
 pub mod widget;
 
-use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
-use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
+use crate::receiver::ReceiverEvent;
+use crate::station::{Station, StationConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// What `listen` and `record` do with what arrives.
 pub(crate) trait Consumer {
@@ -29,18 +28,14 @@ pub(crate) fn receive_loop(
     seconds: Option<f64>,
     consumer: &mut impl Consumer,
 ) -> anyhow::Result<()> {
-    let mut cfg = ReceiverConfig::new(bind);
-    // The relay passes lines on byte for byte.
-    cfg.keep_raw = keep_raw || relay.is_some();
-    let (receiver, mut events): (Receiver, mpsc::Receiver<ReceiverEvent>) =
-        Receiver::start(cfg, || {})?;
-    let relay = relay
-        .map(|addr| Relay::start(addr, RELAY_QUEUE_BYTES, receiver.runtime()))
-        .transpose()?;
+    let mut cfg = StationConfig::new(bind);
+    cfg.keep_raw = keep_raw;
+    cfg.relay = relay;
+    let (station, mut events) = Station::start_events(cfg)?;
     // Scripts and tests read the port from this first line: keep its form.
-    eprintln!("listening on {} (Ctrl-C to stop)", receiver.local_addr());
-    if let Some(relay) = &relay {
-        eprintln!("relay on {}", relay.addr());
+    eprintln!("listening on {} (Ctrl-C to stop)", station.local_addr());
+    if let Some(at) = station.relay_addr() {
+        eprintln!("relay on {at}");
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -63,9 +58,7 @@ pub(crate) fn receive_loop(
             tokio::select! {
                 ev = events.recv() => match ev {
                     Some(ev) => {
-                        if let Some(relay) = &relay {
-                            relay.observe(&ev);
-                        }
+                        station.observe(&ev);
                         if !consumer.event(ev)? { break }
                     }
                     None => break,
@@ -81,9 +74,7 @@ pub(crate) fn receive_loop(
         }
         consumer.tick()
     })?;
-    if let Some(relay) = &relay {
-        relay.drain(Duration::from_secs(2));
-    }
+    station.drain_relay(Duration::from_secs(2));
     Ok(())
 }
 

@@ -1,80 +1,32 @@
 //! `bar-overlay serve`: receiver, model and web pages without a window (a streaming PC, a headless box, the tests).
 
-use crate::cli::ServeArgs;
 use crate::model::Hub;
-use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
-use crate::outputs::web::{WebConfig, WebServer};
-use crate::receiver::{Receiver, ReceiverConfig};
 use crate::shutdown::stop_signal;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::Arc;
+use crate::station::{Station, StationConfig};
 use std::time::Duration;
 
-/// Anything but loopback reaches other machines: only with a token.
-pub fn check_bind(bind: IpAddr, token: Option<&str>) -> anyhow::Result<()> {
-    if !bind.is_loopback() && token.is_none_or(str::is_empty) {
-        anyhow::bail!(
-            "refusing to listen on {bind} without a token: other machines could feed or read the overlay. Add \
-             --token SECRET (and set the same token in the widget), or use --bind 127.0.0.1"
-        );
-    }
-    Ok(())
-}
-
-/// custom.css beside the settings file, where the window's settings live too.
-pub fn default_css() -> Option<PathBuf> {
-    confy::get_configuration_file_path("bar-overlay", "settings")
-        .ok()
-        .map(|p| p.with_file_name("custom.css"))
-}
-
-pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
-    check_bind(args.bind, args.token.as_deref())?;
-    let mut cfg = ReceiverConfig::new(SocketAddr::new(args.bind, args.port));
-    cfg.keep_raw = args.relay_port.is_some();
-    cfg.token = args.token.clone().filter(|t| !t.is_empty());
-    let (receiver, events) = Receiver::start(cfg, || {})?;
-    let rt = receiver.runtime().clone();
+/// Runs `cfg` (its web pages must start) for `seconds`, or until interrupted.
+pub fn run(cfg: StationConfig, seconds: Option<f64>) -> anyhow::Result<()> {
+    let delay = cfg.delay;
     let hub = Hub::new();
-    let relay = args
-        .relay_port
-        .map(|p| {
-            Relay::start(
-                SocketAddr::new(Ipv4Addr::LOCALHOST.into(), p),
-                RELAY_QUEUE_BYTES,
-                &rt,
-            )
-        })
-        .transpose()?;
-    if let Some(r) = &relay {
-        hub.set_taps(vec![Arc::new(r.clone())]);
+    let station = Station::start(cfg, &hub, || {})?;
+    if let Some(e) = station.web_error() {
+        anyhow::bail!("{e}");
     }
-    hub.set_delay(Duration::from_secs_f64(args.delay));
-    let mut names = crate::model::Names::default();
-    for (from, to) in &args.rename {
-        names.rename_player(from, to);
-    }
-    for (side, name) in &args.side_name {
-        names.name_side(*side, name);
-    }
-    hub.set_names(names);
-    let mut web = WebConfig::new(SocketAddr::new(args.bind, args.web_port));
-    web.token = args.token.clone().filter(|t| !t.is_empty());
-    web.custom_css = args.css.clone().or_else(default_css);
-    let web = WebServer::start(web, hub.clone(), &rt)?;
-    hub.attach(&rt, events, || {});
+    let rt = station.runtime().clone();
     // Scripts and tests read the ports from these first lines: keep their form.
-    eprintln!("listening on {} (Ctrl-C to stop)", receiver.local_addr());
-    eprintln!("web pages on http://{}/", web.addr());
-    if let Some(r) = &relay {
-        eprintln!("relay on {}", r.addr());
+    eprintln!("listening on {} (Ctrl-C to stop)", station.local_addr());
+    if let Some(at) = station.web_addr() {
+        eprintln!("web pages on http://{at}/");
     }
-    if args.delay > 0.0 {
+    if let Some(at) = station.relay_addr() {
+        eprintln!("relay on {at}");
+    }
+    if !delay.is_zero() {
         eprintln!(
             "everything served is {} s late{}",
-            args.delay,
-            if relay.is_some() {
+            delay.as_secs_f64(),
+            if station.relay_addr().is_some() {
                 "; the relay is held while delayed"
             } else {
                 ""
@@ -84,7 +36,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     // The receiver's runtime drives the sockets and timers; this thread only waits on it.
     rt.block_on(async {
         let until = async {
-            match args.seconds {
+            match seconds {
                 Some(s) => tokio::time::sleep(Duration::from_secs_f64(s.max(0.0))).await,
                 None => std::future::pending().await,
             }
@@ -94,7 +46,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             _ = stop_signal() => {}
         }
     });
-    drop(web);
-    receiver.stop();
+    station.stop();
     Ok(())
 }

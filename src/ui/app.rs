@@ -5,16 +5,16 @@
 //! changed (at most `max_repaints_per_second`), and from the status' own schedule (the moment a live feed would turn
 //! stale, then once a second while STALE counts). Idle costs nothing.
 
+use super::panels::settings::{self, SettingsAction};
 use super::panels::{army, graphs, production, scoreboard, status};
-use super::settings::{self, RendererChoice, Settings, SettingsAction, SettingsStore};
+use super::settings::{RendererChoice, Settings, SettingsStore};
 use super::welcome::{Welcome, WelcomeAction};
 use super::{renderer, repaint, theme, tray, window};
 use crate::model::{Feed, Hub};
-use crate::outputs::relay::{RELAY_QUEUE_BYTES, Relay};
-use crate::outputs::web::{WebConfig, WebServer};
-use crate::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
+use crate::receiver::ReceiverEvent;
 use crate::senders::Speed;
 use crate::senders::{Background, replay, simulate};
+use crate::station::{Station, StationConfig, WebSettings};
 use egui::{RichText, ViewportCommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,10 +65,8 @@ pub struct OverlayApp {
     /// The saved delay while `--delay` stands in for it: what a save writes until the slider is moved.
     saved_delay: Option<u32>,
     hub: Hub,
-    receiver: Option<Receiver>,
-    relay: Option<Relay>,
-    web: Option<WebServer>,
-    web_error: Option<String>,
+    /// Receiver, relay and pages feeding `hub`; replaced on a rebind.
+    station: Option<Station>,
     web_port: Option<u16>,
     listen_error: Option<String>,
     port_override: Option<u16>,
@@ -127,10 +125,7 @@ impl OverlayApp {
             unsaved: false,
             saved_delay: None,
             hub: Hub::new(),
-            receiver: None,
-            relay: None,
-            web: None,
-            web_error: None,
+            station: None,
             web_port: startup.web_port,
             listen_error: None,
             port_override: startup.port_override,
@@ -216,14 +211,12 @@ impl OverlayApp {
         Ok(a)
     }
 
-    /// (Re)binds the listener. The old one is dropped first, which closes it and its connections, so rebinding to
-    /// the same port works. A failure is kept for the status panel, never raised.
+    /// (Re)binds the listener. The old station is stopped first, which closes it and its connections, so rebinding
+    /// to the same port works. A failure is kept for the status panel, never raised.
     fn listen(&mut self) {
-        self.hub.set_taps(Vec::new());
-        self.web = None;
-        self.web_error = None;
-        self.relay = None;
-        self.receiver = None;
+        if let Some(old) = self.station.take() {
+            old.stop();
+        }
         self.running = None;
         let addr = match self.listen_addr() {
             Ok(a) => a,
@@ -232,74 +225,45 @@ impl OverlayApp {
                 return;
             }
         };
-        let token = self.token();
-        if let Err(e) = crate::tools::serve::check_bind(addr.ip(), token.as_deref()) {
-            self.listen_error = Some(format!("{e:#}"));
-            return;
-        }
-        let mut config = ReceiverConfig::new(addr);
-        config.keep_raw = self.relay_port.is_some();
-        config.token = token.clone();
-        match Receiver::start(config, || {}) {
-            Ok((r, rx)) => {
-                tracing::info!("listening on {}", r.local_addr());
-                // Local only, whatever the listen address: the relay is for programs beside the overlay.
-                if let Some(port) = self.relay_port {
-                    let at = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port);
-                    match Relay::start(at, RELAY_QUEUE_BYTES, r.runtime()) {
-                        Ok(relay) => {
-                            tracing::info!(
-                                "relaying the game to programs connecting to {}",
-                                relay.addr()
-                            );
-                            self.hub.set_taps(vec![Arc::new(relay.clone())]);
-                            self.relay = Some(relay);
-                        }
-                        Err(e) => {
-                            tracing::warn!("{e}");
-                            self.listen_error = Some(e.to_string());
-                            return;
-                        }
-                    }
+        let mut cfg = StationConfig::new(addr);
+        cfg.token = self.token();
+        // Local only, whatever the listen address: the relay is for programs beside the overlay.
+        cfg.relay = self
+            .relay_port
+            .map(|p| SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), p));
+        // The pages on 127.0.0.1: OBS runs beside the overlay, even in a two-PC setup.
+        let web_port = self.web_port.unwrap_or(self.settings.web_port);
+        cfg.web = (web_port != 0).then(|| WebSettings {
+            bind: SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), web_port),
+            custom_css: self
+                .store
+                .path()
+                .map(|p| p.with_file_name("custom.css"))
+                .or_else(crate::station::default_css),
+        });
+        cfg.delay = Duration::from_secs(u64::from(self.settings.delay_secs));
+        cfg.names = self.settings.names.clone();
+        // The window is woken by the pacer, not by every batch (see repaint.rs).
+        match Station::start(cfg, &self.hub, || {}) {
+            Ok(st) => {
+                tracing::info!("listening on {}", st.local_addr());
+                if let Some(at) = st.relay_addr() {
+                    tracing::info!("relaying the game to programs connecting to {at}");
                 }
-                self.start_web(&r, token);
-                // The window is woken by the pacer, not by every batch (see repaint.rs).
-                self.hub.attach(r.runtime(), rx, || {});
-                pace(r.runtime(), &self.hub, &self.pacer);
-                let local = r.local_addr();
-                self.receiver = Some(r);
+                match (st.web_addr(), st.web_error()) {
+                    (Some(at), _) => tracing::info!("web pages on http://{at}/"),
+                    (None, Some(e)) => tracing::warn!("{e}"),
+                    (None, None) => {}
+                }
+                pace(st.runtime(), &self.hub, &self.pacer);
+                let local = st.local_addr();
+                self.station = Some(st);
                 self.listen_error = None;
                 self.start_feeder(local);
             }
             Err(e) => {
-                tracing::warn!("{e}");
-                self.listen_error = Some(e.to_string());
-            }
-        }
-    }
-
-    /// The web pages on 127.0.0.1 (OBS runs beside the overlay, even in a two-PC setup), on the receiver's runtime.
-    /// A failure is shown, never fatal.
-    fn start_web(&mut self, r: &Receiver, token: Option<String>) {
-        let port = self.web_port.unwrap_or(self.settings.web_port);
-        if port == 0 {
-            return;
-        }
-        let mut cfg = WebConfig::new(SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port));
-        cfg.token = token;
-        cfg.custom_css = self
-            .store
-            .path()
-            .map(|p| p.with_file_name("custom.css"))
-            .or_else(crate::tools::serve::default_css);
-        match WebServer::start(cfg, self.hub.clone(), r.runtime()) {
-            Ok(w) => {
-                tracing::info!("web pages on http://{}/", w.addr());
-                self.web = Some(w);
-            }
-            Err(e) => {
-                tracing::warn!("{e}");
-                self.web_error = Some(e.to_string());
+                tracing::warn!("{e:#}");
+                self.listen_error = Some(format!("{e:#}"));
             }
         }
     }
@@ -425,9 +389,9 @@ impl OverlayApp {
     }
 
     fn link(&self) -> (status::Link, Option<Instant>) {
-        let listen = match (&self.listen_error, &self.receiver) {
+        let listen = match (&self.listen_error, &self.station) {
             (Some(e), _) => Err(e.as_str()),
-            (None, r) => Ok(r.as_ref().map(Receiver::local_addr)),
+            (None, st) => Ok(st.as_ref().map(Station::local_addr)),
         };
         let stale = Duration::from_secs_f32(self.settings.stale_after_secs.max(0.5));
         status::link(&self.hub.feed(), listen, Instant::now(), stale)
@@ -481,16 +445,15 @@ impl OverlayApp {
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 status::show(ui, &feed, link);
-                if let Some(web) = &self.web {
+                if let Some(web) = self.station.as_ref().and_then(Station::web_addr) {
                     ui.label(
-                        RichText::new(format!("Web pages on http://{}/", web.addr()))
-                            .color(theme::DIM),
+                        RichText::new(format!("Web pages on http://{web}/")).color(theme::DIM),
                     );
                 }
-                if let Some(e) = &self.web_error {
+                if let Some(e) = self.station.as_ref().and_then(Station::web_error) {
                     ui.label(RichText::new(e).color(theme::BAD));
                 }
-                if let Some(relay) = self.relay.as_ref().map(Relay::addr) {
+                if let Some(relay) = self.station.as_ref().and_then(Station::relay_addr) {
                     ui.label(
                         RichText::new(format!("Relaying to programs on {relay}")).color(theme::DIM),
                     );
@@ -508,7 +471,7 @@ impl OverlayApp {
             && game.snapshots == 0;
         if fresh {
             drop(feed);
-            let listening = self.receiver.as_ref().map(|r| r.local_addr().port());
+            let listening = self.station.as_ref().map(|st| st.local_addr().port());
             let port = match listening {
                 Some(p) => crate::install::status::Port::Ours(p),
                 None => {
@@ -522,14 +485,14 @@ impl OverlayApp {
                 }
             };
             self.welcome.refresh(ui.ctx(), port);
-            let can_demo = self.receiver.is_some() && self.running.is_none();
+            let can_demo = self.station.is_some() && self.running.is_none();
             let mut action = WelcomeAction::None;
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 action = self.welcome.card(ui, listening, can_demo);
             });
             if action == WelcomeAction::TryDemo
-                && let Some(at) = self.receiver.as_ref().map(Receiver::local_addr)
+                && let Some(at) = self.station.as_ref().map(Station::local_addr)
             {
                 self.feeder = Some(Feeder::Demo);
                 self.start_feeder(at);
@@ -629,7 +592,7 @@ impl OverlayApp {
         }
         let mut open = true;
         let mut action = SettingsAction::None;
-        let listening = self.receiver.as_ref().map(Receiver::local_addr);
+        let listening = self.station.as_ref().map(Station::local_addr);
         let (players, sides) = {
             let feed = self.hub.feed();
             let game = feed.game();
@@ -777,7 +740,9 @@ impl eframe::App for OverlayApp {
         }
         // The receiver first: closing its sockets ends a demo or replay sender blocked writing to it, which the
         // sender's join below would otherwise wait on forever (nothing drains the receiver any more).
-        self.receiver = None;
+        if let Some(st) = self.station.take() {
+            st.stop();
+        }
         self.running = None;
     }
 

@@ -15,7 +15,7 @@ pub mod state;
 pub use guard::{MAX_CONNECTIONS, WRITE_STALL};
 
 use crate::model::Hub;
-use crate::receiver::same_secret;
+use crate::peers::same_secret;
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -114,7 +114,7 @@ pub fn spawn_demo(
 /// Plays `cfg` to its end in this thread (`bar-overlay simulate`) and says what was sent.
 pub fn run_and_report(cfg: &SimConfig) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
-    let r = run(&cfg, &stop)?;
+    let r = run(cfg, &stop)?;
     println!(
         "simulated {:.0} s of game: {} snapshots, {:.1} MB over {} connection(s)",
         f64::from(r.game_frames) / 30.0,

@@ -17,7 +17,6 @@ pub use inputs::{Recording, expand, sanitize};
 pub use sink::Format;
 pub use tables::{TABLE_COUNT, TABLES, schema};
 
-use crate::cli::ExportArgs;
 use crate::model::Game;
 use crate::protocol::{self, MAX_LINE_BYTES, Parsed};
 use anyhow::Context;
@@ -70,7 +69,18 @@ impl Report {
     }
 }
 
-pub fn run_cli(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+/// What `bar-overlay export` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files, folders (every .ndjson inside) or patterns.
+    pub recordings: Vec<String>,
+    pub out: std::path::PathBuf,
+    pub format: Format,
+    /// Recordings exported at once (default: one per core).
+    pub jobs: Option<u16>,
+}
+
+pub fn run_cli(args: &Options) -> anyhow::Result<ExitCode> {
     let (recordings, arg_problems) = expand(&args.recordings);
     for p in &arg_problems {
         eprintln!("export: {p}");

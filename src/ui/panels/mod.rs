@@ -5,4 +5,5 @@ pub mod graphs;
 pub mod layout;
 pub mod production;
 pub mod scoreboard;
+pub mod settings;
 pub mod status;
