@@ -1,7 +1,8 @@
 //! The widget's cost per game frame in the real engine (Spring 106 headless), as a full-view spectator at standard
-//! detail with throttling off (every unit refreshed at 6 Hz, as in tests/lua/bench.lua), at the unit counts the
-//! LiveTest game reaches with 0, 500 and 1000 extra tanks per team added (they pace up and down behind their base, so
-//! their positions change and are sent).
+//! detail with throttling off (every unit looked at 6 times a second, as in tests/lua/bench.lua), at about 1000 and
+//! 3000 units, in two mixes: `moving` (extra tanks that pace up and down behind their base, so every unit moves) and
+//! `structures` (two thirds of the units are finished structures beside each base that never move, three solars
+//! (`ltsolar`, economy) to a radar tower (`ltradar`, utility); the rest pacing tanks), as a late game has them.
 //!
 //! Two cost probes (tests/engine/probe/) bracket every other widget's GameFrame and Update by layer and write the
 //! CPU time between them per game frame; the baseline runs the same game with the probes and no widget (the
@@ -11,13 +12,24 @@
 //! Needs /usr/games/spring-headless (./scripts/test installs it).
 //!
 //!   cargo bench --bench engine                  # 30 game seconds per run
-//!   BENCH_SECONDS=60 BENCH_EXTRA=0,2000 cargo bench --bench engine
+//!   BENCH_SECONDS=60 BENCH_UNITS=1000 BENCH_MIX=structures cargo bench --bench engine
+//!   BENCH_BASELINE_WIDGET=/tmp/main_widget.lua cargo bench --bench engine   # also another widget, in the same run
 
 #[path = "../tests/real_engine/run.rs"]
 #[allow(dead_code)]
 mod run;
 
 use run::{Mode, Opts, Run, run_game};
+use std::path::PathBuf;
+
+/// Extra tanks and structures per team for about `units` units in `mix` (the game itself has about 30).
+fn population(mix: &str, units: u32) -> (u32, u32) {
+    let extra = units.saturating_sub(30) / 2;
+    match mix {
+        "structures" => (extra / 3, extra - extra / 3),
+        _ => (extra, 0),
+    }
+}
 
 /// `(frame, cost_ms, widget_ema_ms, units, control_ms, kb)` from the probes' `[LiveProbe]` lines.
 fn samples(run: &Run) -> Vec<(u32, f64, f64, f64, f64, f64)> {
@@ -53,68 +65,89 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let extras: Vec<u32> = std::env::var("BENCH_EXTRA")
-        .unwrap_or_else(|_| "0,500,1000".into())
+    let sizes: Vec<u32> = std::env::var("BENCH_UNITS")
+        .unwrap_or_else(|_| "1000,3000".into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    let mixes: Vec<String> = std::env::var("BENCH_MIX")
+        .unwrap_or_else(|_| "moving,structures".into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| s == "moving" || s == "structures")
+        .collect();
+    // another version of the widget (e.g. main's, copied out), measured in the same run
+    let other: Option<PathBuf> = std::env::var_os("BENCH_BASELINE_WIDGET").map(PathBuf::from);
+    if let Some(o) = &other {
+        assert!(
+            o.is_file(),
+            "BENCH_BASELINE_WIDGET={} is not a file",
+            o.display()
+        );
+    }
     println!(
         "Widget cost per game frame in Spring 106 headless (full-view spectator, standard detail, 30 snapshots/s, \
          throttling off, {secs} game seconds per run at up to 20x; CPU time between the probes)\n"
     );
     println!(
-        "| extra tanks per team | units (median) | run | frames | p50 ms | p99 ms | max ms | widget's own average p50 / p99 ms | KB allocated per frame mean / p99 | KiB/s on the wire | control p50 / p99 ms | wall s |"
+        "| mix | tanks + structures per team | units (median) | run | frames | p50 ms | p99 ms | max ms | widget's own average p50 / p99 ms | KB allocated per frame mean / p99 | KiB/s on the wire | control p50 / p99 ms | wall s |"
     );
-    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for extra in extras {
-        for widget in [false, true] {
-            let tag = format!("-bench-{extra}{}", if widget { "" } else { "-base" });
-            let run = run_game(Opts {
-                extra,
-                widget,
-                probe: true,
-                budget_ms: Some(0.0),
-                tag: &tag,
-                ..Opts::new(Mode::Spectator, secs)
-            });
-            let s = samples(&run);
-            let cost: Vec<f64> = s.iter().map(|x| x.1).collect();
-            let ema: Vec<f64> = s.iter().map(|x| x.2).filter(|e| *e >= 0.0).collect();
-            let units: Vec<f64> = s.iter().map(|x| x.3).collect();
-            let control: Vec<f64> = s.iter().map(|x| x.4).collect();
-            // frames where the collector ran inside a measured window say nothing about allocation
-            let kb: Vec<f64> = s.iter().map(|x| x.5).filter(|k| *k >= 0.0).collect();
-            let kb_mean = kb.iter().sum::<f64>() / kb.len().max(1) as f64;
-            // the stream as `record` wrote it, over the game time the probes saw
-            let wire = std::fs::metadata(run.out.join("stream.ndjson")).map_or(0, |m| m.len());
-            let wire_kib_s = wire as f64 / 1024.0 / (s.len().max(1) as f64 / 30.0);
-            println!(
-                "| {extra} | {:.0} | {} | {} | {:.3} | {:.3} | {:.3} | {} | {kb_mean:.1} / {:.1} | {} | {:.3} / {:.3} | {:.0} |",
-                pct(&units, 0.5),
-                if widget {
-                    "widget"
-                } else {
-                    "baseline: probes only"
-                },
-                s.len(),
-                pct(&cost, 0.5),
-                pct(&cost, 0.99),
-                pct(&cost, 1.0),
-                if ema.is_empty() {
-                    "-".to_string()
-                } else {
-                    format!("{:.3} / {:.3}", pct(&ema, 0.5), pct(&ema, 0.99))
-                },
-                pct(&kb, 0.99),
-                if widget {
-                    format!("{wire_kib_s:.0}")
-                } else {
-                    "-".to_string()
-                },
-                pct(&control, 0.5),
-                pct(&control, 0.99),
-                run.wall.as_secs_f64()
-            );
+    println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut runs: Vec<(&str, Option<PathBuf>)> = vec![("baseline: probes only", None)];
+    if let Some(o) = &other {
+        runs.push(("other widget (BENCH_BASELINE_WIDGET)", Some(o.clone())));
+    }
+    runs.push(("widget", Some(run::widget_file())));
+    for mix in &mixes {
+        for &size in &sizes {
+            let (extra, structures) = population(mix, size);
+            for (i, (label, path)) in runs.iter().enumerate() {
+                let widget = path.is_some();
+                let tag = format!("-bench-{mix}-{size}-{i}");
+                let run = run_game(Opts {
+                    extra,
+                    structures,
+                    widget,
+                    widget_path: path.as_deref(),
+                    probe: true,
+                    budget_ms: Some(0.0),
+                    tag: &tag,
+                    ..Opts::new(Mode::Spectator, secs)
+                });
+                let s = samples(&run);
+                let cost: Vec<f64> = s.iter().map(|x| x.1).collect();
+                let ema: Vec<f64> = s.iter().map(|x| x.2).filter(|e| *e >= 0.0).collect();
+                let units: Vec<f64> = s.iter().map(|x| x.3).collect();
+                let control: Vec<f64> = s.iter().map(|x| x.4).collect();
+                // frames where the collector ran inside a measured window say nothing about allocation
+                let kb: Vec<f64> = s.iter().map(|x| x.5).filter(|k| *k >= 0.0).collect();
+                let kb_mean = kb.iter().sum::<f64>() / kb.len().max(1) as f64;
+                // the stream as `record` wrote it, over the game time the probes saw
+                let wire = std::fs::metadata(run.out.join("stream.ndjson")).map_or(0, |m| m.len());
+                let wire_kib_s = wire as f64 / 1024.0 / (s.len().max(1) as f64 / 30.0);
+                println!(
+                    "| {mix} | {extra} + {structures} | {:.0} | {label} | {} | {:.3} | {:.3} | {:.3} | {} | {kb_mean:.1} / {:.1} | {} | {:.3} / {:.3} | {:.0} |",
+                    pct(&units, 0.5),
+                    s.len(),
+                    pct(&cost, 0.5),
+                    pct(&cost, 0.99),
+                    pct(&cost, 1.0),
+                    if ema.is_empty() {
+                        "-".to_string()
+                    } else {
+                        format!("{:.3} / {:.3}", pct(&ema, 0.5), pct(&ema, 0.99))
+                    },
+                    pct(&kb, 0.99),
+                    if widget {
+                        format!("{wire_kib_s:.0}")
+                    } else {
+                        "-".to_string()
+                    },
+                    pct(&control, 0.5),
+                    pct(&control, 0.99),
+                    run.wall.as_secs_f64()
+                );
+            }
         }
     }
 }

@@ -18,6 +18,7 @@
 mod common;
 mod real_engine;
 
+use bar_overlay::receiver::ReceiverEvent;
 use real_engine::check;
 use real_engine::run::{Mode, Opts, run_game};
 use real_engine::truth;
@@ -177,4 +178,47 @@ fn byte_counter_is_exact_past_16_mib() {
         (received - after) as f64,
         "the widget's byte count differs from what the receiver got before its last count ({out})"
     );
+}
+
+/// Spring 106 rejects `TCPAllowConnect = 127.0.0.1:*` ("Invalid port specified: 0") and then denies every connect
+/// (LuaSocket's "connect denied"): the widget never connects, and says in the log which setting allows it.
+#[test]
+fn denied_connect_names_the_setting() {
+    let run = run_game(Opts {
+        allow_connect: Some("127.0.0.1:*"),
+        tag: "-denied",
+        ..Opts::new(Mode::Spectator, 10)
+    });
+    let out = run.out.display();
+    let connected = run
+        .events
+        .iter()
+        .filter(|e| matches!(e, ReceiverEvent::Connected { .. }))
+        .count();
+    assert_eq!(
+        connected, 0,
+        "the engine let the widget connect; see {out}/infolog.txt"
+    );
+    let said: Vec<&str> = run
+        .infolog
+        .lines()
+        .filter(|l| l.contains("[livedata] connect denied"))
+        .collect();
+    // once per streak of denied attempts (tests/lua covers the count); here: said, and how to allow it
+    assert!(
+        !said.is_empty(),
+        "no log line about the denial; see {out}/infolog.txt"
+    );
+    for line in &said {
+        for part in ["TCPAllowConnect", "springsettings.cfg", "127.0.0.1:"] {
+            assert!(line.contains(part), "the log line names {part}: {line}");
+        }
+    }
+    let errors: Vec<&str> = run
+        .infolog
+        .lines()
+        .filter(|l| l.contains("[livedata] error") || l.contains("Removed widget"))
+        .collect();
+    assert!(errors.is_empty(), "widget errors: {errors:?}");
+    eprintln!("denied ({} lines): {}", said.len(), said[0]);
 }

@@ -5,8 +5,22 @@
 -- connection to 127.0.0.1:47800 (the BAR Live Overlay, or any other reader).
 -- One self-contained file: drop it into <BAR data dir>/LuaUI/Widgets/.
 --
--- Sections: config, helpers, encoding, collection, queue, socket state machine,
--- commands/settings, call-ins.
+-- Sections, in order:
+--   Engine functions cached as locals
+--   Config                       settings (saved in BYAR.lua) and tuning constants
+--   State                        what the widget tracks between frames
+--   Helpers
+--   Encoding                     schema-specific JSON: strings, numbers as cached texts
+--   Collection: static-ish data  hello, teams, unit defs, view
+--   Protocol 1.1                 the Spectator HUD's team values, production, player cards
+--   Collection: per snapshot     team states, units (dead band, resend), the unit scan
+--   Queue                        whole lines, oldest snapshots dropped first, chunked sends
+--   Decision points              protocol 1.2 `orders`: commands, builds started, factory queues
+--   Socket state machine         non-blocking connect, backoff, sends within a budget
+--   Status, throttling           the status line, adaptive unit rate (wall and game time)
+--   Snapshot scheduling          full or delta, and when
+--   Commands and settings        /livedata ..., BAR's settings menu
+--   Call-ins                     every one guarded: an error never unloads the widget
 --------------------------------------------------------------------------------
 
 function widget:GetInfo()
@@ -62,6 +76,7 @@ local SP = {
   GetTeamStatsHistory = Spring.GetTeamStatsHistory,
   GetTeamResourceStats = Spring.GetTeamResourceStats,
   GetTeamDamageStats = Spring.GetTeamDamageStats, -- Recoil; Spring 106 has only the stats history
+  GetModOptions = Spring.GetModOptions,
 }
 
 local glText  = gl and gl.Text
@@ -100,7 +115,7 @@ local config = {
 -- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
 local K = {
   WIDGET_NAME       = "export_livedata",
-  WIDGET_VERSION    = "1.1.0",
+  WIDGET_VERSION    = "1.2.0",
   OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_orders", "livedata_status" },
   DETAIL_LIST       = { "minimal", "standard", "comprehensive" },
   ORDERS_LIST       = { "auto", "on", "off" },
@@ -115,6 +130,13 @@ local K = {
   BACKOFF_MIN       = 1,
   BACKOFF_MAX       = 30,
   UNIT_HZ_LEVELS    = { 6, 3, 2, 1 }, -- unit refresh rates; level 1 is normal (>= 5 Hz)
+  POS_BAND          = 4,            -- dead band (SCHEMA.md, unit sets): a refresh within it on every axis (elmos),
+  HEALTH_BAND       = 0.01,         -- within this share of the max health (at least 1 hit point)
+  PROGRESS_BAND     = 0.01,         -- and within this much build progress sends nothing...
+  RESEND_FRAMES     = 150,          -- ...unless the unit was last sent this many game frames ago (5 game seconds)
+  slowLooks         = 5,            -- looks a structure unchanged at its last look skips (unit rate - 1: once a second)
+  THROTTLE_HOLD     = 2,            -- seconds (wall or game, the first to pass) between two throttle changes
+  THROTTLE_RECOVER  = 5,            -- ... before the unit rate goes up again (SCHEMA.md, status `throttled`)
   STATUS_INTERVAL   = 10,           -- seconds between periodic status events
 }
 
@@ -185,7 +207,6 @@ local t0
 local costEma = 0
 local frameCostAcc = 0
 local unitLevel = 1
-local throttleChangedAt = 0
 local lastStatusAt = 0
 
 local optionsAdded = false
@@ -656,6 +677,27 @@ local hud = (function()
   local seen = {} -- player id -> the team it was seen playing for
   local cards = {} -- team -> list of card strings
 
+  -- BAR's anonymous mode (modoption teamcolors_anonymous_mode: "global", "local", "disco", "allred"; "disabled" is
+  -- off): BAR shows a spectator (and a replay) every name, rating, country and colour as usual, and a player the
+  -- names of other teams as "?????" with no rating or country (BAR runs no user widget for a player in such a game;
+  -- another handler might). The widget sends no more: the mode in the hello (1.4), and as a player no other team's
+  -- names or cards. Read once: a game's modoptions never change.
+  local function anonymousMode()
+    local mo = SP.GetModOptions and SP.GetModOptions()
+    local m = type(mo) == "table" and mo.teamcolors_anonymous_mode
+    if type(m) ~= "string" or m == "" or m == "disabled" or m == "0" then return false end
+    return m
+  end
+  H.anonymous = anonymousMode()
+
+  -- the name BAR shows a player for another team's player in an anonymous game
+  H.ANONYMOUS_NAME = "?????"
+
+  -- this view must not name team t's people (a player in an anonymous game, another team than its own)
+  function H.hidden(t)
+    return H.anonymous and not view.spectating and t ~= view.team_id
+  end
+
   -- at most max characters (UTF-8), cut on a character boundary
   local function clip(s, max)
     if #s <= max then return s end
@@ -719,6 +761,7 @@ local hud = (function()
     local s = ""
     if type(side) == "string" and side ~= "" then s = ',"faction":' .. jstr(clip(side:lower(), 32)) end
     local l = cards[team]
+    if H.hidden(team) then return s end
     if not hasAI and l and #l > 0 then s = s .. ',"players":[' .. tconcat(l, ",") .. "]" end
     if hasAI and SP.GetAIInfo then
       local _, name, _, short, version = SP.GetAIInfo(team)
@@ -748,7 +791,7 @@ local function encodeTeamInfo(team)
   end
   local r, g, b = SP.GetTeamColor(team)
   local s = fmt('{"team_id":%d,"ally_team_id":%s,"name":%s,"color":[%s,%s,%s],"is_ai":%s',
-    team, int(allyTeam), jstr(teamName(team, leader, hasAI)),
+    team, int(allyTeam), jstr(hud.hidden(team) and hud.ANONYMOUS_NAME or teamName(team, leader, hasAI)),
     int((r or 0) * 255), int((g or 0) * 255), int((b or 0) * 255), jbool(hasAI))
   if isDead then s = s .. ',"is_dead":true' end
   s = s .. hud.info(team, hasAI, side) .. "}"
@@ -815,15 +858,17 @@ local function encodeHello()
   local teams = {}
   hud.readPlayers()
   for i = 1, #teamIds do teams[i] = encodeTeamInfo(teamIds[i]) end
-  -- 1.3 when it carries a token
+  -- 1.3 when it carries a token, 1.4 when it says the game is anonymous
+  local anon = hud.anonymous
   return fmt('{"type":"hello","schema_version":"%s","widget":{"name":"%s","version":"%s"},"engine_version":%s,'
     .. '"game":{"name":%s,"version":%s},"map":%s,"is_replay":%s,"game_frame":%d,"rate_hz":%d,"detail":"%s",'
-    .. '"view":%s,"teams":[%s],"unit_defs":%s%s}\n',
-    config.token ~= "" and "1.3" or SCHEMA_VERSION, K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
+    .. '"view":%s,"teams":[%s],"unit_defs":%s%s%s}\n',
+    anon and "1.4" or (config.token ~= "" and "1.3" or SCHEMA_VERSION), K.WIDGET_NAME, K.WIDGET_VERSION, jstr(engineVersion),
     jstr(Game and Game.gameName or "unknown"), jstr(Game and Game.gameVersion or "unknown"),
     jstr(Game and Game.mapName or "unknown"), jbool(isReplay), gameFrame(), config.rate, config.detail,
     encodeView(), tconcat(teams, ","), unitDefJson,
-    config.token ~= "" and ',"token":' .. jstr(config.token) or "")
+    config.token ~= "" and ',"token":' .. jstr(config.token) or "",
+    anon and ',"anonymous":' .. jstr(hud.clip(anon, 32)) or "")
 end
 
 --------------------------------------------------------------------------------
@@ -986,7 +1031,35 @@ local function yt(v)
   if v < 65536 and v > -65536 then YT[v] = s end
   return s
 end
-return function(parts, n, id, detail, lead)
+-- the unit as last sent (c) and as read now are the same within the dead band, and it was sent after frame `since`
+local function unchanged(c, since, team, ds, x, y, z, h, mh, bp)
+  if not (c[18] and c[18] > since and c[6] == team and c[7] == ds and c[9] == mh) then return false end
+  local d = x - c[1]
+  if d >= K.POS_BAND or d <= -K.POS_BAND then return false end
+  d = z - c[2]
+  if d >= K.POS_BAND or d <= -K.POS_BAND then return false end
+  d = y - c[3]
+  if d >= K.POS_BAND or d <= -K.POS_BAND then return false end
+  local h0 = c[8]
+  if h ~= h0 then
+    if not (h and h0) then return false end -- in or out of line of sight
+    local band = mh and mh * K.HEALTH_BAND or 1
+    if band < 1 then band = 1 end
+    d = h - h0
+    if d >= band or d <= -band then return false end
+  end
+  local b0 = c[17]
+  if bp ~= nil and bp < 1 and bp == bp then
+    if not b0 then return false end
+    d = bp - b0
+    return d < K.PROGRESS_BAND and d > -K.PROGRESS_BAND
+  end
+  return not b0 -- finished then and now
+end
+
+-- frame: the snapshot's; since: a unit sent after this frame and unchanged within the dead band is not sent again
+-- (nil: always send it: full snapshots, new and dirty units)
+return function(parts, n, id, detail, lead, frame, since)
   local c = ucache[id]
   local team, x, y, z
   if c and c[6] and view.full_view and detail ~= "comprehensive" then
@@ -1034,10 +1107,18 @@ return function(parts, n, id, detail, lead)
     if not c then
       -- sized at once (integer keys filled out of order would go through the hash part and rehash)
       c = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false,
-        false }
+        false, false, false, 0 }
       c[13] = immobileDef[tonumber(ds)] or false
       ucache[id] = c
+    elseif since and unchanged(c, since, team, ds, x, y, z, h, mh, bp) then
+      -- nothing a reader needs: the cost follows what changes. A structure that did not change is looked at again
+      -- in a second (the round robin skips it until then): most of a late game's units cost almost nothing.
+      if c[13] then c[19] = K.slowLooks end
+      return n
     end
+    -- ... c[17]: the build progress sent (false: finished), c[18]: the frame it was sent in, c[19]: round-robin
+    -- looks to skip
+    c[17], c[18], c[19] = (bp ~= nil and bp < 1 and bp == bp) and bp or false, frame, 0
     if c[6] ~= team or c[7] ~= ds then
       c[4], c[5], c[6], c[7] = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":', id, ds, team), false, team, ds
     end
@@ -1293,7 +1374,7 @@ local function buildSnapshot(frame)
     for i = 1, #order do
       local id = order[i]
       sentSeq[id] = s
-      n = encodeUnit(parts, n, id, detail, n < first)
+      n = encodeUnit(parts, n, id, detail, n < first, frame)
     end
     cursor = 1
     for i = #pendDestroyed, 1, -1 do pendDestroyed[i] = nil end
@@ -1305,17 +1386,19 @@ local function buildSnapshot(frame)
     for i = 1, nn do
       local id = newIds[i]
       sentSeq[id] = s
-      n = encodeUnit(parts, n, id, detail, n < first)
+      n = encodeUnit(parts, n, id, detail, n < first, frame)
     end
     for i = 1, #dirtyList do
       local id = dirtyList[i]
       if mark[id] and sentSeq[id] ~= s then
         sentSeq[id] = s
-        n = encodeUnit(parts, n, id, detail, n < first)
+        n = encodeUnit(parts, n, id, detail, n < first, frame)
       end
     end
     clearDirty()
     local total = #order
+    local since = frame - K.RESEND_FRAMES
+    K.slowLooks = unitHz() - 1
     local k = floor(known * unitHz() / config.rate) + 1
     local c = cursor
     local taken = 0
@@ -1332,7 +1415,13 @@ local function buildSnapshot(frame)
         taken = taken + 1
         if sentSeq[id] ~= s then
           sentSeq[id] = s
-          n = encodeUnit(parts, n, id, detail, n < first)
+          local c = ucache[id]
+          local wait = c and c[19]
+          if wait and wait > 0 then
+            c[19] = wait - 1 -- a structure unchanged at its last look: no engine call until its turn
+          else
+            n = encodeUnit(parts, n, id, detail, n < first, frame, since)
+          end
         end
       end
       if taken >= known then break end
@@ -1747,9 +1836,20 @@ local function closeSocket()
   sock = nil
 end
 
+-- The engine's LuaSocket refuses a connect its TCPAllowConnect setting does not allow ("connect denied"; Spring 106
+-- rejects an entry like 127.0.0.1:* and then denies every connect): the status must say which setting, or it only
+-- says that the widget retries, forever.
+local function deniedHint()
+  return fmt("the engine's TCPAllowConnect setting denies %s:%d: add %s:%d (or *) to it in springsettings.cfg "
+    .. "(space-separated host:port entries; host:* is invalid), then restart the game", config.host, config.port,
+    config.host, config.port)
+end
+
 local function scheduleRetry(reason)
   closeSocket()
   qClear()
+  local denied = type(reason) == "string" and reason:find("denied", 1, true) ~= nil
+  if denied and lastError ~= reason then log("connect denied: " .. deniedHint()) end
   lastError = reason
   failures = failures + 1
   local base = K.BACKOFF_MIN * 2 ^ (failures - 1)
@@ -1843,8 +1943,15 @@ local function countSent(n)
   end
 end
 
+-- A snapshot is queued as several chunks. With TCP_NODELAY every send() of a chunk became its own segment, and on
+-- loopback the kernel runs the reader's side of each inside that call: 0.5-0.9 ms a frame in Spring 106 for a
+-- 1000-unit game. So Nagle is on while one call hands its chunks to the kernel, and off again at its end, which
+-- pushes what is pending at once (Linux: setting TCP_NODELAY pushes pending frames): one or two segments a frame,
+-- no delayed-ACK wait.
 local function flush()
-  if connState ~= "connected" or not sock then return end
+  if connState ~= "connected" or not sock or qHead > qTail then return end
+  local nodelay = sock.setoption
+  if nodelay then nodelay(sock, "tcp-nodelay", false) end
   local budget = K.SEND_BUDGET_BYTES
   while qHead <= qTail and budget > 0 do
     local item = qItems[qHead]
@@ -1867,7 +1974,7 @@ local function flush()
           countSent(partial - qOffset)
           qOffset = partial
         end
-        return
+        break -- the kernel's buffer is full: the rest next time (and what is pending pushed below)
       else
         scheduleRetry("send failed: " .. tostring(err))
         return
@@ -1875,6 +1982,7 @@ local function flush()
     end
   end
   if qHead > qTail then qClear() end
+  if nodelay and sock then nodelay(sock, "tcp-nodelay", true) end
 end
 
 -- notice a reader that closed the connection even when there is nothing to send
@@ -1943,25 +2051,36 @@ sendStatus = function()
     withOrders and (',"dropped_orders":' .. fmt("%d", orders.dropped)) or ""), withOrders and "1.2" or nil)
 end
 
-local function adjustThrottle(costMs)
+-- The waits between changes pass on wall time or game time, whichever passes first: at 20x (a replay fast-forwarded)
+-- 5 s of wall time are 100 game seconds at a lowered rate; at half speed 5 game seconds are 10 s of wall time. The
+-- average is per game frame, so it follows a change within a few dozen frames whatever the speed.
+local adjustThrottle = (function()
+local changedAt, changedFrame = 0, 0 -- the clock and the game frame of the last change
+
+local function setLevel(level, t, frame)
+  unitLevel, changedAt, changedFrame = level, t, frame
+  sendStatus()
+end
+
+return function(costMs, frame)
   costEma = costEma + (costMs - costEma) * 0.05
   local t = now()
-  if t - throttleChangedAt < 2 then return end
+  local since = t - changedAt
+  local game = (frame - changedFrame) / 30
+  if game > since then since = game end
+  if since < K.THROTTLE_HOLD then return end
   local budget = config.budgetMs
   if budget <= 0 then
-    if unitLevel > 1 then unitLevel = 1; throttleChangedAt = t; sendStatus() end
+    if unitLevel > 1 then setLevel(1, t, frame) end
     return
   end
   if costEma > budget and unitLevel < #K.UNIT_HZ_LEVELS then
-    unitLevel = unitLevel + 1
-    throttleChangedAt = t
-    sendStatus()
-  elseif costEma < budget * 0.4 and unitLevel > 1 and t - throttleChangedAt > 5 then
-    unitLevel = unitLevel - 1
-    throttleChangedAt = t
-    sendStatus()
+    setLevel(unitLevel + 1, t, frame)
+  elseif costEma < budget * 0.4 and unitLevel > 1 and since > K.THROTTLE_RECOVER then
+    setLevel(unitLevel - 1, t, frame)
   end
 end
+end)()
 
 local function statusText()
   if not config.enabled or connState == "off" then return "off" end
@@ -1975,7 +2094,11 @@ local function statusText()
   elseif connState == "reconnecting" then
     local left = retryAt - now()
     if left < 0 then left = 0 end
-    return fmt("retrying in %d s (%s)", floor(left + 0.5), tostring(lastError or "not connected"))
+    local why = tostring(lastError or "not connected")
+    if why:find("denied", 1, true) then
+      why = fmt("%s: allow %s:%d with TCPAllowConnect in springsettings.cfg", why, config.host, config.port)
+    end
+    return fmt("retrying in %d s (%s)", floor(left + 0.5), why)
   end
   return "disconnected"
 end
@@ -2087,6 +2210,9 @@ local function handleCommand(words)
     log(fmt("%s | rate %d Hz, detail %s, units %d Hz, queue %d B, dropped %d, sent %s MiB, cost %.2f ms/frame, orders %s (%s, %d dropped)",
       statusText(), config.rate, config.detail, unitHz(), qBytes, droppedTotal, num0(sentMiB + sentRest / 1048576),
       costEma, config.orders, orders.enabled() and "on" or "off", orders.dropped))
+    if connState ~= "connected" and type(lastError) == "string" and lastError:find("denied", 1, true) then
+      log(deniedHint())
+    end
   elseif sub == "connect" then
     applyEnabled(true); reconnectNow(); log("connecting to " .. config.host .. ":" .. config.port)
   elseif sub == "disconnect" then
@@ -2283,7 +2409,7 @@ end
 function widget:GameFrame(n)
   guard("GameFrame", timed, gameFrameBody, n)
   -- cost of this frame plus the Update calls since the previous one
-  guard("throttle", adjustThrottle, frameCostAcc)
+  guard("throttle", adjustThrottle, frameCostAcc, lastFrame)
   frameCostAcc = 0
 end
 

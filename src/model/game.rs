@@ -25,6 +25,9 @@ pub struct GameInfo {
     pub game_version: String,
     pub map: String,
     pub is_replay: bool,
+    /// BAR's anonymous mode (hello 1.4): the window, the pages and the report show that the game is anonymous, and
+    /// `Anonymous N` in place of a human team's name; no player cards.
+    pub anonymous: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +175,11 @@ impl Game {
         s.game_frame + NEW_GAME_REWIND_FRAMES < self.frame
     }
 
+    /// The game is anonymous (BAR's anonymous mode, hello 1.4): show that in place of who plays.
+    pub fn is_anonymous(&self) -> bool {
+        self.info.as_ref().is_some_and(|i| i.anonymous.is_some())
+    }
+
     fn apply_hello(&mut self, h: Hello) -> Applied {
         let applied = if self.hello_starts_new_game(&h) {
             *self = Game::new();
@@ -187,7 +195,9 @@ impl Game {
             game_version: h.game.version,
             map: h.map,
             is_replay: h.is_replay,
+            anonymous: h.anonymous,
         };
+        let anonymous = info.anonymous.is_some();
         self.info = Some(info);
         self.view = Some(h.view);
         self.detail = h.detail.or(self.detail);
@@ -206,6 +216,9 @@ impl Game {
         }
         self.teams
             .retain(|id, _| h.teams.iter().any(|t| t.team_id == *id));
+        if anonymous {
+            self.teams.values_mut().for_each(Team::anonymize);
+        }
         self.recompute();
         applied
     }
@@ -303,6 +316,11 @@ impl Game {
                     .entry(team.team_id)
                     .and_modify(|t| t.update_info(&team))
                     .or_insert_with(|| Team::from_info(&team));
+                if self.is_anonymous()
+                    && let Some(t) = self.teams.get_mut(&team.team_id)
+                {
+                    t.anonymize();
+                }
             }
             EventKind::Status(status) => self.widget = Some(status),
             // Decision points change nothing the overlay shows; `export` reads them from the message.

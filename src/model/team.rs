@@ -189,6 +189,17 @@ impl Team {
         self.ai.clone_from(&info.ai);
     }
 
+    /// What the window, the pages and the report show of a human team in an anonymous game: `Anonymous N` (N the
+    /// team's number from 1) and no player cards (names, ratings, countries). An AI team keeps its AI's name: no
+    /// person is behind it.
+    pub fn anonymize(&mut self) {
+        if self.is_ai {
+            return;
+        }
+        self.name = format!("Anonymous {}", u64::from(self.id) + 1);
+        self.players.clear();
+    }
+
     /// Takes a snapshot's state of this team. Economy is replaced (absent means unreadable now); every other field
     /// keeps its last value when absent (SCHEMA.md: sent at most once a game second).
     pub(crate) fn update_state(&mut self, ts: TeamState) {

@@ -25,6 +25,8 @@ pub const MAX_NAME_BYTES: usize = 256;
 pub const MAX_TEAM_PLAYERS: u32 = 16;
 pub const MAX_CARD_CHARS: usize = 64;
 pub const MAX_FACTION_CHARS: usize = 32;
+/// 1.4: the anonymous mode's name in the hello (BAR's are a few letters).
+pub const MAX_ANONYMOUS_BYTES: usize = 32;
 pub const MAX_PRODUCTION_ENTRIES: u32 = 64;
 /// 1.2: decision points in one `orders` event, parameters of one command, and the characters of a command's name.
 pub const MAX_ORDERS: u32 = 4096;
@@ -302,6 +304,9 @@ fn check_hello(h: &Hello) -> Check {
     name("hello map", &h.map)?;
     if let Some(t) = &h.token {
         name("hello token", t)?;
+    }
+    if let Some(a) = &h.anonymous {
+        text("hello anonymous", a, MAX_ANONYMOUS_BYTES)?;
     }
     if let Some(r) = h.rate_hz
         && !(1.0..=30.0).contains(&r)

@@ -61,6 +61,10 @@ pub struct Hello {
     /// not carry the same one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// BAR's anonymous mode (1.4): the `teamcolors_anonymous_mode` modoption (`global`, `local`, `disco`, `allred`)
+    /// while it is on. Readers show that the game is anonymous in place of who plays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymous: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

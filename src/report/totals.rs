@@ -12,6 +12,9 @@ pub struct Summary {
     /// Ally team ids that won, when the recording says.
     pub winners: Option<Vec<u32>>,
     pub full_view: bool,
+    /// BAR's anonymous mode, when the game was anonymous (teams are then `Anonymous N`, with no player).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anonymous: Option<String>,
     pub games_in_file: u32,
     pub unreadable_lines: u64,
     pub teams: Vec<TeamSummary>,
@@ -119,6 +122,7 @@ pub fn from_game(game: &Game, games_in_file: u32, unreadable_lines: u64) -> Summ
         duration_seconds: game.seconds,
         winners,
         full_view: game.full_view(),
+        anonymous: game.info.as_ref().and_then(|i| i.anonymous.clone()),
         games_in_file,
         unreadable_lines,
         teams,

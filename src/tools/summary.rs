@@ -120,6 +120,9 @@ pub fn render(s: &Summary) -> String {
             " | player view: enemy values are partial"
         }
     );
+    if let Some(mode) = &s.anonymous {
+        out += &format!("anonymous game ({mode}): players are not named\n");
+    }
     if s.games_in_file > 1 {
         out += &format!(
             "(the file holds {} games; this is the last)\n",

@@ -19,6 +19,9 @@
 #   NETNS        auto (default) | 1 | 0: run receiver + engine in a private network namespace (unshare -n, else -rn)
 #   SPEED        game speed factor (MinSpeed/MaxSpeed; default 20)
 #   EXTRA        tanks per team added behind each base, pacing up and down (mod option lt_extra; default 0), for cost runs
+#   STRUCTURES   structures per team added beside each base, three solars to a radar tower (mod option lt_structures;
+#                default 0), for cost runs
+#   ALLOW_CONNECT the engine's TCPAllowConnect setting (default *; 127.0.0.1:* makes Spring 106 deny every connect)
 #   TIMEOUT      hard wall-clock limit for the engine in seconds (default 120 + GAME_SECONDS)
 #   SPRING       engine binary (default /usr/games/spring-headless)
 #
@@ -35,6 +38,8 @@ case "$MODE" in spectator|player) ;; *) echo "mode must be spectator or player" 
 [ "$SECS" -ge 10 ] 2>/dev/null || { echo "GAME_SECONDS must be an integer >= 10" >&2; exit 2; }
 SPEED=${SPEED:-20}
 EXTRA=${EXTRA:-0}
+STRUCTURES=${STRUCTURES:-0}
+ALLOW_CONNECT=${ALLOW_CONNECT:-*}
 PORT=${PORT:-47800}
 DETAIL=${DETAIL:-}
 PROBE=${PROBE:-0}
@@ -55,8 +60,9 @@ rm -rf "$W" "$OUT/home" "$OUT/receiver.log" "$OUT/infolog.txt" "$OUT/spring.out"
 [ -z "$RECEIVER" ] || rm -f "$OUT/stream.ndjson"   # without RECEIVER the caller may be recording it already
 mkdir -p "$W/games" "$W/LuaUI/Widgets" "$W/LuaUI/Config" "$OUT/home"
 cp -r "$HERE/LiveTest.sdd" "$W/games/"
-sed "s/@SPEED@/$SPEED/g" "$HERE/springsettings.cfg" > "$W/springsettings.cfg"
-sed -e "s/@SPEED@/$SPEED/g" -e "s/@GAME_SECONDS@/$SECS/g" -e "s/@EXTRA@/$EXTRA/g" "$HERE/script_$MODE.txt" > "$OUT/script.txt"
+sed -e "s/@SPEED@/$SPEED/g" -e "s|@ALLOW_CONNECT@|$ALLOW_CONNECT|g" "$HERE/springsettings.cfg" > "$W/springsettings.cfg"
+sed -e "s/@SPEED@/$SPEED/g" -e "s/@GAME_SECONDS@/$SECS/g" -e "s/@EXTRA@/$EXTRA/g" -e "s/@STRUCTURES@/$STRUCTURES/g" \
+  "$HERE/script_$MODE.txt" > "$OUT/script.txt"
 
 # 2. the widget under test (and the cost probes), enabled by the engine's base widget handler config
 #    (LuaUI/Config/<modShortName>.lua)

@@ -614,3 +614,35 @@ fn record_report_and_a_folder_of_games_with_an_index() {
         );
     }
 }
+
+/// The report of an anonymous game (hello 1.4) says so and names no player.
+#[test]
+fn summary_of_an_anonymous_game_names_no_player() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("anon.ndjson");
+    let data = |f: &str| {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data")
+                .join(f),
+        )
+        .expect("golden file")
+    };
+    std::fs::write(
+        &file,
+        data("hello_anonymous.ndjson") + &data("snapshot_v1_1.ndjson"),
+    )
+    .expect("write");
+    let out = run(&["summary", file.to_str().expect("utf-8 path")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("anonymous game (local)"), "{table}");
+    assert!(table.contains("Anonymous 1"), "{table}");
+    for name in ["Alice", "Zoë", "Carl"] {
+        assert!(!table.contains(name), "{name} in {table}");
+    }
+}

@@ -314,6 +314,7 @@ fn hello() -> impl Strategy<Value = Hello> {
             },
             map,
             token: None,
+            anonymous: None,
             is_replay: false,
             game_frame,
             rate_hz: None,

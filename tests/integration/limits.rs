@@ -15,6 +15,7 @@ fn every_line_over_a_limit_is_refused_and_says_which() {
         "hello team name is 300 bytes long (at most 256)",
         "hello def_id is 16384 (at most 16383)",
         "hello team_id is 1000000000 (at most 254)",
+        "hello anonymous is 40 bytes long (at most 32)",
         "view player_id is 251 (at most 250)",
         "snapshot team_id is 255 (at most 254)",
         "snapshot teams is 256 long (at most 255)",

@@ -43,7 +43,7 @@ fn one(name: &str) -> Message {
 }
 
 /// Every golden file of valid messages, one a line.
-const GOLDEN: [&str; 12] = [
+const GOLDEN: [&str; 13] = [
     "hello.ndjson",
     "snapshot_full.ndjson",
     "snapshot_delta.ndjson",
@@ -56,6 +56,7 @@ const GOLDEN: [&str; 12] = [
     "events_v1_1.ndjson",
     "events_v1_2.ndjson",
     "hello_token.ndjson",
+    "hello_anonymous.ndjson",
 ];
 
 #[test]
@@ -512,6 +513,46 @@ fn a_hello_may_carry_a_token() {
         panic!("hello.ndjson is a hello");
     };
     assert_eq!(h.token, None);
+}
+
+/// 1.4: a hello may say the game is anonymous (BAR's mode); absent otherwise. The model then shows `Anonymous N` for
+/// each human team, with no player cards, and AI teams as they are.
+#[test]
+fn an_anonymous_hello_hides_who_plays_in_the_model() {
+    let msg = one("hello_anonymous.ndjson");
+    let Message::Hello(h) = &msg else {
+        panic!("hello_anonymous.ndjson is a hello");
+    };
+    assert_eq!(h.anonymous.as_deref(), Some("local"));
+    assert_eq!(h.schema_version, "1.4");
+    let Message::Hello(plain) = one("hello_v1_1.ndjson") else {
+        panic!("hello_v1_1.ndjson is a hello");
+    };
+    assert_eq!(plain.anonymous, None);
+    let mut game = bar_overlay::model::Game::new();
+    game.apply(msg);
+    assert!(game.is_anonymous());
+    let names: Vec<(&str, usize)> = game
+        .teams
+        .values()
+        .map(|t| (t.name.as_str(), t.players.len()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Anonymous 1", 0),
+            ("Anonymous 2", 0),
+            ("BARbarianAI(3)", 0),
+            ("Anonymous 4", 0)
+        ]
+    );
+    // a team_changed (a player resigned) keeps the team anonymous
+    let changed = parse(
+        r#"{"type":"event","schema_version":"1.1","event":"team_changed","game_frame":90,"team":{"team_id":1,"ally_team_id":0,"name":"Bob","color":[40,200,40],"is_ai":false,"players":[{"player_id":1,"name":"Bob","status":"resigned"}]}}"#,
+    );
+    game.apply(changed);
+    let t = &game.teams[&1];
+    assert_eq!((t.name.as_str(), t.players.len()), ("Anonymous 2", 0));
 }
 
 /// `summary`'s reading: every golden line gives the message `parse_line` gives, with each unit cut to its core (id,

@@ -102,6 +102,31 @@ fn golden_game_shows_names_values_and_status() {
     );
 }
 
+/// BAR's anonymous mode (hello 1.4): the window says the game is anonymous and names no player, even though a
+/// spectator's widget sends the names BAR shows it.
+#[test]
+fn an_anonymous_game_shows_anonymous_teams_and_no_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    feed_golden(&mut h, &["hello_anonymous.ndjson", "snapshot_v1_1.ndjson"]);
+    frames(&mut h);
+    assert!(shown(&h, "Anonymous game: players are not named"));
+    for name in [
+        "Anonymous 1",
+        "Anonymous 2",
+        "Anonymous 4",
+        "BARbarianAI(3)",
+    ] {
+        assert!(shown(&h, name), "{name} not shown");
+    }
+    for name in ["Alice", "Zoë", "Carl"] {
+        assert!(
+            h.query_all_by_label_contains(name).next().is_none(),
+            "{name} shown in an anonymous game"
+        );
+    }
+}
+
 #[test]
 fn waiting_then_simulated_game_fills_every_panel() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -208,6 +208,40 @@ fn a_page_client_that_stops_reading_is_dropped() {
     let _ = sim.wait();
 }
 
+/// BAR's anonymous mode (hello 1.4), sent over TCP as a spectator's widget sends it: `/api/state` says the game is
+/// anonymous and names no player (teams `Anonymous N`, no cards; the AI team keeps its AI's name).
+#[test]
+fn an_anonymous_game_names_no_player_on_the_pages() {
+    let srv = Serve::start(&[]);
+    let mut game = TcpStream::connect(("127.0.0.1", srv.port)).expect("connect");
+    for f in ["hello_anonymous.ndjson", "snapshot_v1_1.ndjson"] {
+        game.write_all(common::data(f).as_bytes()).expect("send");
+    }
+    let s = serve::wait_state(srv.web, None, 20, |s| {
+        s["teams"].as_array().is_some_and(|ts| ts.len() == 4)
+    });
+    assert_eq!(s["status"]["anonymous"], "local", "{s}");
+    let text = s.to_string();
+    for name in ["Alice", "Zo\\u00eb", "Zoë", "Carl", "\"DE\""] {
+        assert!(!text.contains(name), "{name} in {text}");
+    }
+    let names: Vec<&str> = s["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Anonymous 1",
+            "Anonymous 2",
+            "BARbarianAI(3)",
+            "Anonymous 4"
+        ]
+    );
+}
+
 /// Protocol 1.1 on the pages: `/api/state` carries the cards, the Spectator HUD's values and production, and the
 /// production and player-card pages answer.
 #[test]

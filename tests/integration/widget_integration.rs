@@ -465,6 +465,8 @@ fn no_receiver_backs_off_quietly() {
         "--no-receiver",
         "--frames",
         "120",
+        "--settle",
+        "70",
         "--units",
         "100",
         "--realtime",
@@ -597,7 +599,9 @@ fn stalled_receiver_keeps_queue_bounded_and_counts_drops() {
         "a reading receiver keeps up at game pace: {base}"
     );
     assert_eq!(seen.feed.game().seq_gaps, 0);
-    let stalled = stalled_run("2000", "180", "512");
+    // 300 frames: the widget sends a standing unit once in 5 game seconds (SCHEMA.md, unit sets), so it takes longer
+    // than it did to fill the kernel's buffers and then the queue
+    let stalled = stalled_run("2000", "300", "512");
     assert_eq!(stalled["errors"], 0);
     assert_eq!(stalled["connections"], 1);
     assert_eq!(

@@ -8,7 +8,8 @@
 -- It also behaves like the engine where the widget's cost and correctness depend on it:
 --   timers: GetTimer has 1 ms resolution, GetTimerMicros microseconds (absent with
 --     engine = "spring106", as in Spring 106.0), DiffTimers(a, b, inMs, fromMicros);
---     under recoil-lua they are light userdata like the engine's
+--     under recoil-lua they are light userdata like the engine's. The clock is the test's (clock = "manual", the
+--     default): it moves by advanceClock and by one frame's time at E.speed per step, never by itself
 --   GC: stopped during every call-in and run between frames within a time budget
 --     (CLuaHandle's RunCallIn / CollectGarbage); E.allocKB is what the call-ins of the
 --     last step allocated (collectgarbage("count") deltas, nothing collected meanwhile)
@@ -159,6 +160,7 @@ function FE.new(opts)
   E.viewMode = opts.view or "spectator" -- spectator | player | replay
   E.frame = 0
   E.paused = false
+  E.speed = 1 -- game speed: a step is 1 / (30 * speed) s of the manual clock
   E.gameOver = false
   E.frozen = false
   E.echo = {}
@@ -640,13 +642,24 @@ function FE:buildGlobals()
   -- The engine's timers are light userdata (no garbage) holding integer milliseconds (GetTimer) or microseconds
   -- (GetTimerMicros); DiffTimers(a, b, inMs, fromMicros) subtracts them and returns seconds or milliseconds.
   -- recoil-lua makes the same; under lua5.1 a double of whole ms / us plays that role.
+  -- clock = "manual" (the default): the clock stands still but for advanceClock and one frame's time per step (at
+  -- E.speed), so no test depends on how busy the machine is; "wall" (the benchmark, the harness): real time.
+  E.manualClock = (self.opts.clock or "manual") == "manual"
   if RT.timers then
     S.GetTimer, S.GetTimerMicros, S.DiffTimers = RT.timers.GetTimer, RT.timers.GetTimerMicros, RT.timers.DiffTimers
+    RT.timers.FreezeTimers(E.manualClock)
   else
     local gettime, floor = socket.gettime, math.floor
     E.clockOffset = 0
-    S.GetTimer = function() return floor((gettime() + E.clockOffset) * 1e3) end
-    S.GetTimerMicros = function() return floor((gettime() + E.clockOffset) * 1e6) end
+    E.clockUs = 1e6 -- the manual clock, in microseconds (a double here)
+    S.GetTimer = function()
+      if E.manualClock then return floor(E.clockUs / 1e3) end
+      return floor((gettime() + E.clockOffset) * 1e3)
+    end
+    S.GetTimerMicros = function()
+      if E.manualClock then return E.clockUs end
+      return floor((gettime() + E.clockOffset) * 1e6)
+    end
     S.DiffTimers = function(a, b, inMs, fromMicros)
       local d = (a - b) / (fromMicros and 1e6 or 1e3)
       if inMs then return d * 1000 end
@@ -655,7 +668,7 @@ function FE:buildGlobals()
   end
   S.GetGameFrame = function() return E.frame % DAY_FRAMES, math.floor(E.frame / DAY_FRAMES) end
   S.GetGameSeconds = function() return E.frame / 30 end
-  S.GetGameSpeed = function() return 1, E.paused and 0 or 1, E.paused end
+  S.GetGameSpeed = function() return E.speed, E.paused and 0 or E.speed, E.paused end
   S.GetGaiaTeamID = function() return E.gaia end
   S.GetTeamList = function(ally)
     local l = {}
@@ -695,6 +708,12 @@ function FE:buildGlobals()
     return 0, T.name, 2, "BARb", "stable", {}
   end
   S.GetGameRulesParam = function(name) return nil end
+  -- the game's modoptions (strings, as the engine gives them); E.modOptions before loading the widget
+  S.GetModOptions = function()
+    local t = {}
+    for k, v in pairs(E.modOptions or {}) do t[k] = v end
+    return t
+  end
   S.GetTeamColor = function(t)
     local c = E.teams[t].color
     return c[1], c[2], c[3], 1
@@ -961,9 +980,11 @@ function FE:loadWidget(path, config, strict)
   return env
 end
 
--- move the engine's clock forward (timeouts and backoff without waiting)
+-- move the engine's clock forward (timeouts and backoff without waiting; with the manual clock, time itself)
 function FE:advanceClock(seconds)
-  if RT.timers then RT.timers.AdvanceTimers(seconds) else self.clockOffset = self.clockOffset + seconds end
+  if RT.timers then RT.timers.AdvanceTimers(seconds)
+  elseif self.manualClock then self.clockUs = self.clockUs + math.floor(seconds * 1e6 + 0.5)
+  else self.clockOffset = self.clockOffset + seconds end
 end
 
 -- Call a widget call-in as the engine does: the garbage collector is stopped (the engine stops it after every
@@ -1044,6 +1065,7 @@ end
 function FE:step(dt)
   self.cost = 0
   self.allocKB = 0
+  if self.manualClock then self:advanceClock(self.paused and (dt or 1 / 30) or 1 / (30 * self.speed)) end
   if not self.paused then
     self.frame = self.frame + 1
     self:reap()

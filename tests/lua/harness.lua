@@ -9,8 +9,9 @@
 --
 -- --realtime        pace frames at 30 per wall second (so a receiver can restart mid-run)
 -- --settle F        after the run, F more frames with the simulation frozen so every
---                   unit is refreshed even at the throttled 1 Hz and one whole walk of the Spectator HUD's values
---                   (protocol 1.1, once a game second) sees the frozen state (default 70); then up to --drain seconds (default 3)
+--                   unit is sent again exactly (an unchanged one within 5 game seconds and a look, even at the
+--                   throttled 1 Hz; SCHEMA.md, unit sets) and one whole walk of the Spectator HUD's values
+--                   (protocol 1.1, once a game second) sees the frozen state (default 200); then up to --drain seconds (default 3)
 --                   of Update calls until the widget's queue is empty; then Shutdown (bye)
 -- --no-receiver     use a port nobody listens on (the widget must back off quietly)
 -- --dump FILE       write the fake engine's ground truth for the view as JSON
@@ -33,7 +34,7 @@ local socket = require("socket")
 local json = require("dkjson")
 local FE = dofile(DIR .. "/fake_engine.lua")
 
-local opts = { frames = 300, units = 200, view = "spectator", settle = 70, drain = 3, names = "normal", seed = 12345,
+local opts = { frames = 300, units = 200, view = "spectator", settle = 200, drain = 3, names = "normal", seed = 12345,
                progress = 0 }
 local i = 1
 while i <= #arg do
@@ -75,7 +76,7 @@ if not opts.port then
 end
 
 local E = FE.new({ root = ROOT, units = opts.units, view = opts.view, seed = opts.seed, names = opts.names,
-                  logOrders = opts.ordersLog ~= nil })
+                  logOrders = opts.ordersLog ~= nil, clock = "wall" })
 E:loadWidget(ROOT .. "/widget/export_livedata.lua",
   { port = opts.port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB }, true)
 E:initialize()

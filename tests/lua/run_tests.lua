@@ -43,8 +43,8 @@ local function setup(opts)
                      virtualClock = opts.virtualClock, engine = opts.engine,
                      logOrders = opts.logOrders, handler = opts.handler, gcBudgetMs = 1 })
   if opts.before then opts.before(E) end
-  -- Throttling off unless a test is about it: it decides on wall-clock frame cost, which a loaded machine (CI, or
-  -- other builds beside the tests) inflates until tests that count refreshes see a throttled widget.
+  -- Throttling off unless a test is about it (a test that counts refreshes wants the normal rate). The fake engine's
+  -- clock is the test's: it moves one frame's time per step and by advanceClock, never with how busy the machine is.
   local cfg = { port = port, rate = opts.rate, detail = opts.detail, queueKB = opts.queueKB,
                 budgetMs = opts.budgetMs or 0, orders = opts.orders }
   E:loadWidget(WIDGET, cfg, true)
@@ -61,10 +61,12 @@ local function setup(opts)
       if each then each(i) end
     end
   end
+  -- waits for a real socket (the deadline is wall time); the widget's clock moves 10 ms a round
   function ctx.waitFor(cond, secs)
     local deadline = clock() + (secs or 3)
     while clock() < deadline do
       if cond() then return true end
+      E:advanceClock(0.01)
       E:call("Update", 0.01)
       if ctx.srv then ctx.srv:poll() end
       socket.sleep(0.005)
@@ -149,7 +151,8 @@ end
 -- freeze the sim and run enough frames for every unit to be refreshed
 local function settle(ctx, frames)
   ctx.E.frozen = true
-  ctx.run(frames or 40) -- enough for a full refresh even when throttled to 1 Hz on a loaded machine
+  -- enough for every unit to be sent again: an unchanged one within 5 game seconds and a refresh cycle (SCHEMA.md)
+  ctx.run(frames or 185)
   ctx.waitFor(function() return ctx.E:status().queue_bytes == 0 end, 2)
   ctx.srv:poll()
 end
@@ -229,7 +232,7 @@ end)
 test("golden files pass the test validator (validator agrees with SCHEMA.md examples)", function()
   local n = 0
   for _, name in ipairs({ "hello", "hello_token", "snapshot_full", "snapshot_delta", "snapshot_minimal", "snapshot_comprehensive",
-                          "events", "bye", "hello_v1_1", "snapshot_v1_1", "events_v1_1" }) do
+                          "events", "bye", "hello_v1_1", "snapshot_v1_1", "events_v1_1", "hello_anonymous" }) do
     local f = ROOT .. "/tests/data/" .. name .. ".ndjson"
     for line in io.lines(f) do
       if #line > 0 then
@@ -331,41 +334,120 @@ test("fog of war: a player gets own ally team + LOS/radar enemies, no enemy reso
   ctx.close()
 end)
 
-test("every unit is refreshed at least 5 times per game second in delta snapshots", function()
-  -- throttling off: it answers wall-clock cost, which a loaded test machine inflates
-  local ctx = setup({ units = 1000, seed = 5, budgetMs = 0 })
+test("every moving unit is sent at least 5 times per game second in delta snapshots", function()
+  local ctx = setup({ units = 1000, seed = 5 })
   ctx.run(60)
   local r = ctx.reader()
   local first = #r.msgs
+  local startPos = {}
+  for id, u in pairs(ctx.E.units) do startPos[id] = { u.x, u.z } end
   ctx.run(30)
   r = ctx.reader()
   noErrors(r)
-  local counts, seen = {}, {}
+  local counts = {}
   for i = first + 1, #r.msgs do
     local m = r.msgs[i]
     if m.type == "snapshot" then
       check(m.units_full == false, "steady state uses deltas")
-      for _, u in ipairs(m.units) do
-        counts[u.id] = (counts[u.id] or 0) + 1
-        seen[u.id] = true
+      for _, u in ipairs(m.units) do counts[u.id] = (counts[u.id] or 0) + 1 end
+    end
+  end
+  -- finished units that moved at least 1 elmo a frame through the whole second (beyond the dead band in every
+  -- refresh cycle of 5 frames)
+  local moving, low = 0, 0
+  for id, u in pairs(ctx.E.units) do
+    local p = startPos[id]
+    if p and not u.dead and u.bp >= 1 and u.mobile and u.speed >= 1 and id < 1100
+      and math.abs(u.x - p[1]) + math.abs(u.z - p[2]) >= 28 * u.speed then
+      moving = moving + 1
+      if (counts[id] or 0) < 5 then low = low + 1 end
+    end
+  end
+  check(moving > 200, "moving units: %d", moving)
+  eq(low, 0, "moving units sent fewer than 5 times in one second")
+  ctx.close()
+end)
+
+-- SCHEMA.md, unit sets: a unit unchanged within the dead band (4 elmos, 1% of its max health, 0.01 of build progress)
+-- is not sent again, but at least once every 5 game seconds (and a refresh cycle); beyond it, within a cycle
+test("cost follows change: unchanged units are sent once in 5 game seconds, changes within a refresh cycle", function()
+  local reads = {}
+  local ctx = setup({ units = 300, seed = 11, before = function(E)
+    local gh = E.Spring.GetUnitHealth
+    E.Spring.GetUnitHealth = function(id) reads[id] = (reads[id] or 0) + 1; return gh(id) end
+  end })
+  local E = ctx.E
+  ctx.run(60)
+  E.frozen = true -- nothing changes from here on
+  ctx.run(10)
+  local function sends(frames, each)
+    local r = ctx.reader()
+    local first = #r.msgs
+    ctx.run(frames, each)
+    r = ctx.reader()
+    noErrors(r)
+    local counts, at = {}, {}
+    for i = first + 1, #r.msgs do
+      local m = r.msgs[i]
+      if m.type == "snapshot" then
+        for _, u in ipairs(m.units) do counts[u.id] = (counts[u.id] or 0) + 1; at[u.id] = m.game_frame end
       end
     end
+    return counts, at, r
   end
-  -- units alive through the whole second
-  local alive = 0
-  for id in pairs(ctx.E.units) do
-    if r.units[id] and seen[id] and (r.msgs[first].units == nil or true) then
-      alive = alive + 1
+  -- 6 game seconds: every unit sent once or twice (the 5-second resend), not 36 times
+  local counts, at, r = sends(180)
+  local units, total, most = 0, 0, 0
+  for _, tu in ipairs(E:truth().units) do
+    units = units + 1
+    local k = counts[tu.id] or 0
+    check(k >= 1, "unit %d not sent in 6 game seconds", tu.id)
+    total = total + k
+    if k > most then most = k end
+  end
+  check(most <= 2, "an unchanged unit sent %d times in 6 s", most)
+  check(total <= 2 * units, "sends: %d for %d units", total, units)
+  compareTruth(r, E) -- and the reader is exact
+  -- the finished mobile unit sent last (its next resend is due after the checks below): moved less than the band,
+  -- then beyond it
+  local id
+  for _, tu in ipairs(E:truth().units) do
+    local u = E.units[tu.id]
+    if u.mobile and u.bp >= 1 and at[tu.id] and (not id or at[tu.id] > at[id]) then id = tu.id end
+  end
+  check(id and E.frame - at[id] <= 60, "a unit sent in the last 60 frames")
+  local u = E.units[id]
+  u.x = u.x + 3
+  counts = sends(30)
+  eq(counts[id], nil, "moved 3 elmos: not sent")
+  u.x = u.x + 2
+  counts = sends(6)
+  eq(counts[id], 1, "moved 5 elmos from where it was sent: sent within a cycle")
+  -- health: 0.5% of the max is within the band, 2% is not
+  u.health = u.health - u.maxHealth * 0.005
+  counts = sends(30)
+  eq(counts[id], nil, "damaged by 0.5%: not sent")
+  u.health = u.health - u.maxHealth * 0.02
+  counts, at, r = sends(6)
+  eq(counts[id], 1, "damaged by 2.5%: sent within a cycle")
+  check(math.abs(r.units[id].health.current - u.health) <= tol(u.health), "its health")
+  -- looked at: a structure unchanged at its last look once a second (the HUD walk reads an economy building's health
+  -- once a second too), a mobile unit at the unit rate
+  local living = E:truth().units
+  for k in pairs(reads) do reads[k] = nil end
+  ctx.run(60)
+  local structures, mobiles = 0, 0
+  for _, tu in ipairs(living) do
+    local u = E.units[tu.id]
+    if u.bp >= 1 and not u.mobile then
+      structures = structures + 1
+      check((reads[tu.id] or 0) <= 6, "structure %d read %d times in 2 s", tu.id, reads[tu.id] or 0)
+    elseif u.bp >= 1 then
+      mobiles = mobiles + 1
+      check((reads[tu.id] or 0) >= 11, "mobile unit %d read %d times in 2 s", tu.id, reads[tu.id] or 0)
     end
   end
-  local low = 0
-  for id in pairs(ctx.E.units) do
-    if counts[id] and id < 100 + 1000 and not ctx.E.units[id].dead then -- initial population lived the whole window
-      if counts[id] < 5 then low = low + 1 end
-    end
-  end
-  eq(low, 0, "units refreshed fewer than 5 times in one second")
-  check(alive > 900, "units tracked: %d", alive)
+  check(structures > 10 and mobiles > 10, "structures %d, mobile units %d", structures, mobiles)
   ctx.close()
 end)
 
@@ -766,7 +848,7 @@ test("game start, pause/unpause (call-in and GetGameSpeed), team died, game over
   eq(#eventsOf(ctx.reader(), "game_start"), 1, "game_start")
   ctx.E:setPaused(true, 2)
   ctx.run(3)
-  local t0 = clock()
+  ctx.E:advanceClock(1) -- paused: the widget keeps the reader informed once a second
   ctx.waitFor(function()
     local r = ctx.reader()
     return r.last and r.last.is_paused == true
@@ -890,12 +972,11 @@ test("no receiver: connect refused, exponential backoff with jitter, no errors, 
   local probe = wire.server(); local port = probe.port; probe:close()
   local ctx = setup({ units = 50, noServer = true, port = port })
   local fails = {}
-  local t0 = clock()
-  while clock() - t0 < 3.6 do
+  for _ = 1, 108 do -- 3.6 s of the widget's clock
     ctx.E:step()
     local st = ctx.E:status()
     if not fails[st.failures] then fails[st.failures] = st.backoff end
-    socket.sleep(0.01)
+    socket.sleep(0.002) -- a refused connect on loopback is reported at once, but by the kernel
   end
   local st = ctx.E:status()
   check(st.failures >= 2 and st.failures <= 3, "attempts in 3.6 s: %d", st.failures)
@@ -910,6 +991,57 @@ test("no receiver: connect refused, exponential backoff with jitter, no errors, 
   ctx.srv = srv
   check(ctx.waitFor(function() srv:poll(); return #srv.conns == 1 and #srv.conns[1].lines > 0 end, 5), "connected after backoff")
   eq(wire.decode(srv.conns[1].lines[1]).type, "hello", "hello first")
+  srv:close()
+end)
+
+-- Spring 106 rejects a TCPAllowConnect entry like 127.0.0.1:* and then denies every connect: LuaSocket's connect
+-- returns nil, "connect denied" at once (no socket is opened)
+test("connect denied by the engine (TCPAllowConnect): status line, /livedata status and the log name the setting", function()
+  local srv = wire.server()
+  local deny = true
+  local ctx = setup({ units = 5, noServer = true, port = srv.port, before = function(E)
+    local fake = setmetatable({}, { __index = socket })
+    fake.tcp = function()
+      local s = socket.tcp()
+      return setmetatable({
+        connect = function(self, h, p)
+          if deny then return nil, "connect denied" end
+          return s:connect(h, p)
+        end,
+      }, { __index = function(_, k) return function(self, ...) return s[k](s, ...) end end })
+    end
+    E.socketOverride = fake
+  end })
+  ctx.run(3)
+  local st = ctx.E:status()
+  eq(st.state, "reconnecting", "state")
+  eq(st.last_error, "connect denied", "the engine's error")
+  local where = "127.0.0.1:" .. srv.port
+  for _, text in ipairs({ st.text, ctx.E.glCalls.last }) do
+    check(text:find("connect denied", 1, true) and text:find("TCPAllowConnect", 1, true)
+      and text:find("springsettings.cfg", 1, true) and text:find(where, 1, true), "status line: %s", text)
+  end
+  -- denied again at every retry: one log line for the streak, not one per attempt
+  for _ = 1, 4 do ctx.E:advanceClock(45); ctx.run(1) end
+  check(ctx.E:status().failures >= 4, "retried: %d", ctx.E:status().failures)
+  local logged = 0
+  for _, l in ipairs(ctx.E.echo) do
+    if l:find("connect denied", 1, true) and l:find("TCPAllowConnect", 1, true) then logged = logged + 1 end
+  end
+  eq(logged, 1, "log lines about the denial")
+  local n = #ctx.E.echo
+  ctx.E:command("livedata status")
+  local said = table.concat(ctx.E.echo, "\n", n + 1)
+  check(said:find("connect denied", 1, true) and said:find("TCPAllowConnect = ", 1, true) == nil
+    and said:find("add " .. where .. " (or *) to it in springsettings.cfg", 1, true) and said:find("host:* is invalid", 1, true),
+    "/livedata status: %s", said)
+  eq(ctx.E:status().errors, 0, "no errors")
+  -- the user fixes the setting (and restarts): the next attempt connects
+  deny = false
+  ctx.srv = srv
+  check(ctx.waitFor(function() ctx.E:advanceClock(1); ctx.E:step(); srv:poll(); return #srv.conns == 1 and #srv.conns[1].lines > 0 end, 5),
+    "connects once allowed")
+  check(not ctx.E:status().text:find("denied", 1, true), "status after: %s", ctx.E:status().text)
   srv:close()
 end)
 
@@ -1001,8 +1133,7 @@ test("reader closes: widget notices, backs off, reconnects to a new reader; new 
   ctx.run(30)
   local port = ctx.port
   ctx.srv:close()
-  local t0 = clock()
-  while clock() - t0 < 0.3 do ctx.E:step(); socket.sleep(0.01) end
+  for _ = 1, 30 do ctx.E:step(); socket.sleep(0.01) end -- 1 s of the widget's clock: it looks every 0.5 s
   check(ctx.E:status().state ~= "connected", "disconnect noticed: %s", ctx.E:status().state)
   local srv = wire.server(port)
   ctx.srv = srv
@@ -1115,12 +1246,16 @@ local function trickleSocket(E)
   fake.tcp = function()
     local s = {}
     function s:settimeout() return 1 end
-    function s:setoption() return 1 end
+    function s:setoption(name, v)
+      if name == "tcp-nodelay" and T.onOption then T.onOption(v) end
+      return 1
+    end
     function s:connect() return 1 end
     function s:getpeername() return "127.0.0.1", 1 end
     function s:receive() return nil, "timeout", "" end
     function s:close() T.closed = true; return 1 end
     function s:send(data, i)
+      if T.onSend then T.onSend() end
       i = i or 1
       local want = #data - i + 1
       local n = want < T.budget and want or T.budget
@@ -1136,11 +1271,38 @@ local function trickleSocket(E)
   return T
 end
 
+-- Each chunk sent with TCP_NODELAY was its own segment, processed by the kernel inside send() on loopback: Nagle is on
+-- while a flush hands the chunks over, and off again at its end (which pushes them), also after a partial send
+test("a flush sends its chunks with Nagle on and pushes them at the end (TCP_NODELAY off, then on)", function()
+  local T
+  local ctx = setup({ units = 500, noServer = true, port = 1, before = function(E) T = trickleSocket(E) end })
+  local ops = {}
+  T.onOption = function(v) ops[#ops + 1] = v and "push" or "hold" end
+  T.onSend = function() ops[#ops + 1] = "send" end
+  for f = 1, 60 do
+    T.budget = T.budget + ((f % 10 == 0) and 1000 or 200000) -- now and then the kernel's buffer fills
+    ctx.E:step()
+  end
+  local state, sends, holds = "push", 0, 0
+  for i, op in ipairs(ops) do
+    if op == "send" then
+      check(state == "hold", "send %d with TCP_NODELAY on", i)
+      sends = sends + 1
+    else
+      if op == "hold" then holds = holds + 1 end
+      state = op
+    end
+  end
+  eq(state, "push", "TCP_NODELAY on after the last flush")
+  check(sends > holds * 2, "several chunks a flush: %d sends in %d flushes", sends, holds)
+  eq(ctx.E:status().errors, 0, "no errors")
+end)
+
 test("snapshots queued in chunks stay whole lines through partial sends, drops and a disconnect", function()
   local T
   local ctx = setup({ units = 500, noServer = true, port = 1, queueKB = 160, before = function(E) T = trickleSocket(E) end })
   for f = 1, 300 do
-    T.budget = T.budget + ((f % 7 == 0) and 40000 or 6000) -- slower than the stream, with bursts
+    T.budget = T.budget + ((f % 7 == 0) and 30000 or 4000) -- slower than the stream, with bursts
     ctx.E:step()
   end
   check(ctx.E:status().dropped_total > 0, "snapshots dropped")
@@ -1166,21 +1328,28 @@ test("snapshots queued in chunks stay whole lines through partial sends, drops a
   noWidgetErrors(ctx.E)
 end)
 
-test("adaptive throttling: over budget lowers the unit rate and says so in a status event", function()
-  local slow = false
-  local ctx = setup({ units = 300, budgetMs = 1.5, before = function(E)
+-- a widget whose unit refresh costs `perCall` ms of the fake engine's clock for every GetUnitPosition while slow()
+local function slowSetup(perCallMs, slow)
+  return setup({ units = 300, budgetMs = 1.5, before = function(E)
     local gp = E.Spring.GetUnitPosition
     E.Spring.GetUnitPosition = function(id)
-      if slow then local t = clock() + 0.00004; while clock() < t do end end
+      if slow() then E:advanceClock(perCallMs / 1000) end
       return gp(id)
     end
   end })
+end
+
+test("adaptive throttling: over budget lowers the unit rate and says so in a status event", function()
+  local slow = false
+  -- 61 units refreshed a frame, about half of them mobile (a position read) at 80 us each: over the 1.5 ms budget
+  local ctx = slowSetup(0.08, function() return slow end)
   ctx.run(10)
   slow = true
-  local t0 = clock()
-  while clock() - t0 < 2.6 and not ctx.E:status().throttled do ctx.E:step(); ctx.srv:poll() end
+  local frames = 0
+  while frames < 200 and not ctx.E:status().throttled do ctx.run(1); frames = frames + 1 end
   local st = ctx.E:status()
   check(st.throttled, "throttled (cost %.2f ms)", st.cost_ms)
+  check(st.cost_ms > 1.5, "cost over the budget: %.2f ms", st.cost_ms)
   check(st.unit_rate_hz < 6, "unit rate lowered: %d", st.unit_rate_hz)
   ctx.run(5)
   local r = ctx.reader()
@@ -1193,6 +1362,43 @@ test("adaptive throttling: over budget lowers the unit rate and says so in a sta
   ctx.close()
 end)
 
+-- the waits between throttle changes pass on game time as well as wall time: at 20x, 5 s of wall time would be 100
+-- game seconds at a lowered rate; at a quarter speed the wall clock decides
+test("adaptive throttling: recovery after 5 game seconds at 20x, after 5 s of wall time at 1/4 speed", function()
+  for _, case in ipairs({ { speed = 20, minFrames = 150, maxFrames = 190 }, { speed = 0.25, minFrames = 38, maxFrames = 60 } }) do
+    local slow = true
+    local ctx = slowSetup(0.08, function() return slow end)
+    ctx.E.speed = case.speed
+    local frames = 0
+    while frames < 600 and not ctx.E:status().throttled do ctx.run(1); frames = frames + 1 end
+    check(ctx.E:status().throttled, "%sx: throttled", case.speed)
+    local at = ctx.E.frame
+    slow = false
+    -- back to the normal rate one level at a time, each after the wait (the first counts from the throttling)
+    local steps = {}
+    local level = ctx.E:status().unit_rate_hz
+    while ctx.E.frame - at < 2000 and ctx.E:status().throttled do
+      ctx.run(1)
+      local hz = ctx.E:status().unit_rate_hz
+      if hz ~= level then
+        if hz < level then error(string.format("%sx: throttled further with no cost (%d Hz)", case.speed, hz)) end
+        steps[#steps + 1] = ctx.E.frame - at
+        at, level = ctx.E.frame, hz
+      end
+    end
+    check(not ctx.E:status().throttled, "%sx: recovered (at %d Hz)", case.speed, ctx.E:status().unit_rate_hz)
+    eq(ctx.E:status().unit_rate_hz, 6, case.speed .. "x: normal rate")
+    for i, f in ipairs(steps) do
+      check(f >= case.minFrames and f <= case.maxFrames, "%sx: step %d up after %d frames (expected %d-%d)",
+        case.speed, i, f, case.minFrames, case.maxFrames)
+    end
+    local r = ctx.reader()
+    local ev = eventsOf(r, "status")
+    check(#ev >= 2 and ev[#ev].throttled == false and ev[#ev].unit_rate_hz == 6, "%sx: a status says it is over",
+      case.speed)
+    ctx.close()
+  end
+end)
 
 --------------------------------------------------------------------------------
 -- decision points (protocol 1.2 `orders`)
@@ -1738,6 +1944,62 @@ test("1.1 player cards in the hello: faction, country, rank, skill (earned, esti
     noWidgetErrors(ctx.E)
     ctx.close()
   end
+end)
+
+-- BAR's anonymous mode: a spectator sees every name, rating, country and colour as usual; a player sees other teams'
+-- people as "?????" with no rating or country. The hello says the game is anonymous (1.4).
+test("1.4 anonymous game: the hello says so; a spectator's cards as BAR shows them, a player's only its own team's", function()
+  local function anon(E) E.modOptions = { teamcolors_anonymous_mode = "local" } end
+  -- a spectator
+  local ctx = setup({ units = 20, before = anon })
+  ctx.run(5)
+  local r = ctx.reader()
+  noErrors(r)
+  local h = r.msgs[1]
+  eq(h.schema_version, "1.4", "hello version")
+  eq(h.anonymous, "local", "the mode")
+  eq(h.teams[1].name, "Alice", "a spectator sees names")
+  eq(h.teams[1].players[1].country, "DE", "and countries")
+  eq(h.teams[3].ai.name, "BARbarianAI", "and AI cards")
+  ctx.close()
+  -- a player: its own team as usual, the others nameless, with no cards; colours as the engine draws them
+  ctx = setup({ units = 20, view = "player", before = anon })
+  ctx.run(5)
+  r = ctx.reader()
+  noErrors(r)
+  h = r.msgs[1]
+  eq(h.anonymous, "local", "the mode")
+  eq(h.teams[1].name, "Alice", "own team")
+  eq(h.teams[1].players[1].name, "Alice", "own card")
+  for i = 2, 4 do
+    local t = h.teams[i]
+    eq(t.name, "?????", "team " .. t.team_id .. " name")
+    eq(t.players, nil, "team " .. t.team_id .. " cards")
+    eq(t.ai, nil, "team " .. t.team_id .. " AI card")
+    check(#t.color == 3, "team %d colour", t.team_id)
+  end
+  local all = table.concat(ctx.srv.conns[1].lines, "\n")
+  for _, name in ipairs({ "Bob", "BARbarianAI", "Dave", "\"SE\"" }) do
+    check(not all:find(name, 1, true), "the stream names %s", name)
+  end
+  -- the player resigns: now a spectator, who sees the names (team_changed)
+  ctx.E.me.spectating, ctx.E.me.fullView = true, true
+  ctx.E:call("PlayerChanged", ctx.E.me.player)
+  ctx.run(5)
+  r = ctx.reader()
+  noErrors(r)
+  local named = {}
+  for _, e in ipairs(eventsOf(r, "team_changed")) do named[e.team.team_id] = e.team.name end
+  eq(named[1], "Bob", "a spectator now: Bob named")
+  noWidgetErrors(ctx.E)
+  ctx.close()
+  -- not anonymous: no field, the usual version
+  ctx = setup({ units = 5, before = function(E) E.modOptions = { teamcolors_anonymous_mode = "disabled" } end })
+  ctx.run(2)
+  r = ctx.reader()
+  eq(r.msgs[1].anonymous, nil, "no field when disabled")
+  eq(r.msgs[1].schema_version, "1.1", "version")
+  ctx.close()
 end)
 
 test("1.1 team_changed: a player disconnects, comes back, resigns (call-ins and the 2 s check); spectators never listed", function()

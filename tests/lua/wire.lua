@@ -283,18 +283,21 @@ function M.validate(m)
   if type(m) ~= "table" then return "not an object" end
   local t = m.type
   if t == nil and m.game_frame ~= nil then t = "snapshot" end
-  minor = ({ ["1.0"] = 0, ["1.1"] = 1, ["1.2"] = 2, ["1.3"] = 3 })[m.schema_version]
+  minor = ({ ["1.0"] = 0, ["1.1"] = 1, ["1.2"] = 2, ["1.3"] = 3, ["1.4"] = 4 })[m.schema_version]
   if not minor then return "schema_version " .. tostring(m.schema_version) end
   -- a line with a 1.2 addition says so
   local v12 = t == "event" and (m.event == "orders" or m.dropped_orders ~= nil)
   if v12 and minor < 2 then return "schema_version " .. tostring(m.schema_version) .. " with 1.2 fields" end
   if t == "hello" then
     local e = checkKeys(m, set({ "type", "schema_version", "widget", "engine_version", "game", "map", "is_replay", "game_frame",
-      "rate_hz", "detail", "view", "teams", "unit_defs", "token" }),
+      "rate_hz", "detail", "view", "teams", "unit_defs", "token", "anonymous" }),
       { "widget", "engine_version", "game", "map", "is_replay", "game_frame", "rate_hz", "detail", "view", "teams", "unit_defs" }, "hello")
     if e then return e end
     -- 1.3: the two-PC shared secret, at most 256 bytes
     if m.token ~= nil and not (type(m.token) == "string" and #m.token <= 256) then return "hello.token" end
+    -- 1.4: BAR's anonymous mode, at most 32 bytes, in a 1.4 line
+    if m.anonymous ~= nil and not (type(m.anonymous) == "string" and #m.anonymous >= 1 and #m.anonymous <= 32
+      and minor >= 4) then return "hello.anonymous" end
     e = checkKeys(m.widget, set({ "name", "version" }), { "name", "version" }, "hello.widget"); if e then return e end
     e = checkKeys(m.game, set({ "name", "version" }), { "name", "version" }, "hello.game"); if e then return e end
     if type(m.map) ~= "string" or type(m.engine_version) ~= "string" then return "hello strings" end

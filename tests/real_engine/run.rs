@@ -33,6 +33,12 @@ pub struct Opts<'a> {
     pub secs: u32,
     /// Idle tanks per team (high unit counts for cost measurements).
     pub extra: u32,
+    /// Structures per team (three solars to a radar tower; cost measurements).
+    pub structures: u32,
+    /// The engine's `TCPAllowConnect` setting, or `*`.
+    pub allow_connect: Option<&'a str>,
+    /// The widget file to install, or `widget_file()`.
+    pub widget_path: Option<&'a Path>,
     /// The widget's detail level, or its default.
     pub detail: Option<&'a str>,
     /// Install the widget (false: the game alone, a baseline).
@@ -51,6 +57,9 @@ impl Opts<'_> {
             mode,
             secs,
             extra: 0,
+            structures: 0,
+            allow_connect: None,
+            widget_path: None,
             detail: None,
             widget: true,
             probe: false,
@@ -111,6 +120,9 @@ pub fn run_game(opts: Opts<'_>) -> Run {
         mode,
         secs,
         extra,
+        structures,
+        allow_connect,
+        widget_path,
         detail,
         widget,
         probe,
@@ -154,7 +166,7 @@ pub fn run_game(opts: Opts<'_>) -> Run {
 
     // A generous hard limit: the engine slows the game down when the CPU cannot keep up (thousands of moving extra
     // tanks run at a few times real speed on a loaded 2-core machine).
-    let timeout = 60 + secs * 2 + extra / 5;
+    let timeout = 60 + secs * 2 + (extra + structures) / 5;
     let started = Instant::now();
     let result = Command::new("bash")
         .arg(root().join("tests/engine/run.sh"))
@@ -164,7 +176,7 @@ pub fn run_game(opts: Opts<'_>) -> Run {
         .env(
             "WIDGET",
             if widget {
-                widget_file()
+                widget_path.map_or_else(widget_file, Path::to_path_buf)
             } else {
                 PathBuf::new()
             },
@@ -177,6 +189,8 @@ pub fn run_game(opts: Opts<'_>) -> Run {
         .env("NETNS", "0")
         .env("PORT", port.to_string())
         .env("EXTRA", extra.to_string())
+        .env("STRUCTURES", structures.to_string())
+        .env("ALLOW_CONNECT", allow_connect.unwrap_or("*"))
         .env("DETAIL", detail.unwrap_or(""))
         .env("TIMEOUT", timeout.to_string())
         .env("SPRING", &spring)

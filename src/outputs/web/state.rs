@@ -47,6 +47,8 @@ pub struct Status<'a> {
     /// Whether the sender reads every team (a full-view spectator or a replay).
     pub full_view: bool,
     pub spectating: bool,
+    /// BAR's anonymous mode (`global`, `local`, ...): the pages say the game is anonymous; teams are `Anonymous N`.
+    pub anonymous: Option<&'a str>,
     pub widget_message: Option<&'a str>,
 }
 
@@ -182,6 +184,7 @@ pub fn state_json(feed: &Feed, now: Instant, css_version: u64) -> String {
         map: game.info.as_ref().map(|i| i.map.as_str()),
         full_view: game.full_view(),
         spectating: game.view.is_some_and(|v| v.spectating),
+        anonymous: game.info.as_ref().and_then(|i| i.anonymous.as_deref()),
         widget_message: game.widget.as_ref().and_then(|w| w.message.as_deref()),
     };
     let state = State {

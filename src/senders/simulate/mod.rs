@@ -308,6 +308,7 @@ impl Encoder {
             teams: world.team_infos(),
             unit_defs: World::unit_defs(),
             token: self.token.clone(),
+            anonymous: None,
         })
     }
 

@@ -14,6 +14,10 @@ pub fn show(ui: &mut egui::Ui, game: &Game, names: &Names) {
         ui.label(RichText::new("No teams yet").color(theme::DIM));
         return;
     }
+    if game.is_anonymous() {
+        // BAR's anonymous mode: who plays is hidden on purpose (the teams are `Anonymous N`)
+        ui.label(RichText::new("Anonymous game: players are not named").color(theme::DIM));
+    }
     let sides: Vec<(u32, Vec<&Team>)> = sides.into_iter().collect();
     if Density::of(game) == Density::Compact {
         let cols = layout::two_columns(&sides);

@@ -24,7 +24,7 @@ local gcount = collectgarbage
 -- existing strings and make no new ones. (It used to format ("%d,%d", i, n): 300 new strings a frame, which by
 -- itself kept Lua's string table doubling -- 256 KB to 4 MB at a time, tens to hundreds of ms -- inside the
 -- control or inside whichever widget's call made the next new string. The probe must not add string garbage to
--- the state it measures; see widget/README.md, "String garbage and Lua's string table".) 1000 has as many digits
+-- the state it measures.) 1000 has as many digits
 -- as the frame numbers of a 30-60 s run, so the work per call stays about what it was.
 local CONTROL_N = 1000
 local CONTROL = {}

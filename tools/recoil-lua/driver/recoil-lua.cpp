@@ -173,17 +173,25 @@ static int LoadStringLikeLuaUI(lua_State* L)
  * written in Lua cannot make light userdata, and a float clock has 128 s steps (socket.gettime) or loses precision as
  * it grows (os.clock), so the interpreter offers the same three functions as recoil_lua.GetTimer, .GetTimerMicros and
  * .DiffTimers, plus .AdvanceTimers(seconds), which moves this clock (not the OS clock) forward for tests of timeouts,
- * and .GetCpuTimerMicros(), a timer of this thread's CPU time for benchmarks on a shared machine (use it with
- * DiffTimers(a, b, inMs, true)).
+ * .FreezeTimers(on), which stops the clock (only AdvanceTimers moves it then: tests whose outcome must not depend on
+ * how busy the machine is), and .GetCpuTimerMicros(), a timer of this thread's CPU time for benchmarks on a shared
+ * machine (use it with DiffTimers(a, b, inMs, true)).
  * A widget never sees this table in the game; fake engines use it to hand the widget engine-like timers. */
 
 static std::int64_t timerOffsetUs = 0;
+static bool timersFrozen = false;
+static std::int64_t frozenUs = 0; // the clock while frozen
 
-static std::int64_t MonotonicMicros()
+static std::int64_t ElapsedMicros()
 {
 	using namespace std::chrono;
 	static const steady_clock::time_point start = steady_clock::now();
-	return duration_cast<microseconds>(steady_clock::now() - start).count() + timerOffsetUs;
+	return duration_cast<microseconds>(steady_clock::now() - start).count();
+}
+
+static std::int64_t MonotonicMicros()
+{
+	return timersFrozen ? frozenUs : ElapsedMicros() + timerOffsetUs;
 }
 
 static int TimerGetMillis(lua_State* L)
@@ -225,13 +233,27 @@ static int TimerAdvance(lua_State* L)
 	const double seconds = luaL_checknumber(L, 1);
 	if (seconds < 0.0)
 		return luaL_error(L, "AdvanceTimers: the clock only moves forward");
-	timerOffsetUs += static_cast<std::int64_t>(seconds * 1e6);
+	if (timersFrozen)
+		frozenUs += static_cast<std::int64_t>(seconds * 1e6);
+	else
+		timerOffsetUs += static_cast<std::int64_t>(seconds * 1e6);
+	return 0;
+}
+
+static int TimerFreeze(lua_State* L)
+{
+	const bool on = lua_toboolean(L, 1) != 0;
+	if (on && !timersFrozen)
+		frozenUs = MonotonicMicros();
+	else if (!on && timersFrozen)
+		timerOffsetUs = frozenUs - ElapsedMicros(); // thawed, the clock goes on from where it stood
+	timersFrozen = on;
 	return 0;
 }
 
 static void OpenTestHelpers(lua_State* L)
 {
-	MonotonicMicros(); // the clock starts with the interpreter
+	ElapsedMicros(); // the clock starts with the interpreter
 	lua_newtable(L);
 	lua_pushcfunction(L, TimerGetMillis);
 	lua_setfield(L, -2, "GetTimer");
@@ -243,6 +265,8 @@ static void OpenTestHelpers(lua_State* L)
 	lua_setfield(L, -2, "GetCpuTimerMicros");
 	lua_pushcfunction(L, TimerAdvance);
 	lua_setfield(L, -2, "AdvanceTimers");
+	lua_pushcfunction(L, TimerFreeze);
+	lua_setfield(L, -2, "FreezeTimers");
 	lua_setglobal(L, "recoil_lua");
 }
 

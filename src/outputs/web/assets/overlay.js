@@ -59,6 +59,7 @@
     if (s.started) h += '<span class="bar-clock">' + esc(st.clock) + "</span>";
     if (s.delay_label) h += '<span class="bar-delayed">' + esc(s.delay_label) + "</span>";
     if (s.paused) h += '<span class="bar-paused">PAUSED</span>';
+    if (s.anonymous) h += '<span class="bar-anonymous">ANONYMOUS GAME</span>';
     if (s.over) {
       var names = {};
       st.sides.forEach(function (side) { names[side.ally_team] = side.name; });

@@ -10,6 +10,8 @@
 --      frame 450: the second team's finished solar is given to the first team
 --      frame 600: the first team's finished solar is destroyed (a death without combat)
 --      mod option lt_extra (default 0): that many more idle tanks per team behind each base (cost runs)
+--      mod option lt_structures (default 0): that many finished structures per team beside each base, three solars
+--                to a radar tower, on the side away from the fight (cost runs: most units of a late game never move)
 --      mod option lt_gameseconds (default 60): the second team is killed, then GameOver
 --  * writes GROUND TRUTH to the engine's log (infolog.txt), one fact per line, prefix "[LiveTruth] ".
 --    Synced Lua has no io library in this engine, so the log is the only channel. Lines:
@@ -32,6 +34,7 @@ local TRUTH = "[LiveTruth] "
 local modOpts = Spring.GetModOptions() or {}
 local GAME_SECONDS = tonumber(modOpts.lt_gameseconds) or 60
 local EXTRA = tonumber(modOpts.lt_extra) or 0
+local STRUCTURES = tonumber(modOpts.lt_structures) or 0
 local TRUTH_EVERY = tonumber(modOpts.lt_truthevery) or 10
 local END_FRAME = math.max(300, math.floor(GAME_SECONDS * 30))
 local WAVE_EVERY = 240
@@ -218,6 +221,23 @@ local function spawnExtra(t)
 	end
 end
 
+-- structures in a grid 40 elmos apart beside the base, away from the line the waves fight on (z = the bases' z)
+local function spawnStructures(t)
+	local b = base[t]
+	local up = b.x < Game.mapSizeX / 2 -- the first team's go toward z = 0, the other's toward the map's far edge
+	local cols, made = 40, 0
+	for k = 0, STRUCTURES - 1 do
+		local x = b.x - 800 + (k % cols) * 40
+		local row = math.floor(k / cols)
+		local z = up and (b.z - 668 - row * 40) or (b.z + 668 + row * 40)
+		if z < 40 or z > Game.mapSizeZ - 40 then break end
+		if spawn(k % 4 == 3 and "ltradar" or "ltsolar", t, math.max(40, math.min(Game.mapSizeX - 40, x)), z) then
+			made = made + 1
+		end
+	end
+	echo(TAG .. "team " .. t .. ": " .. made .. " structures")
+end
+
 local function moveExtras(n)
 	local dz = (n / 150) % 2 == 0 and 150 or -150
 	for i = 1, #extras do
@@ -275,6 +295,7 @@ local function setup()
 			Spring.GiveOrderToUnit(com, -defID.ltlab, { lx, Spring.GetGroundHeight(lx, lz), lz, 0 }, { "shift" })
 		end
 		if EXTRA > 0 then spawnExtra(t) end
+		if STRUCTURES > 0 then spawnStructures(t) end
 	end
 end
 
