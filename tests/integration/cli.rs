@@ -7,7 +7,7 @@ use bar_overlay::protocol::{self, Detail, Parsed};
 use bar_overlay::receiver::{Receiver, ReceiverConfig, ReceiverEvent};
 use bar_overlay::senders::simulate::{Encoder, World};
 use bar_overlay::tools::summary;
-use std::io::{BufRead, BufReader};
+
 use std::process::{Child, Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bar-overlay");
@@ -21,25 +21,7 @@ fn run(args: &[&str]) -> Output {
 
 /// Starts a listening command on port 0 and returns it with the port it printed.
 fn spawn_listening(args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().expect("stderr"))
-        .read_line(&mut line)
-        .expect("read stderr");
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    (child, port)
+    common::spawn_listening(&[args, &["--port", "0"]].concat())
 }
 
 fn game_from_file(path: &std::path::Path) -> Game {

@@ -7,9 +7,9 @@ use crate::common;
 use common::browser::Browser;
 use common::report::{BIN, check_page, report};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 const TEAMS: usize = 8;
@@ -20,22 +20,13 @@ fn shots() -> PathBuf {
 
 /// `simulate ARGS` into `record --until-bye FILE`, both the real binary.
 fn record(file: &Path, args: &[&str]) {
-    let mut rec = Command::new(BIN)
-        .arg("record")
-        .arg(file)
-        .args(["--until-bye", "--port", "0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn record");
-    let mut line = String::new();
-    BufReader::new(rec.stderr.as_mut().expect("stderr"))
-        .read_line(&mut line)
-        .expect("record's first line");
-    let port = line
-        .split_whitespace()
-        .find_map(|w| w.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()))
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let (mut rec, port) = crate::common::spawn_listening(&[
+        "record",
+        file.to_str().expect("utf8 path"),
+        "--until-bye",
+        "--port",
+        "0",
+    ]);
     let sim = Command::new(BIN)
         .args([
             "simulate",

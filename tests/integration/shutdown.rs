@@ -48,12 +48,7 @@ fn spawn_listening(args: &[&str]) -> Running {
     let first = rx
         .recv_timeout(Duration::from_secs(20))
         .expect("a first line on stderr");
-    let port = first
-        .strip_prefix("listening on ")
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|a| a.rsplit(':').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {first:?}"));
+    let port = crate::common::port_in(&first).unwrap_or_else(|| panic!("no port in {first:?}"));
     Running {
         child,
         port,

@@ -628,31 +628,13 @@ fn stalled_receiver_keeps_queue_bounded_and_counts_drops() {
 
 /// `bar-overlay record FILE --until-bye` on an ephemeral port: the child and its port (from its first stderr line).
 fn spawn_recorder(file: &std::path::Path) -> (Child, u16) {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bar-overlay"))
-        .args([
-            "record",
-            file.to_str().expect("utf8 path"),
-            "--until-bye",
-            "--port",
-            "0",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bar-overlay record");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stderr.as_mut().expect("stderr"))
-        .read_line(&mut line)
-        .expect("read stderr");
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    (child, port)
+    crate::common::spawn_listening(&[
+        "record",
+        file.to_str().expect("utf8 path"),
+        "--until-bye",
+        "--port",
+        "0",
+    ])
 }
 
 /// One decision point as a comparable key: what the fake engine reported to the widget, or what `export` wrote.

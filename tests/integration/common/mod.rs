@@ -65,3 +65,36 @@ pub fn events_until(
     }
     out
 }
+
+/// The real binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_bar-overlay");
+
+/// The port in a `listening on ADDR ...` line (the first line on stderr of every listening command).
+pub fn port_in(line: &str) -> Option<u16> {
+    line.trim()
+        .strip_prefix("listening on ")?
+        .split_whitespace()
+        .next()?
+        .rsplit(':')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Starts the real binary with `args` (which listen on port 0) and returns it with the port its first stderr line
+/// names. The rest of stderr, and stdout, stay in `child` to be read (both are pipes).
+pub fn spawn_listening(args: &[&str]) -> (std::process::Child, u16) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(BIN)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn bar-overlay");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("read stderr");
+    let port = port_in(&line).unwrap_or_else(|| panic!("no port in {line:?}"));
+    (child, port)
+}
