@@ -480,19 +480,7 @@ impl OverlayApp {
         if fresh {
             drop(feed);
             let listening = self.station.as_ref().map(|st| st.local_addr().port());
-            let port = match listening {
-                Some(p) => crate::install::status::Port::Ours(p),
-                None => {
-                    let p = self
-                        .listen_addr()
-                        .map_or(crate::protocol::DEFAULT_PORT, |a| a.port());
-                    crate::install::status::Port::InUse(
-                        p,
-                        self.listen_error.clone().unwrap_or_default(),
-                    )
-                }
-            };
-            self.welcome.refresh(ui.ctx(), port);
+            self.welcome.refresh(ui.ctx(), self.port_state());
             let can_demo = self.station.is_some() && self.running.is_none();
             let mut action = WelcomeAction::None;
             frame.show(ui, |ui| {
@@ -594,10 +582,25 @@ impl OverlayApp {
         }
     }
 
+    /// The overlay's own port, as the widget checks see it.
+    fn port_state(&self) -> crate::install::status::Port {
+        use crate::install::status::Port;
+        match self.station.as_ref().map(|st| st.local_addr().port()) {
+            Some(p) => Port::Ours(p),
+            None => {
+                let p = self
+                    .listen_addr()
+                    .map_or(crate::protocol::DEFAULT_PORT, |a| a.port());
+                Port::InUse(p, self.listen_error.clone().unwrap_or_default())
+            }
+        }
+    }
+
     fn settings_window(&mut self, ctx: &egui::Context) {
         if !self.show_settings {
             return;
         }
+        self.welcome.refresh(ctx, self.port_state());
         let mut open = true;
         let mut action = SettingsAction::None;
         let listening = self.station.as_ref().map(Station::local_addr);
@@ -618,6 +621,8 @@ impl OverlayApp {
             path: self.store.path(),
             players,
             sides,
+            widget: self.welcome.widget_line(),
+            widget_message: self.welcome.message(),
         };
         let settings = &mut self.settings;
         // Fit the window: the overlay may be smaller than the form, which then scrolls. `max_height` is the form's
@@ -643,6 +648,8 @@ impl OverlayApp {
             }
             SettingsAction::ResetGame => self.hub.feed().reset_game(),
             SettingsAction::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
+            SettingsAction::InstallWidget => self.welcome.install(),
+            SettingsAction::RemoveWidget => self.welcome.uninstall(),
         }
     }
 }

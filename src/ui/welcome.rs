@@ -193,8 +193,63 @@ impl Welcome {
         }
     }
 
+    /// The widget's state in one line, from the last checks (the settings window shows it).
+    pub fn widget_line(&self) -> Option<String> {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let c = last.as_ref()?;
+        let Some(dir) = &c.status.folder else {
+            return Some("BAR's data folder was not found (see the welcome card or `bar-overlay widget status`).".into());
+        };
+        let what = match &c.status.widget {
+            WidgetState::Unknown | WidgetState::Missing => "not installed".to_owned(),
+            WidgetState::Current(_) => format!("{} installed", copies::bundled_version()),
+            WidgetState::Older { version, .. } => format!(
+                "{version} installed (this overlay has {})",
+                copies::bundled_version()
+            ),
+            WidgetState::Newer { version, .. } => {
+                format!("{version} installed, newer than this overlay's")
+            }
+            WidgetState::Changed(_) => "installed, with your changes".to_owned(),
+            WidgetState::Duplicate(p) => format!("{} copies installed (BAR refuses both)", p.len()),
+        };
+        let enabled = match c.status.enabled {
+            Some(true) => ", enabled",
+            Some(false) if c.status.widget != WidgetState::Missing => ", not enabled",
+            _ => "",
+        };
+        Some(format!("Widget {what}{enabled} in {}", dir.display()))
+    }
+
+    /// What the last install or removal did.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_ref().map(|(_, m)| m.as_str())
+    }
+
+    /// Removes the widget from the folder found (a copy the user changed is moved aside).
+    pub fn uninstall(&mut self) {
+        let located = install::locate(None);
+        let res = located
+            .folder()
+            .map(std::path::Path::to_path_buf)
+            .and_then(|dir| copies::uninstall(&dir));
+        self.message = Some(match res {
+            Ok(removed) if removed.is_empty() => (true, "The widget was not installed.".to_owned()),
+            Ok(removed) => (
+                true,
+                format!(
+                    "Removed {} cop{} of the widget; BAR forgets it at its next start.",
+                    removed.len(),
+                    if removed.len() == 1 { "y" } else { "ies" }
+                ),
+            ),
+            Err(e) => (false, format!("{e:#}")),
+        });
+        self.recheck();
+    }
+
     /// Installs (or updates) the widget in the folder found, and enables it when BAR is closed.
-    fn install(&mut self) {
+    pub fn install(&mut self) {
         let located = install::locate(None);
         self.message = Some(match install_and_enable(&located) {
             Ok(msg) => (true, msg),

@@ -656,3 +656,29 @@ fn a_finished_game_offers_its_report() {
         frames(&mut h);
     }
 }
+
+/// The settings window carries the widget's state and its Install and Remove buttons (not clicked here: they act on
+/// this machine's real BAR folder).
+#[test]
+fn settings_show_the_widget_with_install_and_remove() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    h.state_mut().show_settings(true);
+    frames(&mut h);
+    assert!(shown(&h, "BAR widget"));
+    assert!(shown(&h, "Install or update widget"));
+    assert!(shown(&h, "Remove widget"));
+    // The checks run on their own thread; their one line replaces "Looking for BAR...".
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while shown(&h, "Looking for BAR...") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        frames(&mut h);
+    }
+    assert!(
+        h.query_all_by_label_contains("BAR's data folder was not found")
+            .next()
+            .is_some()
+            || h.query_all_by_label_contains("Widget ").next().is_some(),
+        "the widget's line"
+    );
+}

@@ -13,6 +13,10 @@ pub enum SettingsAction {
     Rebind,
     ResetGame,
     Quit,
+    /// Install or update the widget in BAR (and enable it while BAR is closed).
+    InstallWidget,
+    /// Remove the widget from BAR.
+    RemoveWidget,
 }
 
 /// What the settings window shows about the running app.
@@ -28,6 +32,10 @@ pub struct SettingsContext<'a> {
     /// The players (as the game names them) and sides of the game now, for the broadcast names.
     pub players: Vec<String>,
     pub sides: Vec<u32>,
+    /// The widget in BAR, in one line (from the same checks as the welcome card), when checked.
+    pub widget: Option<String>,
+    /// What the last install or removal did.
+    pub widget_message: Option<&'a str>,
 }
 
 /// The settings form. Edits `s` in place; the app notices changes, applies and saves them.
@@ -166,6 +174,21 @@ pub fn settings_ui(ui: &mut egui::Ui, s: &mut Settings, cx: &SettingsContext) ->
             crate::ui::theme::WARN,
             "The renderer changes at the next start.",
         );
+    }
+
+    ui.separator();
+    ui.heading("BAR widget");
+    ui.label(cx.widget.as_deref().unwrap_or("Looking for BAR..."));
+    ui.horizontal(|ui| {
+        if ui.button("Install or update widget").clicked() {
+            action = SettingsAction::InstallWidget;
+        }
+        if ui.button("Remove widget").clicked() {
+            action = SettingsAction::RemoveWidget;
+        }
+    });
+    if let Some(m) = cx.widget_message {
+        ui.label(egui::RichText::new(m).small());
     }
 
     ui.separator();
