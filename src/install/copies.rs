@@ -27,8 +27,8 @@ pub struct Copy {
     pub version: Option<String>,
     /// Its text is one we shipped (any version).
     pub pristine: bool,
-    /// In a folder of its own below `Widgets/` (BAR's widget catalog installs there).
-    pub in_subfolder: bool,
+    /// Its text is the widget inside this binary (line ends aside).
+    pub bundled: bool,
 }
 
 impl Copy {
@@ -76,17 +76,18 @@ fn digest(text: &[u8]) -> String {
         .collect()
 }
 
-/// Whether `text` is the widget inside this binary (line ends aside).
-pub fn same_as_bundled(text: &[u8]) -> bool {
-    digest(text) == digest(WIDGET_SOURCE.as_bytes())
+/// The digest of the widget inside this binary, computed once.
+fn bundled_digest() -> &'static str {
+    static D: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    D.get_or_init(|| digest(WIDGET_SOURCE.as_bytes()))
 }
 
-fn is_pristine(text: &[u8]) -> bool {
-    let d = digest(text);
-    d == digest(WIDGET_SOURCE.as_bytes())
+/// Whether a text with this digest is one we shipped (the bundled one or any listed in known-versions.txt).
+fn is_known(d: &str) -> bool {
+    d == bundled_digest()
         || KNOWN
             .lines()
-            .any(|l| l.split_whitespace().next() == Some(d.as_str()))
+            .any(|l| l.split_whitespace().next() == Some(d))
 }
 
 /// Semver-like: numeric parts compared as numbers, missing parts as 0.
@@ -109,7 +110,7 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
 /// Every copy of the widget in `LuaUI/Widgets/` and one folder below, in path order.
 pub fn find(write_dir: &Path) -> Vec<Copy> {
     let dir = widgets_dir(write_dir);
-    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
@@ -117,25 +118,27 @@ pub fn find(write_dir: &Path) -> Vec<Copy> {
         let p = e.path();
         if p.is_dir() {
             if let Ok(sub) = std::fs::read_dir(&p) {
-                files.extend(sub.flatten().map(|e| (e.path(), true)));
+                files.extend(sub.flatten().map(|e| e.path()));
             }
         } else {
-            files.push((p, false));
+            files.push(p);
         }
     }
     let mut out: Vec<Copy> = files
         .into_iter()
-        .filter(|(p, _)| {
-            p.extension().is_some_and(|x| x.eq_ignore_ascii_case("lua")) && p.is_file()
-        })
-        .filter_map(|(path, in_subfolder)| {
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("lua")) && p.is_file())
+        .filter_map(|path| {
             let bytes = std::fs::read(&path).ok()?;
             let text = String::from_utf8_lossy(&bytes);
-            is_ours(&text).then(|| Copy {
+            if !is_ours(&text) {
+                return None;
+            }
+            let d = digest(&bytes);
+            Some(Copy {
                 version: version_of(&text),
-                pristine: is_pristine(&bytes),
+                pristine: is_known(&d),
+                bundled: d == bundled_digest(),
                 path,
-                in_subfolder,
             })
         })
         .collect();
@@ -183,9 +186,7 @@ pub fn install(write_dir: &Path, force: bool) -> Result<Vec<Installed>> {
     }
     let mut out = Vec::new();
     for c in copies {
-        let text = std::fs::read(&c.path)
-            .with_context(|| format!("could not read {}", c.path.display()))?;
-        if same_as_bundled(&text) {
+        if c.bundled {
             out.push(Installed::Current(c.path));
             continue;
         }
@@ -268,9 +269,10 @@ mod tests {
     fn the_bundled_widget_has_a_version_and_is_ours() {
         assert!(!bundled_version().is_empty());
         assert!(is_ours(WIDGET_SOURCE));
-        assert!(is_pristine(WIDGET_SOURCE.as_bytes()));
-        assert!(is_pristine(WIDGET_SOURCE.replace('\n', "\r\n").as_bytes()));
-        assert!(!is_pristine(format!("{WIDGET_SOURCE}-- mine\n").as_bytes()));
+        let known = |t: &str| is_known(&digest(t.as_bytes()));
+        assert!(known(WIDGET_SOURCE));
+        assert!(known(&WIDGET_SOURCE.replace('\n', "\r\n")));
+        assert!(!known(&format!("{WIDGET_SOURCE}-- mine\n")));
     }
 
     /// The catalog's manifest and the list of shipped texts follow the widget: a widget change that forgets either
@@ -299,7 +301,7 @@ mod tests {
                 "manifest.json needs {k}"
             );
         }
-        let line = format!("{} {}", digest(WIDGET_SOURCE.as_bytes()), bundled_version());
+        let line = format!("{} {}", bundled_digest(), bundled_version());
         assert!(
             KNOWN.lines().any(|l| l == line),
             "widget/known-versions.txt lacks the widget as shipped now: append `{line}` (and raise WIDGET_VERSION \

@@ -187,7 +187,7 @@ pub fn looks_like_write_dir(dir: &Path) -> bool {
 }
 
 /// Paths that name the same folder: equal, or equal once both resolve (a symlinked home, `..`).
-fn same_path(a: &Path, b: &Path) -> bool {
+pub fn same_path(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 

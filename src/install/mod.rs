@@ -68,13 +68,13 @@ impl Located {
     pub fn running_in(&self, dir: &Path) -> Option<u32> {
         self.running
             .iter()
-            .find(|e| e.write_dir.as_deref().is_none_or(|w| same_dir(w, dir)))
+            .find(|e| {
+                e.write_dir
+                    .as_deref()
+                    .is_none_or(|w| locate::same_path(w, dir))
+            })
             .map(|e| e.pid)
     }
-}
-
-fn same_dir(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Finds BAR's write folder on this machine: `given` (`--bar-dir`) if any, else the running engine's, the remembered
@@ -117,7 +117,10 @@ pub fn choose(all: Vec<Candidate>, running: Vec<engine::RunningEngine>) -> Locat
         if chosen.is_none() && !matches!(c.source, Source::Default(_)) {
             chosen = Some(c.clone());
         }
-        if !found.iter().any(|f: &Candidate| same_dir(&f.path, &c.path)) {
+        if !found
+            .iter()
+            .any(|f: &Candidate| locate::same_path(&f.path, &c.path))
+        {
             found.push(c);
         }
     }

@@ -318,11 +318,7 @@ pub fn widget_state(dir: &std::path::Path) -> WidgetState {
                     path: c.path.clone(),
                     version,
                 },
-                Ordering::Equal
-                    if std::fs::read(&c.path).is_ok_and(|b| copies::same_as_bundled(&b)) =>
-                {
-                    WidgetState::Current(c.path.clone())
-                }
+                Ordering::Equal if c.bundled => WidgetState::Current(c.path.clone()),
                 Ordering::Equal => WidgetState::Changed(c.path.clone()),
             }
         }
