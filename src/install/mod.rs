@@ -134,6 +134,15 @@ pub fn choose(all: Vec<Candidate>, running: Vec<engine::RunningEngine>) -> Locat
     }
 }
 
+/// Installs or updates the widget in the folder `located` chose (`force`: also over a newer copy) and remembers the
+/// folder for the next time. The window and `widget install` both start here.
+pub fn install_widget(located: &Located, force: bool) -> Result<(PathBuf, Vec<copies::Installed>)> {
+    let dir = located.folder()?.to_owned();
+    let done = copies::install(&dir, force)?;
+    prefs::remember(&dir);
+    Ok((dir, done))
+}
+
 /// BAR's widget settings file in a write folder.
 pub fn byar_path(write_dir: &Path) -> PathBuf {
     write_dir.join("LuaUI").join("Config").join("BYAR.lua")

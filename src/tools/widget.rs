@@ -40,8 +40,8 @@ pub fn run(action: &Action, bar_dir: Option<PathBuf>) -> anyhow::Result<ExitCode
             })
         }
         Action::Install { enable, force } => {
-            let dir = located.folder()?.to_owned();
-            for done in install::copies::install(&dir, *force)? {
+            let (dir, installed) = install::install_widget(&located, *force)?;
+            for done in installed {
                 match done {
                     Installed::New(p) => println!("installed the widget: {}", p.display()),
                     Installed::Current(p) => println!("the widget is up to date: {}", p.display()),
@@ -63,7 +63,6 @@ pub fn run(action: &Action, bar_dir: Option<PathBuf>) -> anyhow::Result<ExitCode
                     ),
                 }
             }
-            install::prefs::remember(&dir);
             if *enable {
                 match install::enable(&located, &dir)? {
                     Enabled::Edited { backup } => {

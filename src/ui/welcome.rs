@@ -260,9 +260,7 @@ impl Welcome {
 }
 
 fn install_and_enable(located: &Located) -> anyhow::Result<String> {
-    let dir = located.folder()?.to_owned();
-    let done = copies::install(&dir, false)?;
-    install::prefs::remember(&dir);
+    let (dir, done) = install::install_widget(located, false)?;
     let mut msg = match done.first() {
         Some(copies::Installed::Newer { version, .. }) => {
             format!("BAR has a newer widget ({version}); kept it.")
