@@ -115,7 +115,7 @@ local config = {
 -- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
 local K = {
   WIDGET_NAME       = "export_livedata",
-  WIDGET_VERSION    = "1.2.0",
+  WIDGET_VERSION    = "1.2.1",
   OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_orders", "livedata_status" },
   DETAIL_LIST       = { "minimal", "standard", "comprehensive" },
   ORDERS_LIST       = { "auto", "on", "off" },
@@ -134,7 +134,6 @@ local K = {
   HEALTH_BAND       = 0.01,         -- within this share of the max health (at least 1 hit point)
   PROGRESS_BAND     = 0.01,         -- and within this much build progress sends nothing...
   RESEND_FRAMES     = 150,          -- ...unless the unit was last sent this many game frames ago (5 game seconds)
-  slowLooks         = 5,            -- looks a structure unchanged at its last look skips (unit rate - 1: once a second)
   THROTTLE_HOLD     = 2,            -- seconds (wall or game, the first to pass) between two throttle changes
   THROTTLE_RECOVER  = 5,            -- ... before the unit rate goes up again (SCHEMA.md, status `throttled`)
   STATUS_INTERVAL   = 10,           -- seconds between periodic status events
@@ -179,18 +178,23 @@ local snapAcc = 1
 local lastSnapClock = -math.huge
 local lastFrame = -1
 local mark = {}             -- unitID -> generation when last seen in GetAllUnits
-local order = {}            -- our own stable order of known units (false = tombstone)
+-- The round robin's own stable orders of known units: units that move, and structures (unit types that cannot move),
+-- each its own ring with its own cursor, so every snapshot looks at the same share of each whatever order they were
+-- made in (a block of a thousand structures built after the army would otherwise make some snapshots all army).
+-- ids: the units in order (false = tombstone); live: how many are not tombstones; lap: times the cursor wrapped.
+local rings = { { ids = {}, live = 0, tomb = 0, cursor = 1, lap = 0 }, { ids = {}, live = 0, tomb = 0, cursor = 1, lap = 0 } }
+local ringOf = {}           -- unitID -> its ring
 local known = 0             -- number of known units
-local tombstones = 0
 local gen = 0
-local cursor = 1
 local destroyedNow = {}     -- unitID -> true: UnitDestroyed call-in since last snapshot
-local posOf = {}            -- unitID -> index in order
+local posOf = {}            -- unitID -> index in its ring's ids
 local defStr = {}           -- unitID -> encoded def id, once known (a unit's type never changes)
 local candList, candN = {}, 0 -- ids that may have left the set (call-ins), checked first
 local ucache = {}           -- unitID -> the unit's cached text pieces and the values they were made from (encodeUnit)
 local addList, addN = {}, 0 -- ids that may have entered the set (call-ins)
-local sinceScan = 0         -- snapshots since the last full GetAllUnits scan
+-- the GetAllUnits scan: since: snapshots since the last one began; a full-view spectator's goes a slice a snapshot:
+-- list: its GetAllUnits table (false: none under way), pos: the next entry, marked: known units it found so far
+local scanState = { since = 0, list = false, pos = 1, marked = 0 }
 local pendDestroyed, pendHidden = {}, {}
 local dirty = {}            -- unitID -> true: send in the next snapshot
 local dirtyList = {}
@@ -1016,6 +1020,22 @@ end
 -- building's position (it never moves) only once: a building's refresh is one engine call, a mobile unit's two.
 local immobileDef = {} -- def id -> true for defs that never move (read once: UnitDefs goes through metatables)
 
+-- the unit's encoded def id (kept: a unit's type never changes) and whether that type never moves; nil while the
+-- engine does not say (a player's unidentified radar blip)
+local function defOf(id)
+  local ds = defStr[id]
+  if ds then return ds, immobileDef[tonumber(ds)] end
+  local defID = spGetUnitDefID(id)
+  if not defID then return nil, false end
+  ds = fmt("%d", defID)
+  defStr[id] = ds
+  if immobileDef[defID] == nil then
+    local ud = UnitDefs and UnitDefs[defID]
+    immobileDef[defID] = (ud and (ud.isImmobile or ud.isBuilding or (ud.speed or 0) == 0)) and true or false
+  end
+  return ds, immobileDef[defID]
+end
+
 -- (in a closure: the number helpers as its own upvalues; the main chunk is near Lua 5.1's 200 locals)
 local encodeUnit = (function()
 local IT, it, split = NUM.text, NUM.int, NUM.split
@@ -1077,20 +1097,7 @@ return function(parts, n, id, detail, lead, frame, since)
     x, y, z = x + 0.5, y + 0.5, z + 0.5
     x, y, z = x - x % 1, y - y % 1, z - z % 1 -- floor without three C calls (exact below 1e7)
   end
-  local ds = defStr[id]
-  if not ds then
-    local defID = spGetUnitDefID(id)
-    if defID then
-      ds = fmt("%d", defID)
-      defStr[id] = ds
-      if immobileDef[defID] == nil then
-        local ud = UnitDefs and UnitDefs[defID]
-        immobileDef[defID] = (ud and (ud.isImmobile or ud.isBuilding or (ud.speed or 0) == 0)) and true or false
-      end
-    else
-      ds = "null"
-    end
-  end
+  local ds = defStr[id] or defOf(id) or "null"
   local h, mh, _, _, bp = spGetUnitHealth(id)
   if h == nil and c and c[6] and view.full_view then return n end -- gone (a full view reads every unit's health)
   -- destroyed but still listed (the engine keeps it up to two frames): never send it; the next reconcile
@@ -1107,18 +1114,18 @@ return function(parts, n, id, detail, lead, frame, since)
     if not c then
       -- sized at once (integer keys filled out of order would go through the hash part and rehash)
       c = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false,
-        false, false, false, 0 }
+        false, false, false, false }
       c[13] = immobileDef[tonumber(ds)] or false
       ucache[id] = c
     elseif since and unchanged(c, since, team, ds, x, y, z, h, mh, bp) then
       -- nothing a reader needs: the cost follows what changes. A structure that did not change is looked at again
-      -- in a second (the round robin skips it until then): most of a late game's units cost almost nothing.
-      if c[13] then c[19] = K.slowLooks end
+      -- within a second (the round robin skips it until then): most of a late game's units cost almost nothing.
+      if c[13] then c[19] = true end
       return n
     end
-    -- ... c[17]: the build progress sent (false: finished), c[18]: the frame it was sent in, c[19]: round-robin
-    -- looks to skip
-    c[17], c[18], c[19] = (bp ~= nil and bp < 1 and bp == bp) and bp or false, frame, 0
+    -- ... c[17]: the build progress sent (false: finished), c[18]: the frame it was sent in, c[19]: true while a
+    -- structure was unchanged at its last look (the round robin then looks at it once a second)
+    c[17], c[18], c[19] = (bp ~= nil and bp < 1 and bp == bp) and bp or false, frame, false
     if c[6] ~= team or c[7] ~= ds then
       c[4], c[5], c[6], c[7] = fmt(',{"id":%d,"def_id":%s,"team":%d,"pos":{"x":', id, ds, team), false, team, ds
     end
@@ -1194,31 +1201,38 @@ end
 end)()
 
 local function resetUnitTracking()
-  mark, order, known, tombstones, gen, cursor = {}, {}, 0, 0, 0, 1
+  mark, known, gen = {}, 0, 0
+  for k = 1, 2 do rings[k] = { ids = {}, live = 0, tomb = 0, cursor = 1, lap = 0 } end
+  ringOf = {}
   posOf, defStr, sentSeq, ucache = {}, {}, {}, {}
   pendDestroyed, pendHidden = {}, {}
   destroyedNow, candList, candN, addList, addN = {}, {}, 0, {}, 0
-  sinceScan = 0
+  scanState.since, scanState.list, scanState.marked = 0, false, 0
   dirty, dirtyList = {}, {}
 end
 
 -- in place: a new table each refresh cycle was 16 KB of garbage at 1000 units
-local function compactOrder()
-  if tombstones == 0 then return end
-  local n, j = #order, 0
+local function compactRing(r)
+  if r.tomb == 0 then return end
+  local ids = r.ids
+  local n, j = #ids, 0
   for i = 1, n do
-    local id = order[i]
-    if id then j = j + 1; order[j] = id; posOf[id] = j end
+    local id = ids[i]
+    if id then j = j + 1; ids[j] = id; posOf[id] = j end
   end
-  for i = j + 1, n do order[i] = nil end
-  tombstones = 0
+  for i = j + 1, n do ids[i] = nil end
+  r.tomb = 0
 end
 
 local function removeUnit(id)
-  local i = posOf[id]
-  if i then order[i] = false end
+  local i, r = posOf[id], ringOf[id]
+  if i and r then
+    r.ids[i] = false
+    r.tomb, r.live = r.tomb + 1, r.live - 1
+  end
   posOf[id] = nil
-  tombstones = tombstones + 1
+  ringOf[id] = nil
+  if mark[id] == gen then scanState.marked = scanState.marked - 1 end
   mark[id] = nil
   sentSeq[id] = nil
   defStr[id] = nil
@@ -1232,10 +1246,15 @@ local newIdsBuf = {}
 
 local function addUnit(id, newIds, nn)
   nn = nn + 1; newIds[nn] = id
-  local o = #order + 1
-  order[o] = id
+  local _, still = defOf(id)
+  local r = rings[still and 2 or 1]
+  local o = #r.ids + 1
+  r.ids[o] = id
+  r.live = r.live + 1
   posOf[id] = o
+  ringOf[id] = r
   known = known + 1
+  if mark[id] ~= gen then scanState.marked = scanState.marked + 1 end
   mark[id] = gen
   return nn
 end
@@ -1243,11 +1262,13 @@ end
 -- Reconcile the tracked set with what the engine shows. Returns the new ids (a reused buffer) and their count.
 -- A full scan (GetAllUnits) runs on full snapshots and periodically (below); in between, the unit call-ins
 -- (created, destroyed, given/taken, entered/left LOS and radar) are applied, each checked against the engine.
--- Whatever the call-ins miss, the next scan catches: at most a refresh cycle later for a player, a game second for
--- a full-view spectator, who gets every unit call-in (GetAllUnits builds a new table of every unit, 16 KB of
--- garbage at 1000 units, and the scan frame is the costliest).
-local function reconcile(scan)
+-- Whatever the call-ins miss, the next scan catches: at most a refresh cycle later for a player, two game seconds
+-- for a full-view spectator, who gets every unit call-in (GetAllUnits builds a new table of every unit, 16 KB of
+-- garbage at 1000 units). sliced (a full view): between whole scans, go through a scan's list a slice a snapshot,
+-- a new one when `due`: the whole list in one frame made that frame the costliest.
+local function reconcile(scan, sliced, due)
   local newIds, nn = newIdsBuf, 0
+  local sc = scanState
   if not scan then
     for i = 1, addN do
       local id = addList[i]
@@ -1259,10 +1280,45 @@ local function reconcile(scan)
       local id = candList[i]
       if mark[id] and (destroyedNow[id] or spGetUnitTeam(id) == nil) then removeUnit(id) end
     end
+    if sliced and (sc.list or due) then
+      if not sc.list then
+        gen = gen + 1
+        sc.since, sc.list, sc.pos, sc.marked = 0, spGetAllUnits() or {}, 1, 0
+      end
+      local list, g = sc.list, gen
+      local last = sc.pos + floor(#list / config.rate) -- a game second for the whole list
+      if last > #list then last = #list end
+      for i = sc.pos, last do
+        local id = list[i]
+        local m = mark[id]
+        if m == nil then
+          -- listed when the scan began: it may have gone since (no team), or be dying
+          if not destroyedNow[id] and spGetUnitTeam(id) ~= nil and not SP.GetUnitIsDead(id) then
+            nn = addUnit(id, newIds, nn)
+          end
+        elseif m ~= g then
+          mark[id] = g
+          sc.marked = sc.marked + 1
+        end
+      end
+      sc.pos = last + 1
+      -- the list is done: a known unit it did not find (the units added since are marked) left without a call-in
+      if sc.pos > #list then
+        sc.list = false
+        for k = 1, 2 do
+          if sc.marked == known then break end
+          local ids = rings[k].ids
+          for i = 1, #ids do
+            local id = ids[i]
+            if id and mark[id] ~= g then removeUnit(id) end
+          end
+        end
+      end
+    end
     clearCandidates()
     return newIds, nn
   end
-  sinceScan = 0
+  sc.since, sc.list = 0, false
   local list = spGetAllUnits() or {}
   gen = gen + 1
   local g = gen
@@ -1292,9 +1348,11 @@ local function reconcile(scan)
       local m = mark[id]
       if m and m ~= g then removeUnit(id) end
     end
-    if n ~= known then
-      for i = 1, #order do
-        local id = order[i]
+    for k = 1, 2 do
+      if n == known then break end
+      local ids = rings[k].ids
+      for i = 1, #ids do
+        local id = ids[i]
         if id and mark[id] ~= g then removeUnit(id) end
       end
     end
@@ -1356,27 +1414,33 @@ local function buildSnapshot(frame)
     return n, true
   end
   local full = forceFull
-  sinceScan = sinceScan + 1
-  -- a full-view spectator gets every unit call-in: a scan once a second is enough; a player gets no UnitDestroyed
-  -- for enemies, which only the scan removes, so it scans once per refresh cycle
-  local newIds, nn = reconcile(full or sinceScan >= (view.full_view and config.rate or floor(config.rate / unitHz())))
+  scanState.since = scanState.since + 1
+  -- a full-view spectator gets every unit call-in: a scan once a second is enough, a slice of it each snapshot; a
+  -- player gets no UnitDestroyed for enemies, which only the scan removes, so it scans whole once per refresh cycle
+  local fv = view.full_view
+  local due = scanState.since >= (fv and config.rate or floor(config.rate / unitHz()))
+  local newIds, nn = reconcile(full or (due and not fv), fv, due)
   local s = seq
   if not full then
     local rate = config.rate
-    local perSnap = (#order - tombstones) * unitHz() / rate
+    local perSnap = known * unitHz() / rate
     if perSnap >= known then full = true end
   end
   n = n + 1
   parts[n] = full and '],"units_full":true,"units":[' or '],"units_full":false,"units":['
   local first = n + 1
   if full then
-    compactOrder()
-    for i = 1, #order do
-      local id = order[i]
-      sentSeq[id] = s
-      n = encodeUnit(parts, n, id, detail, n < first, frame)
+    for k = 1, 2 do
+      local r = rings[k]
+      compactRing(r)
+      local ids = r.ids
+      for i = 1, #ids do
+        local id = ids[i]
+        sentSeq[id] = s
+        n = encodeUnit(parts, n, id, detail, n < first, frame)
+      end
+      r.cursor = 1
     end
-    cursor = 1
     for i = #pendDestroyed, 1, -1 do pendDestroyed[i] = nil end
     for i = #pendHidden, 1, -1 do pendHidden[i] = nil end
     clearDirty()
@@ -1396,37 +1460,40 @@ local function buildSnapshot(frame)
       end
     end
     clearDirty()
-    local total = #order
     local since = frame - K.RESEND_FRAMES
-    K.slowLooks = unitHz() - 1
-    local k = floor(known * unitHz() / config.rate) + 1
-    local c = cursor
-    local taken = 0
-    while taken < k do
-      if c > total then
-        compactOrder()
-        total = #order
-        c = 1
-        if total == 0 then break end
-      end
-      local id = order[c]
-      c = c + 1
-      if id then
-        taken = taken + 1
-        if sentSeq[id] ~= s then
-          sentSeq[id] = s
-          local c = ucache[id]
-          local wait = c and c[19]
-          if wait and wait > 0 then
-            c[19] = wait - 1 -- a structure unchanged at its last look: no engine call until its turn
-          else
-            n = encodeUnit(parts, n, id, detail, n < first, frame, since)
+    local hz = unitHz()
+    -- each ring: its share of this snapshot, so that the ring goes round unitHz() times a game second
+    for ri = 1, 2 do
+      local r = rings[ri]
+      local ids, live = r.ids, r.live
+      local total = #ids
+      local k = floor(live * hz / config.rate) + 1
+      local c, lap = r.cursor, r.lap
+      local taken, wraps = 0, 0
+      while taken < k and taken < live do
+        if c > total then
+          compactRing(r)
+          total = #ids
+          c, lap, wraps = 1, lap + 1, wraps + 1
+          if total == 0 or wraps > 1 then break end -- (a live count gone wrong never loops for ever)
+        end
+        local id = ids[c]
+        c = c + 1
+        if id then
+          taken = taken + 1
+          if sentSeq[id] ~= s then
+            sentSeq[id] = s
+            local uc = ucache[id]
+            -- a structure unchanged at its last look: looked at in one lap of unitHz(), its own by its id, so each
+            -- lap looks at a share of them (all in the same lap made one snapshot in six costly)
+            if not (uc and uc[19] and (lap + id) % hz ~= 0) then
+              n = encodeUnit(parts, n, id, detail, n < first, frame, since)
+            end
           end
         end
       end
-      if taken >= known then break end
+      r.cursor, r.lap = c, lap % 3600 -- small: exact in floats (3600 is a multiple of every unit rate)
     end
-    cursor = c
   end
   n = n + 1
   parts[n] = "]"

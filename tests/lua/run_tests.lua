@@ -451,6 +451,90 @@ test("cost follows change: unchanged units are sent once in 5 game seconds, chan
   ctx.close()
 end)
 
+-- SCHEMA.md, unit sets: a structure unchanged at its last look is looked at again within a game second, and the round
+-- robin spreads those looks (and the moving units') evenly over the snapshots: a late game's many structures, all
+-- looked at in the same snapshots, made those snapshots the costliest. The test's clock: the fake engine's frames.
+test("structures are looked at within every game second, a share of them in each snapshot; changes sent within it", function()
+  local reads, frameOf = {}, nil
+  local ctx = setup({ units = 400, seed = 5, before = function(E)
+    E.Spring.GetTeamUnitsByDefs = nil -- no HUD walk: its reads of economy buildings would count too
+    local gh = E.Spring.GetUnitHealth
+    E.Spring.GetUnitHealth = function(id)
+      if frameOf then
+        local r = reads[id]
+        if not r then r = {}; reads[id] = r end
+        r[#r + 1] = frameOf
+      end
+      return gh(id)
+    end
+  end })
+  local E = ctx.E
+  ctx.run(60)
+  E.frozen = true -- nothing changes from here on
+  ctx.run(40)     -- every structure found unchanged at a look
+  local from = E.frame + 1
+  frameOf = from
+  ctx.run(90, function() frameOf = E.frame + 1 end)
+  frameOf = nil
+  local to = E.frame
+  local structures, mobiles, perFrame, mobPerFrame = 0, 0, {}, {}
+  for _, tu in ipairs(E:truth().units) do
+    local u = E.units[tu.id]
+    local r = reads[tu.id] or {}
+    if u.bp >= 1 and not u.mobile then
+      structures = structures + 1
+      -- never 30 frames (a game second) or more without a look
+      local last = from - 1
+      for _, f in ipairs(r) do
+        check(f - last <= 30, "structure %d: no look in frames %d..%d", tu.id, last + 1, f - 1)
+        last = f
+        perFrame[f] = (perFrame[f] or 0) + 1
+      end
+      check(to - last < 30, "structure %d: no look after frame %d (to %d)", tu.id, last, to)
+      check(#r <= 4 * 2, "structure %d looked at %d times in 3 s", tu.id, #r)
+    elseif u.bp >= 1 then
+      mobiles = mobiles + 1
+      for _, f in ipairs(r) do mobPerFrame[f] = (mobPerFrame[f] or 0) + 1 end
+    end
+  end
+  check(structures >= 60 and mobiles >= 60, "structures %d, mobile units %d", structures, mobiles)
+  -- evenly: every frame looks at about structures/30 of them and mobiles/5 of those (the round robin's share plus
+  -- one per ring), never a burst of all
+  local sShare, mShare = math.ceil(structures / 30), math.ceil(mobiles / 5)
+  for f = from, to do
+    check((perFrame[f] or 0) <= 2 * sShare + 2, "frame %d looked at %d structures (share %d)", f, perFrame[f] or 0,
+      sShare)
+    check((perFrame[f] or 0) >= 1, "frame %d looked at no structure", f)
+    check((mobPerFrame[f] or 0) <= mShare * 3 / 2 + 2 and (mobPerFrame[f] or 0) >= mShare / 2,
+      "frame %d looked at %d mobile units (share %d)", f, mobPerFrame[f] or 0, mShare)
+  end
+  -- a change to a structure reaches the reader within a game second
+  local sid
+  for _, tu in ipairs(E:truth().units) do
+    local u = E.units[tu.id]
+    if u.bp >= 1 and not u.mobile and u.health > u.maxHealth * 0.5 then sid = tu.id; break end
+  end
+  check(sid, "a healthy structure")
+  local u = E.units[sid]
+  u.health = u.health - u.maxHealth * 0.2
+  local r = ctx.reader()
+  local first = #r.msgs
+  ctx.run(30)
+  r = ctx.reader()
+  noErrors(r)
+  local sent = 0
+  for i = first + 1, #r.msgs do
+    local m = r.msgs[i]
+    if m.type == "snapshot" then
+      for _, su in ipairs(m.units) do if su.id == sid then sent = sent + 1 end end
+    end
+  end
+  eq(sent, 1, "a structure damaged by 20% sent within a game second")
+  check(math.abs(r.units[sid].health.current - u.health) <= tol(u.health), "its health")
+  compareTruth(r, E)
+  ctx.close()
+end)
+
 -- a unit that is not dying (the fake engine, like the real one, keeps dying units listed for two frames)
 local function livingUnit(E, from)
   for i = from or 1, #E.order do
@@ -531,6 +615,52 @@ test("dying units stay listed two frames with GetUnitIsDead (as in Spring 106): 
   check(#E.deaths > 50, "deaths: %d", #E.deaths)
   eq(missed, 0, "deaths never reported as destroyed (of " .. #E.deaths .. ")")
   noWidgetErrors(E)
+  ctx.close()
+end)
+
+-- A full-view spectator gets every unit call-in; its GetAllUnits scan (once a game second, gone through a slice a
+-- snapshot: the whole list in one frame made that frame the costliest) only catches what the call-ins missed
+test("full view: units that appear or vanish without a call-in are caught by the scan within two game seconds", function()
+  local calls = 0
+  local ctx = setup({ units = 300, seed = 7, before = function(E)
+    local ga = E.Spring.GetAllUnits
+    E.Spring.GetAllUnits = function(...) calls = calls + 1; return ga(...) end
+  end })
+  local E = ctx.E
+  ctx.run(60)
+  E.frozen = true
+  local added, gone = {}, {}
+  for i = 1, 5 do
+    local n = #E.callins
+    added[i] = E:spawn(i % 2, nil, true)
+    for k = #E.callins, n + 1, -1 do E.callins[k] = nil end -- no UnitCreated, no UnitFinished
+  end
+  local from = 1
+  while #gone < 5 do
+    local id = livingUnit(E, from)
+    local d = E.defs[E.units[id].def]
+    if not (d.isBuilder or d.isFactory or E.units[id].builtBy or E.units[id].building) then
+      E:remove(id) -- no UnitDestroyed
+      E.count = E.count - 1
+      gone[#gone + 1] = id
+    end
+    from = (E.index[id] or from) + 1
+  end
+  calls = 0
+  ctx.run(60)
+  check(calls >= 1 and calls <= 3, "GetAllUnits called %d times in 2 game seconds", calls)
+  local r = ctx.reader()
+  noErrors(r)
+  for _, id in ipairs(added) do check(r.units[id], "unit %d (no call-in) in the reader's set", id) end
+  for _, id in ipairs(gone) do check(not r.units[id], "unit %d (gone without a call-in) still in the reader's set", id) end
+  -- the same set as the engine's (values may differ within the dead band: see SCHEMA.md)
+  local n, m = 0, 0
+  for _, tu in ipairs(E:truth().units) do
+    n = n + 1
+    check(r.units[tu.id], "unit %d missing from reader", tu.id)
+  end
+  for _ in pairs(r.units) do m = m + 1 end
+  eq(m, n, "units in the reader's set")
   ctx.close()
 end)
 
