@@ -141,15 +141,15 @@ fn record_then_summary_round_trip() {
         ] {
             assert!(got[key].as_f64().is_some(), "{key} in {got}");
         }
-        assert_eq!(got["damage_dealt"].as_f64(), want.damage_dealt);
+        assert_eq!(got["damage_dealt"].as_f64(), want.hud.damage_dealt);
         assert_eq!(
             got["units_killed"].as_u64(),
-            want.units_killed.map(u64::from)
+            want.hud.units_killed.map(u64::from)
         );
-        assert_eq!(got["metal_produced"].as_f64(), want.metal_produced);
+        assert_eq!(got["metal_produced"].as_f64(), want.hud.metal_produced);
         assert_eq!(
             got["damage_efficiency"].as_f64().map(|v| (v * 1e6).round()),
-            want.damage_efficiency.map(|v| (v * 1e6).round())
+            want.hud.damage_efficiency.map(|v| (v * 1e6).round())
         );
         assert_eq!(
             got["player"]["country"].as_str(),
