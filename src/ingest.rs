@@ -32,7 +32,7 @@ pub enum ItemKind<T> {
     Parsed(T),
 }
 
-/// Threads that parse: every core the process may use.
+/// Threads that parse: every core the process may use. With one, the caller's thread parses between reads.
 pub fn parse_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -56,8 +56,24 @@ fn for_each_capped<T: Send>(
     parse: fn(&[u8]) -> T,
     mut f: impl FnMut(Item<'_, T>) -> bool,
 ) -> io::Result<()> {
-    let threads = threads.max(1);
     let mut lines = Lines::new(reader, cap);
+    if threads <= 1 {
+        // One thread: the caller's. Another thread would only take turns with it on the same core.
+        let mut spare = Vec::new();
+        loop {
+            let mut batch = lines.next_batch(std::mem::take(&mut spare))?;
+            if batch.slots.is_empty() {
+                return Ok(());
+            }
+            for slot in &mut batch.slots {
+                parse_slot(slot, &batch.bytes, parse);
+            }
+            match hand_on_batch(batch, &mut f) {
+                Some(bytes) => spare = bytes,
+                None => return Ok(()),
+            }
+        }
+    }
     std::thread::scope(|s| {
         let mut parsing: Option<std::thread::ScopedJoinHandle<'_, Batch<T>>> = None;
         let mut spare = Vec::new();
@@ -99,6 +115,11 @@ fn hand_on<T>(
     let batch = parsing
         .join()
         .map_err(|_| io::Error::other("a parsing thread panicked"))?;
+    Ok(hand_on_batch(batch, f))
+}
+
+/// Gives a parsed batch's lines to `f`, in order; its buffer back, or `None` when `f` asked to stop.
+fn hand_on_batch<T>(batch: Batch<T>, f: &mut impl FnMut(Item<'_, T>) -> bool) -> Option<Vec<u8>> {
     for slot in batch.slots {
         let item = Item {
             number: slot.number,
@@ -106,10 +127,10 @@ fn hand_on<T>(
             kind: slot.kind,
         };
         if !f(item) {
-            return Ok(None);
+            return None;
         }
     }
-    Ok(Some(batch.bytes))
+    Some(batch.bytes)
 }
 
 /// A chunk of the file and its lines.
@@ -381,6 +402,12 @@ mod tests {
     /// A pipe or a recording still being written: lines go on as they arrive, not once a whole chunk is there.
     #[test]
     fn lines_from_a_pipe_go_on_before_a_chunk_fills() {
+        for threads in [1, 2] {
+            pipe_with(threads);
+        }
+    }
+
+    fn pipe_with(threads: usize) {
         struct Pipe(std::sync::mpsc::Receiver<Vec<u8>>);
         impl Read for Pipe {
             fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -397,7 +424,7 @@ mod tests {
         let reader = std::thread::spawn(move || {
             for_each(
                 Pipe(pipe),
-                2,
+                threads,
                 |l: &[u8]| l.to_vec(),
                 |item| {
                     if let ItemKind::Parsed(line) = item.kind {
