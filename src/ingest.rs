@@ -32,7 +32,7 @@ pub enum ItemKind<T> {
     Parsed(T),
 }
 
-/// Threads that parse: every core the process may use.
+/// Threads that parse: every core the process may use. With one, the caller's thread parses between reads.
 pub fn parse_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -56,31 +56,47 @@ fn for_each_capped<T: Send>(
     parse: fn(&[u8]) -> T,
     mut f: impl FnMut(Item<'_, T>) -> bool,
 ) -> io::Result<()> {
-    let threads = threads.max(1);
     let mut lines = Lines::new(reader, cap);
+    if threads <= 1 {
+        // One thread: the caller's. Another thread would only take turns with it on the same core.
+        let mut spare = Vec::new();
+        loop {
+            let mut batch = lines.next_batch(std::mem::take(&mut spare))?;
+            if batch.slots.is_empty() {
+                return Ok(());
+            }
+            for slot in &mut batch.slots {
+                parse_slot(slot, &batch.bytes, parse);
+            }
+            match hand_on_batch(batch, &mut f) {
+                Some(bytes) => spare = bytes,
+                None => return Ok(()),
+            }
+        }
+    }
     std::thread::scope(|s| {
         let mut parsing: Option<std::thread::ScopedJoinHandle<'_, Batch<T>>> = None;
         let mut spare = Vec::new();
         loop {
+            // After a short read (a pipe, a recording still being written) the next read may wait for the writer:
+            // the lines already read go on first.
+            if lines.waiting
+                && let Some(prev) = parsing.take()
+            {
+                match hand_on(prev, &mut f)? {
+                    Some(bytes) => spare = bytes,
+                    None => return Ok(()),
+                }
+            }
             let batch = lines.next_batch(std::mem::take(&mut spare))?;
             let done = batch.slots.is_empty();
             let next = (!done).then(|| s.spawn(move || parse_batch(batch, threads, parse)));
             if let Some(prev) = parsing.take() {
-                let batch = prev
-                    .join()
-                    .map_err(|_| io::Error::other("a parsing thread panicked"))?;
-                for slot in batch.slots {
-                    let item = Item {
-                        number: slot.number,
-                        line: &batch.bytes[slot.range],
-                        kind: slot.kind,
-                    };
-                    if !f(item) {
-                        // Let the batch being parsed finish (the scope waits for it) and stop.
-                        return Ok(());
-                    }
+                match hand_on(prev, &mut f)? {
+                    Some(bytes) => spare = bytes,
+                    // Let the batch being parsed finish (the scope waits for it) and stop.
+                    None => return Ok(()),
                 }
-                spare = batch.bytes;
             }
             parsing = next;
             if done {
@@ -88,6 +104,33 @@ fn for_each_capped<T: Send>(
             }
         }
     })
+}
+
+/// Waits for a batch's parse and gives its lines to `f`, in order; its buffer back for reuse, or `None` when `f`
+/// asked to stop.
+fn hand_on<T>(
+    parsing: std::thread::ScopedJoinHandle<'_, Batch<T>>,
+    f: &mut impl FnMut(Item<'_, T>) -> bool,
+) -> io::Result<Option<Vec<u8>>> {
+    let batch = parsing
+        .join()
+        .map_err(|_| io::Error::other("a parsing thread panicked"))?;
+    Ok(hand_on_batch(batch, f))
+}
+
+/// Gives a parsed batch's lines to `f`, in order; its buffer back, or `None` when `f` asked to stop.
+fn hand_on_batch<T>(batch: Batch<T>, f: &mut impl FnMut(Item<'_, T>) -> bool) -> Option<Vec<u8>> {
+    for slot in batch.slots {
+        let item = Item {
+            number: slot.number,
+            line: &batch.bytes[slot.range],
+            kind: slot.kind,
+        };
+        if !f(item) {
+            return None;
+        }
+    }
+    Some(batch.bytes)
 }
 
 /// A chunk of the file and its lines.
@@ -113,6 +156,8 @@ struct Lines<R> {
     skipping: Option<usize>,
     number: u64,
     eof: bool,
+    /// The last read came back short: more may only come when the writer writes.
+    waiting: bool,
 }
 
 impl<R: Read> Lines<R> {
@@ -124,6 +169,7 @@ impl<R: Read> Lines<R> {
             skipping: None,
             number: 0,
             eof: false,
+            waiting: false,
         }
     }
 
@@ -135,7 +181,7 @@ impl<R: Read> Lines<R> {
             buf.append(&mut self.carry);
             let start = buf.len();
             if !self.eof {
-                self.fill(&mut buf, start + CHUNK_BYTES)?;
+                self.fill(&mut buf, start, start + CHUNK_BYTES)?;
             }
             let mut line_start = 0;
             let mut from = start;
@@ -183,14 +229,35 @@ impl<R: Read> Lines<R> {
         });
     }
 
-    /// Reads until `buf` holds `want` bytes or the input ends (`read_to_end` on a `take` reads up to its limit,
-    /// retrying interrupted reads, and stops short only at the end of the input).
-    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
-        let missing = want.saturating_sub(buf.len());
-        buf.reserve(missing);
-        let n = (&mut self.reader).take(missing as u64).read_to_end(buf)?;
-        self.eof = n < missing;
-        Ok(())
+    /// Reads until `buf` holds `want` bytes, or the input ends, or a read came back short with a whole line in
+    /// `buf` after `start`: a file fills whole chunks, while a pipe or a recording still being written (a short
+    /// read: nothing more for now) hands on the lines it has instead of waiting for a full chunk.
+    fn fill(&mut self, buf: &mut Vec<u8>, start: usize, want: usize) -> io::Result<()> {
+        let mut filled = buf.len();
+        buf.resize(want.max(filled), 0);
+        self.waiting = false;
+        let result = loop {
+            if filled >= want {
+                break Ok(());
+            }
+            let n = match self.reader.read(&mut buf[filled..want]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e),
+            };
+            let from = filled;
+            filled += n;
+            if n == 0 {
+                self.eof = true;
+                break Ok(());
+            }
+            if filled < want && memchr::memchr(b'\n', &buf[from.max(start)..filled]).is_some() {
+                self.waiting = true;
+                break Ok(());
+            }
+        };
+        buf.truncate(filled);
+        result
     }
 }
 
@@ -330,6 +397,59 @@ mod tests {
             assert_eq!(n, want[i].len(), "line {number}");
             assert_eq!(too_long, want[i].len() > 100, "line {number}");
         }
+    }
+
+    /// A pipe or a recording still being written: lines go on as they arrive, not once a whole chunk is there.
+    #[test]
+    fn lines_from_a_pipe_go_on_before_a_chunk_fills() {
+        for threads in [1, 2] {
+            pipe_with(threads);
+        }
+    }
+
+    fn pipe_with(threads: usize) {
+        struct Pipe(std::sync::mpsc::Receiver<Vec<u8>>);
+        impl Read for Pipe {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                // Blocks like a pipe until the writer sends more; the writer hanging up is the end.
+                let Ok(bytes) = self.0.recv() else {
+                    return Ok(0);
+                };
+                out[..bytes.len()].copy_from_slice(&bytes);
+                Ok(bytes.len())
+            }
+        }
+        let (writer, pipe) = std::sync::mpsc::channel();
+        let (seen_tx, seen) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for_each(
+                Pipe(pipe),
+                threads,
+                |l: &[u8]| l.to_vec(),
+                |item| {
+                    if let ItemKind::Parsed(line) = item.kind {
+                        let _ = seen_tx.send(line);
+                    }
+                    true
+                },
+            )
+        });
+        // Each line must come out while the writer still holds the pipe open (the guard only ends a hang).
+        let guard = std::time::Duration::from_secs(120);
+        writer.send(b"one\n".to_vec()).expect("send");
+        assert_eq!(
+            seen.recv_timeout(guard).expect("first line, pipe open"),
+            b"one"
+        );
+        writer.send(b"tw".to_vec()).expect("send");
+        writer.send(b"o\nthree".to_vec()).expect("send");
+        assert_eq!(
+            seen.recv_timeout(guard).expect("second line, pipe open"),
+            b"two"
+        );
+        drop(writer);
+        assert_eq!(seen.recv_timeout(guard).expect("last line"), b"three");
+        reader.join().expect("reader thread").expect("read");
     }
 
     #[test]

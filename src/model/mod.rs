@@ -19,7 +19,7 @@ pub use game::{Applied, Game, GameInfo, GameOver, SERIES_POINTS_BUDGET};
 pub use hub::{Hub, LineTap};
 pub use names::{MAX_NAME_CHARS, MAX_RENAMES, Names};
 pub use series::{DEFAULT_CAPACITY as SERIES_CAPACITY, Sample, Series, reduce};
-pub use team::{TEAM_PALETTE, Team, TeamSeries, TeamStats};
+pub use team::{HudTotals, TEAM_PALETTE, Team, TeamSeries, TeamStats};
 
 pub use crate::protocol::{Health, Resource, Unit, Vec3};
 

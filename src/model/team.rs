@@ -34,6 +34,20 @@ pub struct Team {
     pub stats: TeamStats,
 }
 
+/// The Spectator HUD's totals of a team (protocol 1.1): each `None` where the sender does not report it (a 1.0
+/// sender, or an enemy's values in a player's view).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct HudTotals {
+    pub damage_dealt: Option<f64>,
+    pub damage_received: Option<f64>,
+    /// Dealt per hundred received.
+    pub damage_efficiency: Option<f64>,
+    pub units_killed: Option<u32>,
+    pub units_died: Option<u32>,
+    pub metal_produced: Option<f64>,
+    pub energy_produced: Option<f64>,
+}
+
 /// One sample per game second (thinned in long games, see [`Series`]).
 #[derive(Debug, Clone, Default)]
 pub struct TeamSeries {
@@ -288,6 +302,19 @@ impl Team {
         match (self.damage_dealt, self.damage_received) {
             (Some(d), Some(r)) if r > 0.0 => Some(d * 100.0 / r),
             _ => None,
+        }
+    }
+
+    /// The Spectator HUD's combat and production totals, as the pages and the report show them.
+    pub fn hud_totals(&self) -> HudTotals {
+        HudTotals {
+            damage_dealt: self.damage_dealt,
+            damage_received: self.damage_received,
+            damage_efficiency: self.damage_efficiency(),
+            units_killed: self.units_killed,
+            units_died: self.units_died,
+            metal_produced: self.metal.and_then(|m| m.produced),
+            energy_produced: self.energy.and_then(|e| e.produced),
         }
     }
 

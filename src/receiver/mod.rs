@@ -396,9 +396,7 @@ where
     F: Fn(ReceiverEvent) -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let conn = peer.conn;
-    let max_line = config.max_line;
-    let mut framer = LineFramer::new(max_line);
+    let mut framer = LineFramer::new(config.max_line);
     let mut line_no = 0u64;
     let mut bad_in_a_row = 0u32;
     let mut proven = false;
@@ -429,37 +427,21 @@ where
             Err(e) => return Ending::Lost(format!("read error: {e}")),
         };
         line_no += 1;
-        let ev = match frame {
-            Frame::Eof => return Ending::Clean,
-            Frame::TruncatedAtEof { bytes } => {
-                let _ = emit(ReceiverEvent::BadLine {
-                    conn,
-                    line: line_no,
-                    error: format!(
-                        "connection closed in the middle of a line ({bytes} bytes dropped)"
-                    ),
-                    bytes,
-                })
-                .await;
-                return Ending::Lost("closed mid-line".to_owned());
+        let ev = match frame_event(peer, line_no, frame, &framer, config) {
+            Step::Event(ev) => ev,
+            Step::Skip => continue,
+            Step::End(ending, last) => {
+                if let Some(ev) = last {
+                    let _ = emit(ev).await;
+                }
+                return ending;
             }
-            Frame::Oversize { seen } => ReceiverEvent::BadLine {
-                conn,
-                line: line_no,
-                error: format!("line longer than the {max_line}-byte cap ({seen}+ bytes): skipped"),
-                bytes: seen,
-            },
-            Frame::Line => match line_event(peer, line_no, framer.line(), config) {
-                Line::Blank => continue,
-                Line::WrongToken => return Ending::Refused,
-                Line::Event(ev) => ev,
-            },
         };
         if matches!(&ev, ReceiverEvent::Message { msg, .. } if matches!(**msg, Message::Hello(_))) {
             // With a token, the peer is announced only now that its hello has passed the check.
             if config.token.is_some() && !announced.load(Ordering::Relaxed) {
                 if !emit(ReceiverEvent::Connected {
-                    conn,
+                    conn: peer.conn,
                     peer: peer.addr,
                 })
                 .await
@@ -473,14 +455,7 @@ where
                 peer.permit.prove();
             }
         }
-        if let ReceiverEvent::BadLine { line, error, .. } = &ev {
-            bad_in_a_row += 1;
-            if let Ok(mut log) = peer.bad_lines.lock() {
-                log.warn(|| format!("receiver: {} line {line}: {error}", peer.addr));
-            }
-        } else {
-            bad_in_a_row = 0;
-        }
+        bad_in_a_row = count_bad(peer, &ev, bad_in_a_row);
         // Before a token-checked hello, nothing of the peer reaches the consumer.
         if announced.load(Ordering::Relaxed) && !emit(ev).await {
             return Ending::Abandoned;
@@ -491,6 +466,62 @@ where
             ));
         }
     }
+}
+
+/// What the reader does with one framed line.
+enum Step {
+    Event(ReceiverEvent),
+    /// A blank line.
+    Skip,
+    /// The connection ends, after this last event when there is one.
+    End(Ending, Option<ReceiverEvent>),
+}
+
+fn frame_event(
+    peer: &Peer,
+    line_no: u64,
+    frame: Frame,
+    framer: &LineFramer,
+    config: &ReceiverConfig,
+) -> Step {
+    let conn = peer.conn;
+    match frame {
+        Frame::Eof => Step::End(Ending::Clean, None),
+        Frame::TruncatedAtEof { bytes } => Step::End(
+            Ending::Lost("closed mid-line".to_owned()),
+            Some(ReceiverEvent::BadLine {
+                conn,
+                line: line_no,
+                error: format!("connection closed in the middle of a line ({bytes} bytes dropped)"),
+                bytes,
+            }),
+        ),
+        Frame::Oversize { seen } => Step::Event(ReceiverEvent::BadLine {
+            conn,
+            line: line_no,
+            error: format!(
+                "line longer than the {}-byte cap ({seen}+ bytes): skipped",
+                config.max_line
+            ),
+            bytes: seen,
+        }),
+        Frame::Line => match line_event(peer, line_no, framer.line(), config) {
+            Line::Blank => Step::Skip,
+            Line::WrongToken => Step::End(Ending::Refused, None),
+            Line::Event(ev) => Step::Event(ev),
+        },
+    }
+}
+
+/// Bad lines in a row after `ev`; each is logged (rate-limited per peer).
+fn count_bad(peer: &Peer, ev: &ReceiverEvent, in_a_row: u32) -> u32 {
+    let ReceiverEvent::BadLine { line, error, .. } = ev else {
+        return 0;
+    };
+    if let Ok(mut log) = peer.bad_lines.lock() {
+        log.warn(|| format!("receiver: {} line {line}: {error}", peer.addr));
+    }
+    in_a_row + 1
 }
 
 /// What one line of a connection becomes.

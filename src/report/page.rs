@@ -755,13 +755,14 @@ fn totals(h: &mut String, s: &Summary, teams: &[&Team]) {
             ts.avg_energy_income,
             metal_text(ts.final_army_value),
             metal_text(ts.peak_army_value),
-            n(ts.damage_dealt),
-            n(ts.damage_received),
-            ts.damage_efficiency
+            n(ts.hud.damage_dealt),
+            n(ts.hud.damage_received),
+            ts.hud
+                .damage_efficiency
                 .map_or_else(|| "–".to_owned(), |e| format!("{e:.0} %")),
-            i(ts.units_killed),
-            i(ts.units_died),
-            n(ts.metal_produced),
+            i(ts.hud.units_killed),
+            i(ts.hud.units_died),
+            n(ts.hud.metal_produced),
             n(ts.metal_used),
             n(ts.metal_excess),
             n(ts.metal_reclaimed),

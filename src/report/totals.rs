@@ -1,6 +1,6 @@
 //! The totals of a game, per team, from the model: what `summary` prints and the report's page shows.
 
-use crate::model::{Game, Team};
+use crate::model::{Game, HudTotals, Team};
 use crate::protocol::Category;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -38,14 +38,8 @@ pub struct TeamSummary {
     /// an enemy's values in a player's view).
     pub faction: Option<String>,
     pub player: Option<PlayerSummary>,
-    pub damage_dealt: Option<f64>,
-    pub damage_received: Option<f64>,
-    /// Dealt per hundred received, as the HUD shows it.
-    pub damage_efficiency: Option<f64>,
-    pub units_killed: Option<u32>,
-    pub units_died: Option<u32>,
-    pub metal_produced: Option<f64>,
-    pub energy_produced: Option<f64>,
+    #[serde(flatten)]
+    pub hud: HudTotals,
     pub metal_used: Option<f64>,
     pub energy_used: Option<f64>,
     pub metal_excess: Option<f64>,
@@ -92,13 +86,7 @@ pub fn from_game(game: &Game, games_in_file: u32, unreadable_lines: u64) -> Summ
         lost: per_category(&t.stats.lost),
         faction: t.faction.clone(),
         player: player_summary(t),
-        damage_dealt: t.damage_dealt,
-        damage_received: t.damage_received,
-        damage_efficiency: t.damage_efficiency(),
-        units_killed: t.units_killed,
-        units_died: t.units_died,
-        metal_produced: t.metal.and_then(|m| m.produced),
-        energy_produced: t.energy.and_then(|e| e.produced),
+        hud: t.hud_totals(),
         metal_used: t.metal.and_then(|m| m.used),
         energy_used: t.energy.and_then(|e| e.used),
         metal_excess: t.metal.and_then(|m| m.excess),

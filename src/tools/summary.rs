@@ -172,7 +172,9 @@ pub fn render(s: &Summary) -> String {
     }
     // The Spectator HUD's totals, when the recording has them (protocol 1.1).
     let has_hud = s.teams.iter().any(|t| {
-        t.damage_dealt.is_some() || t.units_killed.is_some() || t.metal_produced.is_some()
+        t.hud.damage_dealt.is_some()
+            || t.hud.units_killed.is_some()
+            || t.hud.metal_produced.is_some()
     });
     if has_hud {
         let n = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
@@ -194,13 +196,13 @@ pub fn render(s: &Summary) -> String {
             out += &format!(
                 "{:<20} {:>9} {:>9} {:>6} {:>6} {:>6} {:>10} {:>10} {:>9} {:>9}\n",
                 t.name,
-                n(t.damage_dealt),
-                n(t.damage_received),
-                n(t.damage_efficiency),
-                i(t.units_killed),
-                i(t.units_died),
-                n(t.metal_produced),
-                n(t.energy_produced),
+                n(t.hud.damage_dealt),
+                n(t.hud.damage_received),
+                n(t.hud.damage_efficiency),
+                i(t.hud.units_killed),
+                i(t.hud.units_died),
+                n(t.hud.metal_produced),
+                n(t.hud.energy_produced),
                 n(t.metal_reclaimed),
                 n(t.metal_converted)
             );

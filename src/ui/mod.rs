@@ -3,20 +3,25 @@
 //! Data flows one way: socket -> receiver -> channel -> [`app`] drains into the `Feed` -> panels read the model.
 //! The UI never touches sockets; the receiver only wakes egui.
 //!
-//! One small file per job: [`app`] (frame loop), [`settings`] (persisted settings + their window), [`window`]
-//! (viewport, background, drag/resize), [`tray`], [`theme`] (colors, numbers), and one file per panel.
+//! One small file per job: [`app`] (the frame), [`pipeline`] (the station and built-in sender the window runs),
+//! [`settings`] (the persisted settings and their store), [`settings_sync`] (edits to apply and save),
+//! [`window_state`] (tray, click-through, visibility), [`window`] (viewport, background, drag/resize), [`theme`]
+//! (look, colors, numbers), and one file per panel under [`panels`] (the settings window among them).
 
 pub mod app;
 pub mod demo;
 pub mod panels;
+pub mod pipeline;
 pub mod renderer;
 pub mod repaint;
 pub mod report_button;
 pub mod settings;
+pub mod settings_sync;
 pub mod theme;
 pub mod tray;
 pub mod welcome;
 pub mod window;
+pub mod window_state;
 
 use crate::senders::Speed;
 use std::path::PathBuf;

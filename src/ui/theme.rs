@@ -61,6 +61,26 @@ pub fn income(v: f64) -> String {
 
 pub use crate::model::game_clock as clock;
 
+/// A dark look with slightly larger text than egui's default, for a viewer watching a scaled-down stream.
+pub fn style(ctx: &egui::Context) {
+    ctx.set_visuals(egui::Visuals::dark());
+    ctx.all_styles_mut(|s| {
+        use egui::{FontId, TextStyle};
+        s.text_styles
+            .insert(TextStyle::Body, FontId::proportional(14.0));
+        s.text_styles
+            .insert(TextStyle::Button, FontId::proportional(14.0));
+        s.text_styles
+            .insert(TextStyle::Monospace, FontId::monospace(13.0));
+        s.text_styles
+            .insert(TextStyle::Small, FontId::proportional(12.0));
+        s.spacing.item_spacing = egui::vec2(6.0, 2.0);
+        // Windows (the settings) stay readable on top of a transparent overlay.
+        s.visuals.window_fill = egui::Color32::from_rgb(24, 26, 32);
+        s.visuals.panel_fill = egui::Color32::TRANSPARENT;
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,12 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bar-overlay");
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run bar-overlay")
-}
+use common::run;
 
 /// Starts a listening command on port 0 and returns it with the port it printed.
 fn spawn_listening(args: &[&str]) -> (Child, u16) {
@@ -40,24 +35,18 @@ fn record_then_summary_round_trip() {
     let file = dir.path().join("game.ndjson");
     let file_arg = file.to_str().expect("utf8 path");
     let (recorder, port) = spawn_listening(&["record", file_arg, "--until-bye"]);
-    let to = format!("127.0.0.1:{port}");
-    let sim = run(&[
-        "simulate",
-        "--to",
-        &to,
-        "--speed",
-        "max",
-        "--seconds",
-        "300",
-        "--units",
-        "300",
-        "--seed",
-        "5",
-    ]);
-    assert!(
-        sim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sim.stderr)
+    common::simulate_to(
+        port,
+        &[
+            "--speed",
+            "max",
+            "--seconds",
+            "300",
+            "--units",
+            "300",
+            "--seed",
+            "5",
+        ],
     );
     let out = recorder
         .wait_with_output()
@@ -141,15 +130,15 @@ fn record_then_summary_round_trip() {
         ] {
             assert!(got[key].as_f64().is_some(), "{key} in {got}");
         }
-        assert_eq!(got["damage_dealt"].as_f64(), want.damage_dealt);
+        assert_eq!(got["damage_dealt"].as_f64(), want.hud.damage_dealt);
         assert_eq!(
             got["units_killed"].as_u64(),
-            want.units_killed.map(u64::from)
+            want.hud.units_killed.map(u64::from)
         );
-        assert_eq!(got["metal_produced"].as_f64(), want.metal_produced);
+        assert_eq!(got["metal_produced"].as_f64(), want.hud.metal_produced);
         assert_eq!(
             got["damage_efficiency"].as_f64().map(|v| (v * 1e6).round()),
-            want.damage_efficiency.map(|v| (v * 1e6).round())
+            want.hud.damage_efficiency.map(|v| (v * 1e6).round())
         );
         assert_eq!(
             got["player"]["country"].as_str(),
@@ -222,19 +211,10 @@ fn record_then_summary_round_trip() {
 #[test]
 fn listen_prints_a_status_line_a_second() {
     let (mut listener, port) = spawn_listening(&["listen", "--seconds", "3"]);
-    let to = format!("127.0.0.1:{port}");
-    let sim = run(&[
-        "simulate",
-        "--to",
-        &to,
-        "--speed",
-        "10",
-        "--seconds",
-        "20",
-        "--units",
-        "100",
-    ]);
-    assert!(sim.status.success());
+    common::simulate_to(
+        port,
+        &["--speed", "10", "--seconds", "20", "--units", "100"],
+    );
     let out = listener.wait().expect("listen exits");
     assert!(out.success());
     let mut stdout = String::new();
@@ -405,23 +385,11 @@ fn simulate_start_at_sends_the_past_at_once_then_plays_in_real_time() {
     let (recorder, port) =
         spawn_listening(&["record", file.to_str().expect("utf8"), "--until-bye"]);
     let started = std::time::Instant::now();
-    let sim = run(&[
-        "simulate",
-        "--to",
-        &format!("127.0.0.1:{port}"),
-        "--seconds",
-        "243",
-        "--start-at",
-        "240",
-        "--units",
-        "200",
-    ]);
-    let took = started.elapsed();
-    assert!(
-        sim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sim.stderr)
+    common::simulate_to(
+        port,
+        &["--seconds", "243", "--start-at", "240", "--units", "200"],
     );
+    let took = started.elapsed();
     assert!(
         recorder
             .wait_with_output()
@@ -462,22 +430,16 @@ fn record_keeps_the_token_out_of_the_file() {
     let file = dir.path().join("game.ndjson");
     let (recorder, port) =
         spawn_listening(&["record", file.to_str().expect("utf8"), "--until-bye"]);
-    let to = format!("127.0.0.1:{port}");
-    let sim = run(&[
-        "simulate",
-        "--to",
-        &to,
-        "--speed",
-        "max",
-        "--seconds",
-        "5",
-        "--token",
-        "blue-otter-42",
-    ]);
-    assert!(
-        sim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sim.stderr)
+    common::simulate_to(
+        port,
+        &[
+            "--speed",
+            "max",
+            "--seconds",
+            "5",
+            "--token",
+            "blue-otter-42",
+        ],
     );
     let out = recorder
         .wait_with_output()
@@ -511,20 +473,19 @@ fn record_report_and_a_folder_of_games_with_an_index() {
         "--until-bye",
         "--report",
     ]);
-    let sim = run(&[
-        "simulate",
-        "--to",
-        &format!("127.0.0.1:{port}"),
-        "--speed",
-        "max",
-        "--seconds",
-        "120",
-        "--units",
-        "200",
-        "--seed",
-        "9",
-    ]);
-    assert!(sim.status.success());
+    common::simulate_to(
+        port,
+        &[
+            "--speed",
+            "max",
+            "--seconds",
+            "120",
+            "--units",
+            "200",
+            "--seed",
+            "9",
+        ],
+    );
     let out = recorder.wait_with_output().expect("recorder");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");

@@ -10,16 +10,11 @@ use parquet::record::Field;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bar-overlay");
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run bar-overlay")
-}
+use crate::common::run;
 
 fn arg(p: &Path) -> &str {
     p.to_str().expect("utf8 path")

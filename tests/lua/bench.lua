@@ -22,11 +22,8 @@
 -- SAME snapshots taken off the wire (decoded untimed, then encoded timed) as a plain
 -- baseline. Prints a markdown table. Timing numbers are measurements, not assertions.
 --------------------------------------------------------------------------------
-local function scriptDir()
-  local src = debug.getinfo(1, "S").source:sub(2)
-  return src:match("^(.*)/[^/]*$") or "."
-end
-local DIR = scriptDir()
+-- This file's folder: the shared test code beside it is loaded from there.
+local DIR = debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") or "."
 local ROOT = DIR .. "/../.."
 local RT = dofile(DIR .. "/runtime.lua")
 local socket = RT.socket

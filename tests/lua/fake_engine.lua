@@ -27,14 +27,19 @@
 -- local W = E:loadWidget(repoRoot .. "/widget/export_livedata.lua", { port = 47800 })
 -- E:initialize(); for i = 1, 300 do E:step() end; E:shutdown()
 --------------------------------------------------------------------------------
-local function scriptDir()
-  local src = debug.getinfo(1, "S").source:sub(2)
-  return src:match("^(.*)/[^/]*$") or "."
-end
-local RT = dofile(scriptDir() .. "/runtime.lua")
+-- This file's folder: the shared test code beside it is loaded from there.
+local DIR = debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") or "."
+local RT = dofile(DIR .. "/runtime.lua")
 local socket = RT.socket
 
 local FE = {}
+
+-- Spring.DiffTimers over this file's timers (milliseconds, or microseconds when `fromMicros`), in seconds or `inMs`.
+local function diffTimers(a, b, inMs, fromMicros)
+  local d = (a - b) / (fromMicros and 1e6 or 1e3)
+  if inMs then return d * 1000 end
+  return d
+end
 FE.__index = FE
 
 local DAY_FRAMES = 30 * 86400
@@ -660,11 +665,7 @@ function FE:buildGlobals()
       if E.manualClock then return E.clockUs end
       return floor((gettime() + E.clockOffset) * 1e6)
     end
-    S.DiffTimers = function(a, b, inMs, fromMicros)
-      local d = (a - b) / (fromMicros and 1e6 or 1e3)
-      if inMs then return d * 1000 end
-      return d
-    end
+    S.DiffTimers = diffTimers
   end
   S.GetGameFrame = function() return E.frame % DAY_FRAMES, math.floor(E.frame / DAY_FRAMES) end
   S.GetGameSeconds = function() return E.frame / 30 end
@@ -877,11 +878,7 @@ function FE:buildGlobals()
     end
     S.GetTimer = function() return floor(E.vclock / 1000) end
     S.GetTimerMicros = function() return E.vclock end
-    S.DiffTimers = function(a, b, inMs, fromMicros)
-      local d = (a - b) / (fromMicros and 1e6 or 1e3)
-      if inMs then return d * 1000 end
-      return d
-    end
+    S.DiffTimers = diffTimers
   end
   if self.opts.engine == "spring106" then
     S.GetTimerMicros = nil -- Recoil added it

@@ -22,11 +22,8 @@
 -- Prints progress lines and, last, "SUMMARY {json}" with the widget's own status
 -- and the per-frame cost (ms) of all its call-ins: p50, p99, max.
 --------------------------------------------------------------------------------
-local function scriptDir()
-  local src = debug.getinfo(1, "S").source:sub(2)
-  return src:match("^(.*)/[^/]*$") or "."
-end
-local DIR = scriptDir()
+-- This file's folder: the shared test code beside it is loaded from there.
+local DIR = debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") or "."
 local ROOT = DIR .. "/../.."
 package.path = DIR .. "/?.lua;" .. package.path
 

@@ -2,11 +2,9 @@
 -- wire.lua: test-side helpers: a LuaSocket line server, a protocol v1 validator
 -- (field by field from SCHEMA.md) and a reader model that applies snapshots.
 --------------------------------------------------------------------------------
-local function scriptDir()
-  local src = debug.getinfo(1, "S").source:sub(2)
-  return src:match("^(.*)/[^/]*$") or "."
-end
-local RT = dofile(scriptDir() .. "/runtime.lua")
+-- This file's folder: the shared test code beside it is loaded from there.
+local DIR = debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") or "."
+local RT = dofile(DIR .. "/runtime.lua")
 local socket = RT.socket
 local json = RT.require("dkjson")
 

@@ -1,7 +1,7 @@
 //! What the pages and `/api/state` get: the shown game (delayed when a delay is set) as JSON, built once per change
 //! and shared by every client. Documented field by field in docs/obs.md.
 
-use crate::model::{Feed, Game, Names, Team, game_clock, reduce};
+use crate::model::{Feed, Game, HudTotals, Names, Team, game_clock, reduce};
 use crate::protocol::{PlayerCard, PlayerStatus, Production};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -106,14 +106,8 @@ pub struct TeamOut<'a> {
     pub player: Option<PlayerOut<'a>>,
     pub players: Vec<PlayerOut<'a>>,
     pub utility_value: f64,
-    pub damage_dealt: Option<f64>,
-    pub damage_received: Option<f64>,
-    /// Dealt per hundred received.
-    pub damage_efficiency: Option<f64>,
-    pub units_killed: Option<u32>,
-    pub units_died: Option<u32>,
-    pub metal_produced: Option<f64>,
-    pub energy_produced: Option<f64>,
+    #[serde(flatten)]
+    pub hud: HudTotals,
     /// Metal per second from reclaiming and from energy converters.
     pub metal_reclaim: Option<f64>,
     pub metal_converted: Option<f64>,
@@ -266,13 +260,7 @@ fn team<'a>(game: &'a Game, t: &'a Team, names: &'a Names) -> TeamOut<'a> {
         }),
         players: t.players.iter().map(|p| player(p, names)).collect(),
         utility_value: t.utility_value(),
-        damage_dealt: t.damage_dealt,
-        damage_received: t.damage_received,
-        damage_efficiency: t.damage_efficiency(),
-        units_killed: t.units_killed,
-        units_died: t.units_died,
-        metal_produced: t.metal.and_then(|m| m.produced),
-        energy_produced: t.energy.and_then(|e| e.produced),
+        hud: t.hud_totals(),
         metal_reclaim: t.metal.and_then(|m| m.reclaim),
         metal_converted: t.metal.and_then(|m| m.converted),
         production: t.production.as_ref().map(|p| production(game, p)),

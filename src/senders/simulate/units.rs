@@ -49,61 +49,18 @@ pub fn parse(text: &'static str) -> Result<Vec<SimDef>, String> {
             .position(|h| *h == name)
             .ok_or_else(|| format!("no column {name}"))
     };
-    let [
-        name,
-        human,
-        faction,
-        metal,
-        energy,
-        health,
-        speed,
-        can_fly,
-        category,
-        tech,
-        build_speed,
-        unitgroup,
-    ] = [
-        "name",
-        "human_name",
-        "faction",
-        "metal_cost",
-        "energy_cost",
-        "health",
-        "speed",
-        "can_fly",
-        "category",
-        "tech_level",
-        "build_speed",
-        "unitgroup",
-    ]
-    .map(col);
-    let (
-        name,
-        human,
-        faction,
-        metal,
-        energy,
-        health,
-        speed,
-        can_fly,
-        category,
-        tech,
-        build_speed,
-        unitgroup,
-    ) = (
-        name?,
-        human?,
-        faction?,
-        metal?,
-        energy?,
-        health?,
-        speed?,
-        can_fly?,
-        category?,
-        tech?,
-        build_speed?,
-        unitgroup?,
-    );
+    let name = col("name")?;
+    let human = col("human_name")?;
+    let faction = col("faction")?;
+    let metal = col("metal_cost")?;
+    let energy = col("energy_cost")?;
+    let health = col("health")?;
+    let speed = col("speed")?;
+    let can_fly = col("can_fly")?;
+    let category = col("category")?;
+    let tech = col("tech_level")?;
+    let build_speed = col("build_speed")?;
+    let unitgroup = col("unitgroup")?;
     let mut defs = Vec::new();
     for (i, line) in lines.filter(|(_, l)| !l.trim().is_empty()) {
         let at = |what: &str| format!("line {}: {what}", i + 1);

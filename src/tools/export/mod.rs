@@ -6,7 +6,6 @@
 //! reported (file and line number) and skipped; the rest of the recording is exported.
 
 pub(crate) mod inputs;
-pub(crate) mod lines;
 mod output;
 mod rows;
 mod sink;
@@ -17,13 +16,12 @@ pub use inputs::{Recording, expand, sanitize};
 pub use sink::Format;
 pub use tables::{TABLE_COUNT, TABLES, schema};
 
+use crate::ingest::{self, ItemKind};
 use crate::model::Game;
 use crate::protocol::{self, MAX_LINE_BYTES, Parsed};
 use anyhow::Context;
-use lines::Line;
 use output::GameFiles;
 use rows::{GameRows, Kind};
-use std::io::BufReader;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -141,13 +139,16 @@ pub fn export_all(
     let failed = AtomicBool::new(false);
     let total = Mutex::new(Report::default());
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let workers = jobs.clamp(1, recordings.len().max(1));
+    // Cores left over by the recordings exported at once parse each one's lines (one recording: every core).
+    let parse_threads = (ingest::parse_threads() / workers).max(1);
     std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, recordings.len().max(1)) {
+        for _ in 0..workers {
             s.spawn(|| {
                 while !failed.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(rec) = recordings.get(i) else { break };
-                    match export_recording(rec, out, format, say) {
+                    match export_recording(rec, out, format, parse_threads, say) {
                         Ok(r) => {
                             if let Ok(mut t) = total.lock() {
                                 t.add(&r);
@@ -172,11 +173,13 @@ pub fn export_all(
         .map_err(|_| anyhow::anyhow!("an export thread panicked"))
 }
 
-/// One recording, game by game. Input problems are reported and skipped; output errors are returned.
+/// One recording, game by game, its lines parsed on `parse_threads` threads. Input problems are reported and
+/// skipped; output errors are returned.
 pub fn export_recording(
     rec: &Recording,
     out: &Path,
     format: Format,
+    parse_threads: usize,
     say: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Report> {
     let shown = rec.path.display().to_string();
@@ -199,42 +202,28 @@ pub fn export_recording(
             return Ok(report);
         }
     };
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    report.bytes_in = file.metadata().map_or(0, |m| m.len());
     let mut game = Game::new();
     let mut current: Option<GameRows> = None;
     let mut games_in_file = 0u32;
     let mut skipped_before_game = 0u64;
     let mut line_no = 0u64;
-    let mut buf = Vec::new();
-    loop {
-        let line = match lines::read_line(&mut reader, &mut buf, MAX_LINE_BYTES) {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(e) => {
-                problem(format!(
-                    "cannot read after line {line_no} ({e}); exported what came before"
-                ));
-                break;
-            }
-        };
-        line_no += 1;
+    // An error writing the output stops the file; it is returned once the reader has stopped.
+    let mut failed: Option<anyhow::Error> = None;
+    let read = ingest::for_each(file, parse_threads, protocol::parse_line, |item| {
+        line_no = item.number;
         report.lines += 1;
-        report.bytes_in += buf.len() as u64 + 1;
-        let text = buf.strip_suffix(b"\r").unwrap_or(&buf);
-        let parsed = match line {
-            Line::TooLong(n) => {
-                report.bytes_in += n as u64;
-                Err(format!(
-                    "{n} bytes without a newline (the cap is {MAX_LINE_BYTES})"
-                ))
-            }
-            Line::Ok if text.iter().all(u8::is_ascii_whitespace) => continue,
-            Line::Ok => protocol::parse_line(text).map_err(|e| e.to_string()),
+        let parsed = match item.kind {
+            ItemKind::Blank => return true,
+            ItemKind::TooLong(n) => Err(format!(
+                "{n} bytes without a newline (the cap is {MAX_LINE_BYTES})"
+            )),
+            ItemKind::Parsed(p) => p.map_err(|e| e.to_string()),
         };
         let msg = match parsed {
             Ok(Parsed::Message { msg, .. }) => msg,
             // A message type of a later version: not ours to export, not a problem.
-            Ok(Parsed::UnknownType(_)) => continue,
+            Ok(Parsed::UnknownType(_)) => return true,
             Err(e) => {
                 problem(format!("line {line_no}: {e}; skipped"));
                 report.lines_skipped += 1;
@@ -242,30 +231,48 @@ pub fn export_recording(
                     Some(rows) => rows.lines_skipped += 1,
                     None => skipped_before_game += 1,
                 }
-                continue;
+                return true;
             }
         };
-        if current.is_none() || game.starts_new_game(&msg) {
-            if let Some(rows) = current.take() {
-                finish(rows, &game, &mut report)?;
+        let step = (|| -> anyhow::Result<()> {
+            if current.is_none() || game.starts_new_game(&msg) {
+                if let Some(rows) = current.take() {
+                    finish(rows, &game, &mut report)?;
+                }
+                games_in_file += 1;
+                let id = if games_in_file == 1 {
+                    rec.id.clone()
+                } else {
+                    format!("{}-g{games_in_file}", rec.id)
+                };
+                let files = GameFiles::create(out, &id, format)?;
+                let mut rows = GameRows::new(files, &id, &shown, games_in_file);
+                rows.lines_skipped += std::mem::take(&mut skipped_before_game);
+                current = Some(rows);
             }
-            games_in_file += 1;
-            let id = if games_in_file == 1 {
-                rec.id.clone()
-            } else {
-                format!("{}-g{games_in_file}", rec.id)
-            };
-            let files = GameFiles::create(out, &id, format)?;
-            let mut rows = GameRows::new(files, &id, &shown, games_in_file);
-            rows.lines_skipped += std::mem::take(&mut skipped_before_game);
-            current = Some(rows);
+            if let Some(rows) = current.as_mut() {
+                rows.before(&game, &msg);
+                let kind = Kind::of(&msg);
+                game.apply(msg);
+                rows.after(&game, kind)?;
+            }
+            Ok(())
+        })();
+        match step {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
         }
-        if let Some(rows) = current.as_mut() {
-            rows.before(&game, &msg);
-            let kind = Kind::of(&msg);
-            game.apply(msg);
-            rows.after(&game, kind)?;
-        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Err(e) = read {
+        problem(format!(
+            "cannot read after line {line_no} ({e}); exported what came before"
+        ));
     }
     match current {
         Some(rows) => finish(rows, &game, &mut report)?,

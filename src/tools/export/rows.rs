@@ -211,14 +211,13 @@ impl GameRows {
     /// One `commands` row per unit ordered, per build started, per factory queue change. A unit's type comes from
     /// the order where it says, else from the unit as last seen.
     fn orders(&mut self, game: &Game, frame: u32, orders: &[Order]) {
-        let seconds = f64::from(frame) / 30.0;
         let def_of = |id: u32| game.units.get(&id).and_then(|u| u.def_id);
         for order in orders {
             match order {
                 Order::Command(c) => {
                     let params = (!c.params.is_empty()).then(|| params_json(&c.params));
-                    let position = match c.params.as_slice() {
-                        [x, y, z, ..] => Some((*x as f32, *y as f32, *z as f32)),
+                    let target = match c.params.as_slice() {
+                        [x, y, z, ..] => Some([*x as f32, *y as f32, *z as f32]),
                         _ => None,
                     };
                     // One parameter is a target: a unit id for the commands that take one.
@@ -228,32 +227,24 @@ impl GameRows {
                     };
                     let build = (c.cmd_id < 0).then(|| c.cmd_id.unsigned_abs());
                     for &unit in &c.unit_ids {
-                        let def = def_of(unit);
-                        self.files
-                            .batch(T::Commands)
-                            .row()
-                            .put(&self.game_id)
-                            .put(frame)
-                            .put(seconds)
-                            .put("command")
-                            .put(c.team_id)
-                            .put(unit)
-                            .put(def)
-                            .put(def.and_then(|d| self.names.get(&d)))
-                            .put(Some(c.cmd_id))
-                            .put(c.cmd_name.as_deref())
-                            .put(params.as_deref())
-                            .put(c.options)
-                            .put(position.map(|p| p.0))
-                            .put(position.map(|p| p.1))
-                            .put(position.map(|p| p.2))
-                            .put(target_unit)
-                            .put(build)
-                            .put(build.and_then(|d| self.names.get(&d)))
-                            .put(None::<u32>)
-                            .put(None::<i32>)
-                            .put(c.player_id)
-                            .end();
+                        self.command_row(
+                            frame,
+                            CommandRow {
+                                kind: "command",
+                                team: c.team_id,
+                                unit,
+                                def: def_of(unit),
+                                cmd_id: Some(c.cmd_id),
+                                cmd_name: c.cmd_name.as_deref(),
+                                params: params.as_deref(),
+                                options: c.options,
+                                target,
+                                target_unit,
+                                build,
+                                player: c.player_id,
+                                ..CommandRow::default()
+                            },
+                        );
                     }
                 }
                 Order::BuildStarted {
@@ -261,34 +252,18 @@ impl GameRows {
                     unit_id,
                     def_id,
                     builder_id,
-                } => {
-                    let name = self.names.get(def_id);
-                    self.files
-                        .batch(T::Commands)
-                        .row()
-                        .put(&self.game_id)
-                        .put(frame)
-                        .put(seconds)
-                        .put("build_started")
-                        .put(*team_id)
-                        .put(*unit_id)
-                        .put(Some(*def_id))
-                        .put(name)
-                        .put(None::<i32>)
-                        .put(None::<&str>)
-                        .put(None::<&str>)
-                        .put(None::<u32>)
-                        .put(None::<f32>)
-                        .put(None::<f32>)
-                        .put(None::<f32>)
-                        .put(None::<u32>)
-                        .put(Some(*def_id))
-                        .put(name)
-                        .put(*builder_id)
-                        .put(None::<i32>)
-                        .put(None::<u32>)
-                        .end();
-                }
+                } => self.command_row(
+                    frame,
+                    CommandRow {
+                        kind: "build_started",
+                        team: *team_id,
+                        unit: *unit_id,
+                        def: Some(*def_id),
+                        build: Some(*def_id),
+                        builder: *builder_id,
+                        ..CommandRow::default()
+                    },
+                ),
                 Order::FactoryQueue {
                     team_id,
                     unit_id,
@@ -296,37 +271,52 @@ impl GameRows {
                     build_def_id,
                     count,
                     player_id,
-                } => {
-                    let def = def_id.or_else(|| def_of(*unit_id));
-                    self.files
-                        .batch(T::Commands)
-                        .row()
-                        .put(&self.game_id)
-                        .put(frame)
-                        .put(seconds)
-                        .put("factory_queue")
-                        .put(*team_id)
-                        .put(*unit_id)
-                        .put(def)
-                        .put(def.and_then(|d| self.names.get(&d)))
-                        .put(None::<i32>)
-                        .put(None::<&str>)
-                        .put(None::<&str>)
-                        .put(None::<u32>)
-                        .put(None::<f32>)
-                        .put(None::<f32>)
-                        .put(None::<f32>)
-                        .put(None::<u32>)
-                        .put(Some(*build_def_id))
-                        .put(self.names.get(build_def_id))
-                        .put(None::<u32>)
-                        .put(Some(*count))
-                        .put(*player_id)
-                        .end();
-                }
+                } => self.command_row(
+                    frame,
+                    CommandRow {
+                        kind: "factory_queue",
+                        team: *team_id,
+                        unit: *unit_id,
+                        def: def_id.or_else(|| def_of(*unit_id)),
+                        build: Some(*build_def_id),
+                        count: Some(*count),
+                        player: *player_id,
+                        ..CommandRow::default()
+                    },
+                ),
                 Order::Other => {}
             }
         }
+    }
+
+    /// The row in the `commands` table's column order; unit names come from the types.
+    fn command_row(&mut self, frame: u32, r: CommandRow<'_>) {
+        let name = |d: Option<DefId>| d.and_then(|d| self.names.get(&d));
+        self.files
+            .batch(T::Commands)
+            .row()
+            .put(&self.game_id)
+            .put(frame)
+            .put(f64::from(frame) / 30.0)
+            .put(r.kind)
+            .put(r.team)
+            .put(r.unit)
+            .put(r.def)
+            .put(name(r.def))
+            .put(r.cmd_id)
+            .put(r.cmd_name)
+            .put(r.params)
+            .put(r.options)
+            .put(r.target.map(|t| t[0]))
+            .put(r.target.map(|t| t[1]))
+            .put(r.target.map(|t| t[2]))
+            .put(r.target_unit)
+            .put(r.build)
+            .put(name(r.build))
+            .put(r.builder)
+            .put(r.count)
+            .put(r.player)
+            .end();
     }
 
     /// Rows that need the game with `msg` applied: a team second at the first snapshot of each game second (when
@@ -548,4 +538,24 @@ fn params_json(params: &[f64]) -> String {
         })
         .collect();
     format!("[{}]", items.join(","))
+}
+
+/// One row of the `commands` table: what an order says, the rest empty.
+#[derive(Default)]
+struct CommandRow<'a> {
+    kind: &'static str,
+    team: TeamId,
+    unit: u32,
+    def: Option<DefId>,
+    cmd_id: Option<i32>,
+    cmd_name: Option<&'a str>,
+    /// The parameters as a JSON array.
+    params: Option<&'a str>,
+    options: Option<u32>,
+    target: Option<[f32; 3]>,
+    target_unit: Option<u32>,
+    build: Option<DefId>,
+    builder: Option<u32>,
+    count: Option<i32>,
+    player: Option<u32>,
 }

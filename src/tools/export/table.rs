@@ -150,46 +150,26 @@ fn present(col: &mut Buffer) {
     }
 }
 
-impl Cell for i32 {
-    fn put(self, col: &mut Buffer) {
-        if let Values::I32(v) = &mut col.values {
-            v.push(self);
-            present(col);
+/// The plain values: pushed into their column's kind of buffer (a column of another kind is never given them).
+macro_rules! plain_cells {
+    ($($ty:ty => $kind:ident),*) => {$(
+        impl Cell for $ty {
+            fn put(self, col: &mut Buffer) {
+                if let Values::$kind(v) = &mut col.values {
+                    v.push(self);
+                    present(col);
+                }
+            }
         }
-    }
+    )*};
 }
+
+plain_cells!(i32 => I32, f32 => F32, f64 => F64, bool => Bool);
 
 /// Ids and frames are unsigned on the wire; Parquet's plain INT32 reads everywhere, and no game reaches 2^31.
 impl Cell for u32 {
     fn put(self, col: &mut Buffer) {
         i32::try_from(self).unwrap_or(i32::MAX).put(col)
-    }
-}
-
-impl Cell for f32 {
-    fn put(self, col: &mut Buffer) {
-        if let Values::F32(v) = &mut col.values {
-            v.push(self);
-            present(col);
-        }
-    }
-}
-
-impl Cell for f64 {
-    fn put(self, col: &mut Buffer) {
-        if let Values::F64(v) = &mut col.values {
-            v.push(self);
-            present(col);
-        }
-    }
-}
-
-impl Cell for bool {
-    fn put(self, col: &mut Buffer) {
-        if let Values::Bool(v) = &mut col.values {
-            v.push(self);
-            present(col);
-        }
     }
 }
 

@@ -91,14 +91,7 @@ fn team(ui: &mut egui::Ui, game: &Game, names: &Names, t: &Team) {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             idle(ui, p);
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                ui.add(
-                    egui::Label::new(
-                        RichText::new(names.team(t))
-                            .color(theme::team_color(t.color))
-                            .strong(),
-                    )
-                    .truncate(),
-                );
+                team_name(ui, names, t);
             });
         });
     });
@@ -113,6 +106,18 @@ fn team(ui: &mut egui::Ui, game: &Game, names: &Names, t: &Team) {
         ui.label(RichText::new("nothing in production").color(theme::DIM));
     }
     ui.add_space(2.0);
+}
+
+/// The team's name in its colour, cut short (…) before anything beside it is.
+fn team_name(ui: &mut egui::Ui, names: &Names, t: &Team) {
+    ui.add(
+        egui::Label::new(
+            RichText::new(names.team(t))
+                .color(theme::team_color(t.color))
+                .strong(),
+        )
+        .truncate(),
+    );
 }
 
 /// Numbers on the right, never cut; the text before them gives way (truncated with …) when the column is narrow.
@@ -138,26 +143,12 @@ fn compact_team(ui: &mut egui::Ui, game: &Game, names: &Names, t: &Team) {
             if let Some((what, numbers)) = rows.first() {
                 ui.label(RichText::new(numbers).monospace());
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(names.team(t))
-                                .color(theme::team_color(t.color))
-                                .strong(),
-                        )
-                        .truncate(),
-                    );
+                    team_name(ui, names, t);
                     ui.add(egui::Label::new(RichText::new(what).small()).truncate());
                 });
             } else {
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(names.team(t))
-                                .color(theme::team_color(t.color))
-                                .strong(),
-                        )
-                        .truncate(),
-                    );
+                    team_name(ui, names, t);
                 });
             }
         });

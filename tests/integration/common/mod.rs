@@ -69,6 +69,27 @@ pub fn events_until(
 /// The real binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_bar-overlay");
 
+/// Runs the real binary to its end.
+pub fn run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run bar-overlay")
+}
+
+/// Streams a simulated game to the listener on `port` (`simulate --to 127.0.0.1:PORT ARGS...`) to its end; a failure
+/// shows the simulator's error.
+pub fn simulate_to(port: u16, args: &[&str]) -> std::process::Output {
+    let to = format!("127.0.0.1:{port}");
+    let out = run(&[&["simulate", "--to", to.as_str()], args].concat());
+    assert!(
+        out.status.success(),
+        "simulate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The port in a `listening on ADDR ...` line (the first line on stderr of every listening command).
 pub fn port_in(line: &str) -> Option<u16> {
     line.trim()
