@@ -115,7 +115,7 @@ local config = {
 -- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
 local K = {
   WIDGET_NAME       = "export_livedata",
-  WIDGET_VERSION    = "1.2.1",
+  WIDGET_VERSION    = "1.2.2",
   OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_orders", "livedata_status" },
   DETAIL_LIST       = { "minimal", "standard", "comprehensive" },
   ORDERS_LIST       = { "auto", "on", "off" },
@@ -175,7 +175,7 @@ local sentMiB, sentRest = 0, 0
 local seq = 0
 local forceFull = true
 local snapAcc = 1
-local lastSnapClock = -math.huge
+local lastSnap = { clock = -math.huge, frame = -1 } -- when the last snapshot was taken, and of which game frame
 local lastFrame = -1
 local mark = {}             -- unitID -> generation when last seen in GetAllUnits
 -- The round robin's own stable orders of known units: units that move, and structures (unit types that cannot move),
@@ -2174,7 +2174,7 @@ end
 -- Snapshot scheduling
 --------------------------------------------------------------------------------
 local function takeSnapshot(frame)
-  lastSnapClock = now()
+  lastSnap.clock, lastSnap.frame = now(), frame
   if connState ~= "connected" then
     -- nothing is tracked while disconnected: the first snapshot after connecting is full
     forceFull = true
@@ -2490,9 +2490,13 @@ local function updateBody()
     checkView()
   end
   hud.pollTeams(t)
-  -- paused or not started: keep the reader informed at 1 Hz
-  if connState == "connected" and t - lastSnapClock >= 1 then
-    takeSnapshot(gameFrame())
+  -- paused, not started, or a slow game at a low rate: keep the reader informed at 1 Hz. A frame already sent is
+  -- not sent again while the game runs (a machine too busy to run a frame in a second): read after the frame's sim
+  -- step, its teams' resources and totals have moved on from what GameFrame sent under the same frame number.
+  local frame = gameFrame()
+  if connState == "connected" and t - lastSnap.clock >= 1
+     and (paused or not gameStarted or frame ~= lastSnap.frame) then
+    takeSnapshot(frame)
   end
   if connState == "connected" and t - lastStatusAt >= K.STATUS_INTERVAL then sendStatus() end
   flush()

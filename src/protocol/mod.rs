@@ -4,10 +4,12 @@
 //! `schema_version`, each message's required fields) and lenient about what later minor versions may add: unknown
 //! fields and unknown message types are counted, never fatal.
 
+mod framing;
 pub mod limits;
 mod types;
 mod unknown;
 
+pub use framing::{Cut, LineCutter, trim_cr};
 pub use limits::LimitError;
 pub use types::*;
 

@@ -1,5 +1,6 @@
 //! Splits a byte stream into lines without ever holding more than the cap.
 
+use crate::protocol::{Cut, LineCutter, trim_cr};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 /// What one read step produced.
@@ -18,10 +19,12 @@ pub enum Frame {
     Eof,
 }
 
-/// Reads `\n`-terminated lines from a buffered stream, capped at `max` bytes each.
+/// Reads `\n`-terminated lines from a buffered stream, capped at `max` bytes each (where a line ends and whether it
+/// fits: `protocol::LineCutter`, as for recordings).
 pub struct LineFramer {
     line: Vec<u8>,
-    max: usize,
+    cutter: LineCutter,
+    /// The current line passed the cap and was reported: its rest is dropped up to its newline.
     skipping: bool,
 }
 
@@ -29,7 +32,7 @@ impl LineFramer {
     pub fn new(max: usize) -> Self {
         LineFramer {
             line: Vec::new(),
-            max,
+            cutter: LineCutter::new(max),
             skipping: false,
         }
     }
@@ -50,7 +53,8 @@ impl LineFramer {
             let chunk = reader.fill_buf().await?;
             if chunk.is_empty() {
                 let was_skipping = std::mem::replace(&mut self.skipping, false);
-                let bytes = self.line.len();
+                let bytes = self.cutter.pending();
+                self.cutter.reset();
                 self.line.clear();
                 return Ok(if bytes > 0 && !was_skipping {
                     Frame::TruncatedAtEof { bytes }
@@ -58,35 +62,36 @@ impl LineFramer {
                     Frame::Eof
                 });
             }
-            let newline = memchr::memchr(b'\n', chunk);
-            let take = newline.map_or(chunk.len(), |i| i);
-            if self.skipping {
-                let used = newline.map_or(chunk.len(), |i| i + 1);
-                reader.consume(used);
-                if newline.is_some() {
-                    self.skipping = false;
-                    self.line.clear();
-                }
-                continue;
-            }
-            if self.line.len() + take > self.max {
-                let seen = self.line.len() + take;
-                self.line.clear();
-                let used = newline.map_or(chunk.len(), |i| i + 1);
-                reader.consume(used);
-                self.skipping = newline.is_none();
-                return Ok(Frame::Oversize { seen });
-            }
-            self.line.extend_from_slice(&chunk[..take]);
-            match newline {
-                Some(i) => {
-                    reader.consume(i + 1);
-                    if self.line.last() == Some(&b'\r') {
-                        self.line.pop();
-                    }
+            match self.cutter.cut(chunk) {
+                Cut::Line { end } => {
+                    self.line.extend_from_slice(&chunk[..end]);
+                    reader.consume(end + 1);
+                    let kept = trim_cr(&self.line).len();
+                    self.line.truncate(kept);
                     return Ok(Frame::Line);
                 }
-                None => reader.consume(take),
+                Cut::TooLong { end, total } => {
+                    reader.consume(end + 1);
+                    self.line.clear();
+                    // Reported when it passed the cap, unless it passed it in this piece.
+                    if !std::mem::replace(&mut self.skipping, false) {
+                        return Ok(Frame::Oversize { seen: total });
+                    }
+                }
+                Cut::More { keep, passed_cap } => {
+                    let n = chunk.len();
+                    if keep {
+                        self.line.extend_from_slice(chunk);
+                    }
+                    reader.consume(n);
+                    if passed_cap {
+                        self.line.clear();
+                        self.skipping = true;
+                        return Ok(Frame::Oversize {
+                            seen: self.cutter.pending(),
+                        });
+                    }
+                }
             }
         }
     }

@@ -968,6 +968,32 @@ local function eventsOf(r, kind)
   return out
 end
 
+-- A machine too busy to run a sim frame in a second: Update goes on, GameFrame does not. The 1 Hz heartbeat must not
+-- send the last frame again: read after the frame's sim step, its teams' totals differ from the GameFrame snapshot of
+-- the same frame number (the real-engine player test caught a reader applying the later copy).
+test("a stalled game sends no frame twice; the heartbeat waits for a new frame", function()
+  local ctx = setup({ units = 50 })
+  ctx.waitFor(function() return ctx.srv:last() ~= nil end)
+  ctx.run(40)
+  for _ = 1, 30 do
+    ctx.E:advanceClock(0.1)
+    ctx.E:call("Update", 0.1)
+  end
+  ctx.run(5)
+  local r = ctx.reader()
+  noErrors(r)
+  local sent, n = {}, 0
+  for _, m in ipairs(r.msgs) do
+    if m.type == "snapshot" then
+      check(not sent[m.game_frame], "frame %d sent twice while the game ran", m.game_frame)
+      sent[m.game_frame] = true
+      n = n + 1
+    end
+  end
+  check(n >= 40, "snapshots: %d", n)
+  ctx.close()
+end)
+
 test("game start, pause/unpause (call-in and GetGameSpeed), team died, game over with derived winners, bye", function()
   local ctx = setup({ units = 100, before = function(E) E.frame = 0 end })
   ctx.waitFor(function() return ctx.srv:last() ~= nil end)
