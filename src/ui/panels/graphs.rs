@@ -361,16 +361,7 @@ fn value_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
         .map(|m| m * power)
         .find(|s| *s >= want)
         .unwrap_or(10.0 * power);
-    let mut marks = Vec::new();
-    let mut v = (lo / step).ceil() * step;
-    while v <= hi && marks.len() < 64 {
-        marks.push(egui_plot::GridMark {
-            value: v,
-            step_size: step,
-        });
-        v += step;
-    }
-    marks
+    marks_every(lo, hi, step)
 }
 
 /// A value mark's label, with the decimals its step needs (0.5 steps read 0.5, 1.0, not 0, 1).
@@ -392,16 +383,20 @@ fn minute_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
         .into_iter()
         .find(|s| span / s <= 5.0)
         .unwrap_or(7200.0);
-    let mut marks = Vec::new();
-    let mut t = (lo / step).ceil() * step;
-    while t <= hi && marks.len() < 64 {
-        marks.push(egui_plot::GridMark {
-            value: t,
+    marks_every(lo, hi, step)
+}
+
+/// Grid marks at the multiples of `step` between `lo` and `hi` (at most 64).
+fn marks_every(lo: f64, hi: f64, step: f64) -> Vec<egui_plot::GridMark> {
+    let first = (lo / step).ceil();
+    (0..64)
+        .map(|i| (first + f64::from(i)) * step)
+        .take_while(|v| *v <= hi)
+        .map(|value| egui_plot::GridMark {
+            value,
             step_size: step,
-        });
-        t += step;
-    }
-    marks
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -246,35 +246,30 @@ fn names_ui(ui: &mut egui::Ui, names: &mut crate::model::Names, cx: &SettingsCon
                     .get(&side.to_string())
                     .cloned()
                     .unwrap_or_default();
-                let l = ui.label(format!("{default}:"));
-                let edit = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut text)
-                            .hint_text(&default)
-                            .char_limit(crate::model::MAX_NAME_CHARS)
-                            .desired_width(160.0),
-                    )
-                    .labelled_by(l.id);
-                if edit.changed() {
+                if name_row(ui, &default, &mut text) {
                     names.name_side(side, &text);
                 }
-                ui.end_row();
             }
             for player in players {
                 let mut text = names.players.get(&player).cloned().unwrap_or_default();
-                let l = ui.label(format!("{player}:"));
-                let edit = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut text)
-                            .hint_text(&player)
-                            .char_limit(crate::model::MAX_NAME_CHARS)
-                            .desired_width(160.0),
-                    )
-                    .labelled_by(l.id);
-                if edit.changed() {
+                if name_row(ui, &player, &mut text) {
                     names.rename_player(&player, &text);
                 }
-                ui.end_row();
             }
         });
+}
+
+/// One row of the names grid: the name the game gives, and the one shown instead (empty: the game's). True when edited.
+fn name_row(ui: &mut egui::Ui, given: &str, shown: &mut String) -> bool {
+    let l = ui.label(format!("{given}:"));
+    let edit = ui
+        .add(
+            egui::TextEdit::singleline(shown)
+                .hint_text(given)
+                .char_limit(crate::model::MAX_NAME_CHARS)
+                .desired_width(160.0),
+        )
+        .labelled_by(l.id);
+    ui.end_row();
+    edit.changed()
 }
