@@ -115,7 +115,7 @@ local config = {
 -- tuning constants (one table: Lua 5.1 allows 200 locals per function, the main chunk included)
 local K = {
   WIDGET_NAME       = "export_livedata",
-  WIDGET_VERSION    = "1.2.2",
+  WIDGET_VERSION    = "1.2.3",
   OPTION_IDS        = { "livedata_enabled", "livedata_rate", "livedata_detail", "livedata_orders", "livedata_status" },
   DETAIL_LIST       = { "minimal", "standard", "comprehensive" },
   ORDERS_LIST       = { "auto", "on", "off" },
@@ -193,8 +193,9 @@ local candList, candN = {}, 0 -- ids that may have left the set (call-ins), chec
 local ucache = {}           -- unitID -> the unit's cached text pieces and the values they were made from (encodeUnit)
 local addList, addN = {}, 0 -- ids that may have entered the set (call-ins)
 -- the GetAllUnits scan: since: snapshots since the last one began; a full-view spectator's goes a slice a snapshot:
--- list: its GetAllUnits table (false: none under way), pos: the next entry, marked: known units it found so far
-local scanState = { since = 0, list = false, pos = 1, marked = 0 }
+-- list: its GetAllUnits table (false: none under way), pos: the next entry, marked: known units it found so far;
+-- newIds: the ids a reconcile added (a buffer reused every snapshot)
+local scanState = { since = 0, list = false, pos = 1, marked = 0, newIds = {} }
 local pendDestroyed, pendHidden = {}, {}
 local dirty = {}            -- unitID -> true: send in the next snapshot
 local dirtyList = {}
@@ -1242,8 +1243,6 @@ local function removeUnit(id)
   else pendHidden[#pendHidden + 1] = id end
 end
 
-local newIdsBuf = {}
-
 local function addUnit(id, newIds, nn)
   nn = nn + 1; newIds[nn] = id
   local _, still = defOf(id)
@@ -1259,6 +1258,19 @@ local function addUnit(id, newIds, nn)
   return nn
 end
 
+-- After a scan of generation `g` that saw `seen` of the known units: the known units it did not mark are gone
+-- (left without a call-in); each ring is gone through only while some are missing.
+local function removeUnmarked(g, seen)
+  for k = 1, 2 do
+    if seen == known then return end
+    local ids = rings[k].ids
+    for i = 1, #ids do
+      local id = ids[i]
+      if id and mark[id] ~= g then removeUnit(id) end
+    end
+  end
+end
+
 -- Reconcile the tracked set with what the engine shows. Returns the new ids (a reused buffer) and their count.
 -- A full scan (GetAllUnits) runs on full snapshots and periodically (below); in between, the unit call-ins
 -- (created, destroyed, given/taken, entered/left LOS and radar) are applied, each checked against the engine.
@@ -1267,8 +1279,8 @@ end
 -- garbage at 1000 units). sliced (a full view): between whole scans, go through a scan's list a slice a snapshot,
 -- a new one when `due`: the whole list in one frame made that frame the costliest.
 local function reconcile(scan, sliced, due)
-  local newIds, nn = newIdsBuf, 0
   local sc = scanState
+  local newIds, nn = sc.newIds, 0
   if not scan then
     for i = 1, addN do
       local id = addList[i]
@@ -1305,14 +1317,7 @@ local function reconcile(scan, sliced, due)
       -- the list is done: a known unit it did not find (the units added since are marked) left without a call-in
       if sc.pos > #list then
         sc.list = false
-        for k = 1, 2 do
-          if sc.marked == known then break end
-          local ids = rings[k].ids
-          for i = 1, #ids do
-            local id = ids[i]
-            if id and mark[id] ~= g then removeUnit(id) end
-          end
-        end
+        removeUnmarked(g, sc.marked)
       end
     end
     clearCandidates()
@@ -1348,14 +1353,7 @@ local function reconcile(scan, sliced, due)
       local m = mark[id]
       if m and m ~= g then removeUnit(id) end
     end
-    for k = 1, 2 do
-      if n == known then break end
-      local ids = rings[k].ids
-      for i = 1, #ids do
-        local id = ids[i]
-        if id and mark[id] ~= g then removeUnit(id) end
-      end
-    end
+    removeUnmarked(g, n)
   end
   clearCandidates()
   return newIds, nn
