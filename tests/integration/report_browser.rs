@@ -5,7 +5,7 @@
 
 use crate::common;
 use common::browser::Browser;
-use common::report::{BIN, check_page, report};
+use common::report::{BIN, check_page, report, self_contained};
 use serde_json::{Value, json};
 
 use std::path::{Path, PathBuf};
@@ -325,13 +325,7 @@ fn serve_answers_report_for_the_last_finished_game() {
     assert!(text.contains("won by"), "the result is on the page: {text}");
     let drawn = b.eval("document.querySelectorAll('#plot-army_value polyline.r-line').length");
     assert_eq!(drawn, Value::from(4), "the army plot has a line per team");
-    let errors = b.console_errors();
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-    let requests = b.requests();
-    assert!(
-        requests.iter().all(|r| *r == url),
-        "the page fetched nothing but itself: {requests:?}"
-    );
+    self_contained(&mut b, &url);
 }
 
 /// Minimal detail carries no units: the unit plots say so instead of drawing zeros, and the page says why.

@@ -135,13 +135,7 @@ pub fn check_page(b: &mut Browser, page: &Path, teams: usize, with_builds: bool)
         "hovering shows values: {tip:?}"
     );
 
-    let errors = b.console_errors();
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-    let requests = b.requests();
-    assert!(
-        requests.iter().all(|r| *r == url),
-        "the page fetched nothing but itself: {requests:?}"
-    );
+    self_contained(b, &url);
     let text = b
         .eval("document.body.innerText")
         .as_str()
@@ -152,4 +146,15 @@ pub fn check_page(b: &mut Browser, page: &Path, teams: usize, with_builds: bool)
         plots_drawn: drawn,
         tip,
     }
+}
+
+/// The page logged no error and fetched nothing but itself (a report works offline, from one file).
+pub fn self_contained(b: &mut Browser, url: &str) {
+    let errors = b.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    let requests = b.requests();
+    assert!(
+        requests.iter().all(|r| r == url),
+        "the page fetched nothing but itself: {requests:?}"
+    );
 }
