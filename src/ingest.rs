@@ -306,9 +306,7 @@ fn parse_slot<T>(slot: &mut Slot<T>, bytes: &[u8], parse: fn(&[u8]) -> T) {
     if matches!(slot.kind, ItemKind::TooLong(_)) {
         return;
     }
-    if slot.range.end > slot.range.start && bytes[slot.range.end - 1] == b'\r' {
-        slot.range.end -= 1;
-    }
+    slot.range.end = slot.range.start + protocol::trim_cr(&bytes[slot.range.clone()]).len();
     let line = &bytes[slot.range.clone()];
     if !line.iter().all(u8::is_ascii_whitespace) {
         slot.kind = ItemKind::Parsed(parse(line));

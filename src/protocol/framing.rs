@@ -60,10 +60,6 @@ impl LineCutter {
     pub fn reset(&mut self) {
         self.len = 0;
     }
-
-    pub fn cap(&self) -> usize {
-        self.cap
-    }
 }
 
 /// The line without a `\r` before its `\n` (Windows line ends are accepted).
